@@ -1,0 +1,121 @@
+"""Settings: CLI flags, then `OCPPDECK_*` environment variables, then a TOML file, then defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+PROTOCOLS = ("ocpp1.6",)
+
+
+def default_data_dir() -> Path:
+    """The platform's user data directory for ocppdeck."""
+    return Path(platformdirs.user_data_dir("ocppdeck", appauthor=False))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a run can be told."""
+
+    host: str = "127.0.0.1"
+    port: int = 9000
+    data_dir: Path = field(default_factory=default_data_dir)
+    heartbeat_interval: int = 60
+    call_timeout: float = 30.0
+    accept_unknown_tags: bool = False
+    default_id_tag: str = "TAG-0001"
+    theme: str = "ocppdeck-dark"
+    redraw_interval: float = 0.25
+    # demo fleet
+    stations: int = 5
+    seed: int = 7
+    speed: float = 1.0
+    meter_interval: float = 5.0
+
+    @property
+    def recording_path(self) -> Path:
+        """Where this run's frames are appended."""
+        return self.data_dir / "recording.jsonl"
+
+    @property
+    def store_path(self) -> Path:
+        """The TinyDB file."""
+        return self.data_dir / "store.json"
+
+    @property
+    def log_path(self) -> Path:
+        """Structured JSON log lines go here while the TUI owns the terminal."""
+        return self.data_dir / "ocppdeck.log"
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names it."""
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kind = _FIELDS[name].type
+    try:
+        if kind == "bool":
+            if isinstance(value, str):
+                lowered = value.strip().lower()
+                if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                    raise ValueError(value)
+                return lowered in {"1", "true", "yes", "on"}
+            return bool(value)
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind == "Path":
+            return Path(value).expanduser()
+        return str(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{name}: cannot use {value!r} (expected {kind})") from None
+
+
+def load_settings(
+    cli: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Merge the sources in precedence order: CLI, environment, TOML file, defaults.
+
+    CLI values of None mean "not given". Unknown keys in the file are an error,
+    so a typo does not pass silently.
+    """
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        try:
+            with open(config_file, "rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"config file {config_file}: {exc}") from None
+        for key, value in data.items():
+            name = key.replace("-", "_")
+            if name not in _FIELDS:
+                raise SettingsError(f"config file {config_file}: unknown setting {key!r}")
+            values[name] = _coerce(name, value)
+    for name in _FIELDS:
+        raw = env.get(f"OCPPDECK_{name.upper()}")
+        if raw is not None and raw != "":
+            values[name] = _coerce(name, raw)
+    for name, value in (cli or {}).items():
+        if value is not None and name in _FIELDS:
+            values[name] = _coerce(name, value)
+    settings = Settings(**values)
+    if not 0 < settings.port < 65536 and settings.port != 0:
+        raise SettingsError(f"port: {settings.port} is not a TCP port")
+    if settings.speed <= 0:
+        raise SettingsError("speed: must be above 0")
+    return settings

@@ -1,0 +1,202 @@
+"""The CSMS: a websockets server that holds one OCPP session per connected station."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from .clock import Clock
+from .config import PROTOCOLS, Settings
+from .frame import Direction, Frame, Kind
+from .metrics import Metrics
+from .outbound_queue import Command, StationQueue
+from .session_v16 import SessionV16
+from .store import Store
+from .tap import WireTap
+
+log = logging.getLogger("ocppdeck.csms")
+
+
+def station_from_path(path: str) -> str | None:
+    """The station id of `/<id>` or `/ocpp/<id>`; None for any other path."""
+    parts = [p for p in path.split("?", 1)[0].split("/") if p]
+    if len(parts) == 2 and parts[0] == "ocpp":
+        parts = parts[1:]
+    if len(parts) != 1 or len(parts[0]) > 64:
+        return None
+    return parts[0]
+
+
+def offered_protocols(request: Request) -> list[str]:
+    """Subprotocols a client offers, in its order of preference."""
+    offered: list[str] = []
+    for header in request.headers.get_all("Sec-WebSocket-Protocol"):
+        offered.extend(p.strip() for p in header.split(",") if p.strip())
+    return offered
+
+
+@dataclass(slots=True)
+class _Live:
+    """A connected station: its socket and session."""
+
+    ws: ServerConnection
+    session: SessionV16
+    replaced: bool = False
+
+
+class Csms:
+    """Accepts stations, captures their frames, and sends CSMS-initiated calls."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        publish: Callable[[Frame], Any],
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self._publish = publish
+        self.metrics = metrics
+        self.ocpp_log = logging.getLogger("ocpp")
+        self.protocols = PROTOCOLS
+        self._live: dict[str, _Live] = {}
+        self._queues: dict[str, StationQueue] = {}
+        self._server: Server | None = None
+
+    # --- lifecycle --------------------------------------------------------
+    async def start(self) -> None:
+        """Listen on the configured host and port."""
+        self._server = await serve(
+            self._handle,
+            self.settings.host,
+            self.settings.port,
+            subprotocols=list(self.protocols),  # type: ignore[arg-type]
+            process_request=self._process_request,
+        )
+        log.info("listening", extra={"host": self.settings.host, "port": self.port})
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful when asked for port 0)."""
+        assert self._server is not None, "CSMS not started"
+        return self._server.sockets[0].getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        """Where stations connect, without the station id."""
+        return f"ws://{self.settings.host}:{self.port}"
+
+    async def close(self) -> None:
+        """Stop listening, close every connection and queue worker."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        await asyncio.gather(*(q.close() for q in self._queues.values()))
+
+    # --- what sessions and commands use -----------------------------------
+    def connected(self) -> list[str]:
+        """Ids of the stations connected now."""
+        return list(self._live)
+
+    def is_connected(self, station_id: str) -> bool:
+        """Whether a station has a live session."""
+        return station_id in self._live
+
+    def queue(self, station_id: str) -> StationQueue:
+        """The outbound queue of a station, made on first use."""
+        found = self._queues.get(station_id)
+        if found is None:
+            found = self._queues[station_id] = StationQueue(
+                station_id, timeout=self.settings.call_timeout
+            )
+            live = self._live.get(station_id)
+            if live is not None:
+                found.attach(live.session)
+        return found
+
+    def submit(self, station_id: str, payload: Any) -> Command:
+        """Queue a CSMS-initiated call to a station."""
+        return self.queue(station_id).submit(payload)
+
+    def authorize(self, id_tag: str) -> str:
+        """The authorization status of an id tag, by the store and the settings."""
+        tag = self.store.id_tag(id_tag)
+        if tag is not None:
+            return tag.status
+        return "Accepted" if self.settings.accept_unknown_tags else "Invalid"
+
+    # --- connections ------------------------------------------------------
+    def _frame(self, kind: Kind, station_id: str, protocol: str, text: str) -> None:
+        self._publish(
+            Frame(self.clock.now(), station_id, Direction.IN, kind, protocol=protocol, text=text)
+        )
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        if request.path.split("?", 1)[0] == "/metrics" and self.metrics is not None:
+            return _plain(HTTPStatus.OK, self.metrics.render(), "text/plain; version=0.0.4")
+        station_id = station_from_path(request.path)
+        if station_id is None:
+            return _plain(HTTPStatus.NOT_FOUND, b"connect to /<station id> or /ocpp/<station id>\n")
+        offered = offered_protocols(request)
+        if not any(p in self.protocols for p in offered):
+            note = (
+                f"no common subprotocol: offered {offered or 'none'}, served {list(self.protocols)}"
+            )
+            log.warning("refused %s: %s", station_id, note, extra={"station": station_id})
+            self._frame(Kind.REFUSED, station_id, "", note)
+            return _plain(HTTPStatus.BAD_REQUEST, note.encode() + b"\n")
+        return None
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        assert ws.request is not None
+        station_id = station_from_path(ws.request.path) or ""
+        protocol = ws.subprotocol or ""
+        tap = WireTap(ws, station_id, protocol, self.clock, self._publish)
+        session = SessionV16(station_id, tap, self)
+        live = _Live(ws, session)
+        old = self._live.get(station_id)
+        if old is not None:
+            old.replaced = True
+            self._frame(Kind.DISCONNECTED, station_id, protocol, "replaced by a new connection")
+            await old.ws.close(1000, "replaced by a new connection")
+        self._live[station_id] = live
+        self._frame(Kind.CONNECTED, station_id, protocol, _peer(ws))
+        log.info("connected %s", station_id, extra={"station": station_id, "protocol": protocol})
+        self.queue(station_id).attach(session)
+        try:
+            await session.start()
+        except ConnectionClosed:
+            pass
+        finally:
+            if not live.replaced:
+                del self._live[station_id]
+                self.queue(station_id).detach()
+                reason = f"closed {ws.close_code}: {ws.close_reason}".rstrip(": ")
+                self._frame(Kind.DISCONNECTED, station_id, protocol, reason)
+                log.info("disconnected %s", station_id, extra={"station": station_id})
+
+
+def _peer(ws: ServerConnection) -> str:
+    try:
+        host, port = ws.remote_address[:2]
+    except (TypeError, ValueError):
+        return ""
+    return f"from {host}:{port}"
+
+
+def _plain(status: HTTPStatus, body: bytes, content_type: str = "text/plain") -> Response:
+    headers = Headers({"Content-Type": content_type, "Content-Length": str(len(body))})
+    return Response(status.value, status.phrase, headers, body)

@@ -1,0 +1,161 @@
+"""The projection: folds frames into state. Nothing else writes state.
+
+Deterministic and order-tolerant: timed values are last-writer-wins by their
+own timestamp (ties broken by value), and an answer that arrives before its
+request waits, keyed by message id, until the request comes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from . import facts as f
+from . import reader_v16
+from .frame import Direction, Frame, Kind
+from .state import ConnectorState, State, StationState
+
+_CallKey = tuple[str, Direction, str]  # (station, direction of the CALL, message id)
+
+
+def _later(at: float, key: object, cur_at: float | None, cur_key: object) -> bool:
+    """Does a value at `at` replace the current one? Ties go to the larger value."""
+    if cur_at is None or at > cur_at:
+        return True
+    return at == cur_at and repr(key) > repr(cur_key)
+
+
+def _max(current: float | None, at: float) -> float:
+    return at if current is None or at > current else current
+
+
+class Projection:
+    """Holds a State and folds frames into it, one at a time."""
+
+    def __init__(self, state: State | None = None) -> None:
+        self.state = state or State()
+        self._calls: dict[_CallKey, Frame] = {}
+        self._early_answers: dict[_CallKey, Frame] = {}
+        self._stops_waiting: dict[tuple[str, str], Frame] = {}
+
+    def apply(self, frame: Frame) -> None:
+        """Fold one frame into the state."""
+        state = self.state
+        state.frames += 1
+        state.last_ts = _max(state.last_ts, frame.ts)
+        kind = frame.kind
+        if kind is Kind.SERVER_START:
+            state.server_started_at = _max(state.server_started_at, frame.ts)
+            return
+        if not frame.station:
+            return
+        station = state.station(frame.station)
+        station.frames += 1
+        station.last_frame = _max(station.last_frame, frame.ts)
+        if frame.protocol:
+            station.protocol = frame.protocol
+        if kind is Kind.CALL:
+            self._on_call(station, frame)
+        elif kind is Kind.RESULT or kind is Kind.ERROR:
+            if kind is Kind.ERROR:
+                station.errors += 1
+            self._on_answer(station, frame)
+        elif kind is Kind.MALFORMED:
+            station.errors += 1
+        elif kind is Kind.CONNECTED:
+            station.connected_at = _max(station.connected_at, frame.ts)
+        elif kind is Kind.DISCONNECTED or kind is Kind.REFUSED:
+            station.disconnected_at = _max(station.disconnected_at, frame.ts)
+
+    def _on_call(self, station: StationState, call: Frame) -> None:
+        key = (call.station, call.direction, call.unique_id)
+        self._fold(station, reader_v16.call_facts(call), call)
+        answer = self._early_answers.pop(key, None)
+        if answer is None:
+            self._calls[key] = call
+        else:
+            self._fold(station, reader_v16.answer_facts(call, answer), call)
+
+    def _on_answer(self, station: StationState, answer: Frame) -> None:
+        call_dir = Direction.OUT if answer.direction is Direction.IN else Direction.IN
+        key = (answer.station, call_dir, answer.unique_id)
+        call = self._calls.pop(key, None)
+        if call is None:
+            self._early_answers[key] = answer
+        else:
+            self._fold(station, reader_v16.answer_facts(call, answer), call)
+
+    def _fold(self, station: StationState, found: list[f.Fact], source: Frame) -> None:
+        for fact in found:
+            self._fold_one(station, fact, source)
+
+    def _fold_one(self, station: StationState, fact: f.Fact, source: Frame) -> None:
+        state = self.state
+        match fact:
+            case f.StatusChanged(at, cid, status, error_code, info):
+                station.last_status = _max(station.last_status, at)
+                if cid == 0:
+                    station.status, station.error_code = status, error_code
+                    return
+                conn = station.connector(cid)
+                conn.last_seen = _max(conn.last_seen, at)
+                if _later(at, (status, error_code, info), conn.status_at, _status_key(conn)):
+                    conn.status, conn.error_code, conn.info = status, error_code, info
+                    conn.status_at = at
+            case f.MeterSample(at, cid, energy, power, _tx):
+                if cid == 0:
+                    return  # the station's main meter, not a connector
+                conn = station.connector(cid)
+                conn.last_seen = _max(conn.last_seen, at)
+                if energy is not None and _later(at, energy, conn.energy_at, conn.energy_wh):
+                    conn.energy_wh, conn.energy_at = energy, at
+                if power is not None and _later(at, power, conn.power_at, conn.power_w):
+                    conn.power_w, conn.power_at = power, at
+                conn.add_sample(at, energy, power)
+            case f.Heartbeat(at):
+                station.last_heartbeat = _max(station.last_heartbeat, at)
+            case f.Booted(at, vendor, model, firmware, serial):
+                if station.last_boot is None or at >= station.last_boot:
+                    station.vendor, station.model = vendor, model
+                    station.firmware, station.serial = firmware, serial
+                station.last_boot = _max(station.last_boot, at)
+            case f.BootAnswered(_at, status):
+                station.boot_status = status
+            case f.ConnectorsDeclared(at, count):
+                if _later(at, count, station.declared_at, station.declared_connectors):
+                    station.declared_connectors, station.declared_at = count, at
+            case f.TxStarted(at, tx_id, cid, id_tag, meter_start):
+                tx = state.transaction(station.station_id, tx_id)
+                tx.connector_id, tx.id_tag, tx.meter_start, tx.started_at = (
+                    cid,
+                    id_tag,
+                    meter_start,
+                    at,
+                )
+                station.last_tx_start = _max(station.last_tx_start, at)
+                station.connector(cid).last_seen = _max(station.connector(cid).last_seen, at)
+                state.reindex(tx)
+                waiting = self._stops_waiting.pop((station.station_id, tx_id), None)
+                if waiting is not None:
+                    self._fold(station, list(reader_v16.stop_samples(waiting, cid)), waiting)
+            case f.TxStopped(at, tx_id, meter_stop, reason):
+                tx = state.transaction(station.station_id, tx_id)
+                tx.stopped_at, tx.meter_stop, tx.stop_reason = at, meter_stop, reason
+                station.last_tx_stop = _max(station.last_tx_stop, at)
+                state.reindex(tx)
+                if tx.connector_id is None:
+                    self._stops_waiting[(station.station_id, tx_id)] = source
+                else:
+                    samples = reader_v16.stop_samples(source, tx.connector_id)
+                    self._fold(station, list(samples), source)
+
+
+def _status_key(conn: ConnectorState) -> tuple[str, str, str]:
+    return (conn.status, conn.error_code, conn.info)
+
+
+def project(frames: Iterable[Frame]) -> State:
+    """Fold a sequence of frames into a fresh state."""
+    projection = Projection()
+    for frame in frames:
+        projection.apply(frame)
+    return projection.state

@@ -1,0 +1,159 @@
+"""OCPP 1.6 reader: the facts in a 1.6 message. Pure functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import facts as f
+from .clock import parse_iso
+from .frame import Direction, Frame, Kind
+
+ENERGY = "Energy.Active.Import.Register"
+POWER = "Power.Active.Import"
+_SCALE = {"Wh": 1.0, "kWh": 1000.0, "W": 1.0, "kW": 1000.0}
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _time(payload: dict[str, Any], key: str, fallback: float) -> float:
+    """The payload's own timestamp, or the frame's when it has none."""
+    ts = parse_iso(payload.get(key)) if isinstance(payload, dict) else None
+    return fallback if ts is None else ts
+
+
+def meter_samples(
+    meter_values: Any, connector_id: int, fallback: float, transaction_id: str | None
+) -> list[f.MeterSample]:
+    """Energy (Wh) and power (W) per `meterValue` entry; other measurands are passed over."""
+    samples: list[f.MeterSample] = []
+    if not isinstance(meter_values, list):
+        return samples
+    for entry in meter_values:
+        if not isinstance(entry, dict):
+            continue
+        energy: float | None = None
+        power: float | None = None
+        for sv in entry.get("sampledValue") or ():
+            if not isinstance(sv, dict) or sv.get("phase"):
+                continue  # per-phase values would overwrite the total
+            value = _float(sv.get("value"))
+            if value is None:
+                continue
+            measurand = sv.get("measurand", ENERGY)
+            unit = sv.get("unit")
+            if measurand == ENERGY:
+                energy = value * _SCALE.get(unit or "Wh", 1.0)
+            elif measurand == POWER:
+                power = value * _SCALE.get(unit or "W", 1.0)
+        if energy is None and power is None:
+            continue
+        at = _time(entry, "timestamp", fallback)
+        samples.append(f.MeterSample(at, connector_id, energy, power, transaction_id))
+    return samples
+
+
+def call_facts(frame: Frame) -> list[f.Fact]:
+    """Facts a CALL says by itself, before any answer."""
+    p = frame.payload if isinstance(frame.payload, dict) else {}
+    action = frame.action
+    if frame.direction is not Direction.IN:
+        return []
+    if action == "Heartbeat":
+        return [f.Heartbeat(frame.ts)]
+    if action == "BootNotification":
+        return [
+            f.Booted(
+                frame.ts,
+                str(p.get("chargePointVendor", "")),
+                str(p.get("chargePointModel", "")),
+                str(p.get("firmwareVersion", "")),
+                str(p.get("chargePointSerialNumber", p.get("chargeBoxSerialNumber", ""))),
+            )
+        ]
+    if action == "StatusNotification":
+        cid = _int(p.get("connectorId"))
+        if cid is None:
+            return []
+        return [
+            f.StatusChanged(
+                _time(p, "timestamp", frame.ts),
+                cid,
+                str(p.get("status", "")),
+                str(p.get("errorCode", "")),
+                str(p.get("info", "") or p.get("vendorErrorCode", "") or ""),
+            )
+        ]
+    if action == "MeterValues":
+        cid = _int(p.get("connectorId"))
+        if cid is None:
+            return []
+        tx = p.get("transactionId")
+        return list(meter_samples(p.get("meterValue"), cid, frame.ts, _tx_id(tx)))
+    if action == "StopTransaction":
+        tx = _tx_id(p.get("transactionId"))
+        if tx is None:
+            return []
+        at = _time(p, "timestamp", frame.ts)
+        meter_stop = _float(p.get("meterStop"))
+        return [f.TxStopped(at, tx, meter_stop, str(p.get("reason", "Local")))]
+    return []
+
+
+def answer_facts(call: Frame, answer: Frame) -> list[f.Fact]:
+    """Facts that need a CALL joined to its CALLRESULT (or CALLERROR)."""
+    if answer.kind is not Kind.RESULT:
+        return []
+    p = call.payload if isinstance(call.payload, dict) else {}
+    r = answer.payload if isinstance(answer.payload, dict) else {}
+    action = call.action
+    if action == "BootNotification" and call.direction is Direction.IN:
+        return [f.BootAnswered(answer.ts, str(r.get("status", "")))]
+    if action == "StartTransaction" and call.direction is Direction.IN:
+        tx = _tx_id(r.get("transactionId"))
+        cid = _int(p.get("connectorId"))
+        if tx is None or cid is None:
+            return []
+        at = _time(p, "timestamp", call.ts)
+        meter_start = _float(p.get("meterStart"))
+        started: list[f.Fact] = [f.TxStarted(at, tx, cid, str(p.get("idTag", "")), meter_start)]
+        if meter_start is not None:
+            started.append(f.MeterSample(at, cid, meter_start, None, tx))
+        return started
+    if action == "GetConfiguration" and call.direction is Direction.OUT:
+        for item in r.get("configurationKey") or ():
+            if isinstance(item, dict) and item.get("key") == "NumberOfConnectors":
+                count = _int(item.get("value"))
+                if count is not None:
+                    return [f.ConnectorsDeclared(answer.ts, count)]
+    return []
+
+
+def stop_samples(call: Frame, connector_id: int) -> list[f.MeterSample]:
+    """Readings inside a StopTransaction, once its connector is known."""
+    p = call.payload if isinstance(call.payload, dict) else {}
+    tx = _tx_id(p.get("transactionId"))
+    samples = meter_samples(p.get("transactionData"), connector_id, call.ts, tx)
+    meter_stop = _float(p.get("meterStop"))
+    if meter_stop is not None:
+        samples.append(
+            f.MeterSample(_time(p, "timestamp", call.ts), connector_id, meter_stop, 0.0, tx)
+        )
+    return samples
+
+
+def _tx_id(value: Any) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    return str(value)

@@ -1,0 +1,233 @@
+"""The state the projection builds: stations, connectors, transactions.
+
+Values that carry a time keep that time beside them, so the projection can
+apply last-writer-wins by the frame's own timestamp.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+METER_HISTORY = 720  # samples kept per connector for the live plot
+
+
+@dataclass(slots=True)
+class ConnectorState:
+    """One connector as the newest evidence shows it."""
+
+    connector_id: int
+    status: str = ""
+    error_code: str = ""
+    info: str = ""
+    status_at: float | None = None
+    energy_wh: float | None = None
+    energy_at: float | None = None
+    power_w: float | None = None
+    power_at: float | None = None
+    last_seen: float | None = None
+    history: list[tuple[float, float | None, float | None]] = field(default_factory=list)
+
+    def add_sample(self, ts: float, energy_wh: float | None, power_w: float | None) -> None:
+        """Keep a (time, energy, power) sample in time order, the newest METER_HISTORY."""
+        bisect.insort(self.history, (ts, energy_wh, power_w), key=_sample_key)
+        if len(self.history) > METER_HISTORY:
+            del self.history[0]
+
+
+def _sample_key(sample: tuple[float, float | None, float | None]) -> tuple[float, float, float]:
+    ts, energy, power = sample
+    return (ts, -1.0 if energy is None else energy, -1.0 if power is None else power)
+
+
+@dataclass(slots=True)
+class Transaction:
+    """A charging session; open while it has a start and no stop."""
+
+    station: str
+    transaction_id: str
+    connector_id: int | None = None
+    id_tag: str = ""
+    started_at: float | None = None
+    meter_start: float | None = None
+    stopped_at: float | None = None
+    meter_stop: float | None = None
+    stop_reason: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        """Started and not stopped."""
+        return self.started_at is not None and self.stopped_at is None
+
+
+@dataclass(slots=True)
+class StationState:
+    """One charging station."""
+
+    station_id: str
+    vendor: str = ""
+    model: str = ""
+    firmware: str = ""
+    serial: str = ""
+    protocol: str = ""
+    boot_status: str = ""
+    status: str = ""  # connector 0: the station as a whole
+    error_code: str = ""
+    connected_at: float | None = None
+    disconnected_at: float | None = None
+    last_boot: float | None = None
+    last_heartbeat: float | None = None
+    last_status: float | None = None
+    last_tx_start: float | None = None
+    last_tx_stop: float | None = None
+    last_frame: float | None = None
+    declared_connectors: int | None = None
+    declared_at: float | None = None
+    frames: int = 0
+    errors: int = 0
+    connectors: dict[int, ConnectorState] = field(default_factory=dict)
+
+    def connector(self, connector_id: int) -> ConnectorState:
+        """The connector with that id, created on first sight."""
+        found = self.connectors.get(connector_id)
+        if found is None:
+            found = self.connectors[connector_id] = ConnectorState(connector_id)
+        return found
+
+
+class CountVerdict(StrEnum):
+    """How far our view of a station's connector count can be trusted."""
+
+    OK = "ok"
+    UNKNOWN = "unknown"  # the station never declared a count
+    STALE = "stale"  # declared before the newest boot, not asked since
+    MISSING = "missing"  # declared more connectors than have reported since boot
+    CONTRADICTED = "contradicted"  # a connector reported that the count does not allow
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectorCount:
+    """Declared against seen connectors, with the verdict and why."""
+
+    declared: int | None
+    seen: int
+    verdict: CountVerdict
+    reason: str | None
+
+    @property
+    def correct(self) -> bool | None:
+        """True when declared and seen agree, None when it cannot be told."""
+        if self.verdict is CountVerdict.OK:
+            return True
+        if self.verdict in (CountVerdict.UNKNOWN, CountVerdict.STALE):
+            return None
+        return False
+
+
+def connector_count(station: StationState) -> ConnectorCount:
+    """Compare the declared connector count with the connectors seen since the last boot."""
+    since = station.last_boot
+    seen_ids = sorted(
+        cid
+        for cid, conn in station.connectors.items()
+        if cid > 0 and conn.last_seen is not None and (since is None or conn.last_seen >= since)
+    )
+    declared = station.declared_connectors
+    if declared is None:
+        return ConnectorCount(
+            None, len(seen_ids), CountVerdict.UNKNOWN, "no connector count declared"
+        )
+    beyond = [cid for cid in seen_ids if cid > declared]
+    if beyond:
+        ids = ", ".join(map(str, beyond))
+        return ConnectorCount(
+            declared,
+            len(seen_ids),
+            CountVerdict.CONTRADICTED,
+            f"declares {declared} but connector {ids} reported",
+        )
+    if since is not None and station.declared_at is not None and station.declared_at < since:
+        return ConnectorCount(
+            declared, len(seen_ids), CountVerdict.STALE, "count declared before the last boot"
+        )
+    if len(seen_ids) < declared:
+        return ConnectorCount(
+            declared,
+            len(seen_ids),
+            CountVerdict.MISSING,
+            f"declares {declared}, {len(seen_ids)} reported since boot",
+        )
+    return ConnectorCount(declared, len(seen_ids), CountVerdict.OK, None)
+
+
+@dataclass(slots=True)
+class State:
+    """Everything the projection knows."""
+
+    stations: dict[str, StationState] = field(default_factory=dict)
+    transactions: dict[tuple[str, str], Transaction] = field(default_factory=dict)
+    open: dict[tuple[str, str], Transaction] = field(default_factory=dict)
+    server_started_at: float | None = None
+    frames: int = 0
+    last_ts: float | None = None
+
+    def station(self, station_id: str) -> StationState:
+        """The station with that id, created on first sight."""
+        found = self.stations.get(station_id)
+        if found is None:
+            found = self.stations[station_id] = StationState(station_id)
+        return found
+
+    def transaction(self, station_id: str, transaction_id: str) -> Transaction:
+        """The transaction with that id, created on first sight."""
+        key = (station_id, transaction_id)
+        found = self.transactions.get(key)
+        if found is None:
+            found = self.transactions[key] = Transaction(station_id, transaction_id)
+        return found
+
+    def reindex(self, tx: Transaction) -> None:
+        """Keep the open-transaction index true after `tx` changed."""
+        key = (tx.station, tx.transaction_id)
+        if tx.is_open:
+            self.open[key] = tx
+        else:
+            self.open.pop(key, None)
+
+    def is_online(self, station: StationState) -> bool:
+        """Connected after its last disconnect and after the CSMS last started."""
+        if station.connected_at is None:
+            return False
+        latest_down = max(
+            station.disconnected_at or float("-inf"), self.server_started_at or float("-inf")
+        )
+        return station.connected_at > latest_down
+
+    def open_transactions(self, station_id: str | None = None) -> list[Transaction]:
+        """Open transactions, of one station or all, by start time."""
+        found = [
+            tx for tx in self.open.values() if (station_id is None or tx.station == station_id)
+        ]
+        return sorted(found, key=lambda tx: (tx.started_at or 0.0, tx.station, tx.transaction_id))
+
+    def open_transaction_on(self, station_id: str, connector_id: int) -> Transaction | None:
+        """The newest open transaction on a connector, if any."""
+        found = [tx for tx in self.open_transactions(station_id) if tx.connector_id == connector_id]
+        return found[-1] if found else None
+
+    def energy_so_far(self, tx: Transaction) -> float | None:
+        """Wh delivered by a transaction: its newest reading less its meter start."""
+        if tx.meter_start is None:
+            return None
+        if tx.meter_stop is not None:
+            return tx.meter_stop - tx.meter_start
+        station = self.stations.get(tx.station)
+        if station is None or tx.connector_id is None:
+            return 0.0
+        conn = station.connectors.get(tx.connector_id)
+        if conn is None or conn.energy_wh is None or conn.energy_at is None:
+            return 0.0
+        if tx.started_at is not None and conn.energy_at < tx.started_at:
+            return 0.0
+        return max(0.0, conn.energy_wh - tx.meter_start)

@@ -1,0 +1,179 @@
+"""The store: TinyDB for low-rate durable data (stations, id tags, transactions, counters).
+
+TinyDB rewrites its whole file on every write, so the store keeps the
+database in memory and writes it atomically (temp file, fsync, rename) when
+asked: a crash leaves the last good file, never a torn one. High-rate data
+(frames, meter samples) never comes here; it goes to the recording.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query, TinyDB
+from tinydb.storages import Storage
+
+TX_ID_BLOCK = 100  # transaction ids reserved per durable write
+
+
+class AtomicJSONStorage(Storage):
+    """A TinyDB storage held in memory and written to disk atomically on `flush`."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        self._data: dict[str, Any] | None = None
+        self.dirty = False
+
+    def read(self) -> dict[str, Any] | None:
+        if self._data is None and self.path.exists():
+            with open(self.path, encoding="utf-8") as fh:
+                text = fh.read()
+            self._data = json.loads(text) if text.strip() else None
+        return self._data
+
+    def write(self, data: dict[str, Any]) -> None:
+        self._data = data
+        self.dirty = True
+
+    def snapshot(self) -> bytes | None:
+        """The bytes to write if anything changed since the last flush, else None."""
+        if not self.dirty or self._data is None:
+            return None
+        self.dirty = False
+        return json.dumps(self._data, separators=(",", ":")).encode()
+
+    def close(self) -> None:
+        """Write what is pending."""
+        pending = self.snapshot()
+        if pending is not None:
+            write_atomic(self.path, pending)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so a crash leaves either the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make the rename itself durable
+    finally:
+        os.close(dir_fd)
+
+
+@dataclass(frozen=True, slots=True)
+class IdTag:
+    """An id tag the CSMS knows, with its authorization status."""
+
+    tag: str
+    status: str = "Accepted"  # Accepted | Blocked | Expired | Invalid
+    parent: str | None = None
+    expiry: str | None = None
+
+
+class Store:
+    """Durable configuration and records, in one TinyDB file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = TinyDB(str(path), storage=AtomicJSONStorage)
+        self._storage: AtomicJSONStorage = self.db.storage  # type: ignore[assignment]
+        self._stations = self.db.table("stations")
+        self._tags = self.db.table("id_tags")
+        self._transactions = self.db.table("transactions")
+        self._counters = self.db.table("counters")
+        counters = self._counters.get(Query().name == "transaction_id")
+        reserved = int(counters["reserved"]) if counters else 0  # type: ignore[index]
+        # After a restart, start past everything that may have been handed out.
+        self._next_tx = reserved + 1
+        self._tx_reserved = reserved
+
+    # --- flushing ---------------------------------------------------------
+    def pending_write(self) -> bytes | None:
+        """Serialized database if it changed; write it with `write_atomic` off the loop."""
+        return self._storage.snapshot()
+
+    def flush(self) -> None:
+        """Write pending changes now."""
+        pending = self.pending_write()
+        if pending is not None:
+            write_atomic(self.path, pending)
+
+    def close(self) -> None:
+        """Write pending changes and close the database."""
+        self.flush()
+        self.db.close()
+
+    # --- stations ---------------------------------------------------------
+    def remember_station(self, station_id: str, **info: Any) -> None:
+        """Record a station and what it told us about itself."""
+        record = {"id": station_id, **info}
+        self._stations.upsert(record, Query().id == station_id)
+
+    def stations(self) -> list[dict[str, Any]]:
+        """Every station ever seen."""
+        return [dict(doc) for doc in self._stations.all()]
+
+    # --- id tags ----------------------------------------------------------
+    def put_id_tag(self, tag: IdTag) -> None:
+        """Add or replace an id tag."""
+        self._tags.upsert(
+            {"tag": tag.tag, "status": tag.status, "parent": tag.parent, "expiry": tag.expiry},
+            Query().tag == tag.tag,
+        )
+
+    def id_tag(self, tag: str) -> IdTag | None:
+        """The id tag, if known."""
+        doc = self._tags.get(Query().tag == tag)
+        if doc is None:
+            return None
+        return IdTag(doc["tag"], doc["status"], doc.get("parent"), doc.get("expiry"))  # type: ignore[index, union-attr]
+
+    def id_tags(self) -> Iterator[IdTag]:
+        """Every known id tag."""
+        for doc in self._tags.all():
+            yield IdTag(doc["tag"], doc["status"], doc.get("parent"), doc.get("expiry"))
+
+    # --- transactions -----------------------------------------------------
+    def next_transaction_id(self) -> int:
+        """A transaction id never handed out before, even across a crash.
+
+        Ids are reserved a block at a time and the reservation is written
+        before any id of the block is used (hi-lo), so at most one durable
+        write per TX_ID_BLOCK transactions; a crash wastes the rest of a block.
+        """
+        if self._next_tx > self._tx_reserved:
+            self._tx_reserved = self._next_tx + TX_ID_BLOCK - 1
+            self._counters.upsert(
+                {"name": "transaction_id", "reserved": self._tx_reserved},
+                Query().name == "transaction_id",
+            )
+            self.flush()
+        tx_id = self._next_tx
+        self._next_tx += 1
+        return tx_id
+
+    def record_transaction(self, station_id: str, transaction_id: str, **fields: Any) -> None:
+        """Create or update a transaction record."""
+        key = (Query().station == station_id) & (Query().transaction_id == transaction_id)
+        self._transactions.upsert(
+            {"station": station_id, "transaction_id": transaction_id, **fields}, key
+        )
+
+    def transactions(self) -> list[dict[str, Any]]:
+        """Every transaction record."""
+        return [dict(doc) for doc in self._transactions.all()]
