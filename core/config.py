@@ -87,14 +87,16 @@ def load_settings(
     cli: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     config_file: Path | None = None,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Merge the sources in precedence order: CLI, environment, TOML file, defaults.
+    """Merge the sources in precedence order: CLI, environment, TOML file, `defaults`
+    (a mode's own, such as the demo's), then the built-in defaults.
 
     CLI values of None mean "not given". Unknown keys in the file are an error,
     so a typo does not pass silently.
     """
     env = os.environ if env is None else env
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {name: _coerce(name, v) for name, v in (defaults or {}).items()}
     if config_file is not None:
         try:
             with open(config_file, "rb") as fh:

@@ -88,6 +88,11 @@ class Csms:
         log.info("listening", extra={"host": self.settings.host, "port": self.port})
 
     @property
+    def listening(self) -> bool:
+        """Whether the server is up."""
+        return self._server is not None
+
+    @property
     def port(self) -> int:
         """The bound port (useful when asked for port 0)."""
         assert self._server is not None, "CSMS not started"

@@ -31,6 +31,8 @@ STORE_FLUSH_INTERVAL = 1.0  # seconds between batched TinyDB writes
 class Engine:
     """A live CSMS with its projection, recording, store, metrics and frame log."""
 
+    mode = "live"
+
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -50,6 +52,13 @@ class Engine:
     def state(self) -> State:
         """What the projection knows now."""
         return self.projection.state
+
+    def describe(self) -> str:
+        """Where stations connect."""
+        host, port = self.settings.host, self.settings.port
+        if self.csms.listening:
+            port = self.csms.port
+        return f"ws://{host}:{port}/<station id>"
 
     def restore(self) -> ReadReport:
         """Refold the recording of earlier runs so nothing seen before is lost."""

@@ -1,0 +1,154 @@
+"""`ocppdeck`: the live console, `demo`, `serve` (headless CSMS) and `simulate`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..core.config import Settings, SettingsError, load_settings
+from ..core.logs import configure_logging
+
+log = logging.getLogger("ocppdeck.cli")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="CSMS port (default 9000)")
+    parser.add_argument("--data-dir", type=Path, help="where recordings and the store live")
+    parser.add_argument("--config", type=Path, help="a TOML settings file")
+    parser.add_argument("--heartbeat-interval", type=int, help="seconds, sent in BootNotification")
+    parser.add_argument(
+        "--accept-unknown-tags",
+        action="store_true",
+        default=None,
+        help="authorize id tags the store does not know",
+    )
+
+
+def _console_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--theme", help="ocppdeck-dark or ocppdeck-light")
+    parser.add_argument("--id-tag", dest="default_id_tag", help="default id tag for remote start")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="ocppdeck",
+        description="A terminal console for OCPP charging networks.",
+    )
+    _common(parser)
+    _console_flags(parser)
+    sub = parser.add_subparsers(dest="command")
+    demo = sub.add_parser("demo", help="the console on a simulated fleet (no charger needed)")
+    _common(demo)
+    _console_flags(demo)
+    demo.add_argument("--stations", type=int, help="fleet size (default 5)")
+    demo.add_argument("--seed", type=int, help="fleet seed (default 7)")
+    demo.add_argument("--speed", type=float, help="simulated time per real second (default 1)")
+    serve = sub.add_parser("serve", help="the CSMS without the console; JSON logs on stdout")
+    _common(serve)
+    simulate = sub.add_parser("simulate", help="a simulated fleet against any CSMS")
+    simulate.add_argument("--url", required=True, help="CSMS URL without the station id")
+    simulate.add_argument("--stations", type=int, default=5)
+    simulate.add_argument("--seed", type=int, default=7)
+    simulate.add_argument("--speed", type=float, default=1.0)
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from parsed flags, the environment and the TOML file."""
+    cli: dict[str, Any] = {
+        k: v for k, v in vars(args).items() if k not in {"command", "config", "url"}
+    }
+    if args.command != "demo":
+        return load_settings(cli, config_file=args.config)
+    base = load_settings(cli, config_file=args.config)
+    demo_defaults = {
+        "accept_unknown_tags": True,
+        "data_dir": base.data_dir / "demo",
+        "port": 0,  # any free port: a demo must not clash with a live console
+        "heartbeat_interval": 15,  # so the heartbeat column moves within a demo
+    }
+    if args.data_dir is not None:
+        del demo_defaults["data_dir"]
+    return load_settings(cli, config_file=args.config, defaults=demo_defaults)
+
+
+def run_console(settings: Settings, demo: bool) -> int:
+    """Open the TUI on a live engine or a demo run."""
+    from ..core.demo import DemoRun
+    from ..core.engine import Engine
+    from .app import OcppDeckApp
+
+    configure_logging(path=settings.log_path)
+    source = DemoRun(settings) if demo else Engine(settings)
+    app = OcppDeckApp(source)
+    app.run()
+    if app.startup_error:
+        print(app.startup_error, file=sys.stderr)
+    return app.return_code or 0
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _serve(settings: Settings) -> None:
+    from ..core.engine import Engine
+
+    engine = Engine(settings)
+    await engine.start()
+    try:
+        await _until_signalled()
+    finally:
+        await engine.close()
+        log.info("stopped")
+
+
+async def _simulate(args: argparse.Namespace) -> None:
+    from ..core.sim import Fleet, SimSettings, fleet_specs
+
+    fleet = Fleet(
+        fleet_specs(args.stations, args.seed), args.url.rstrip("/"), SimSettings(speed=args.speed)
+    )
+    await fleet.start()
+    try:
+        await _until_signalled()
+    finally:
+        await fleet.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `ocppdeck` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "simulate":
+            configure_logging(stream=sys.stdout)
+            asyncio.run(_simulate(args))
+            return 0
+        settings = settings_from(args)
+        if args.command == "serve":
+            configure_logging(stream=sys.stdout)
+            asyncio.run(_serve(settings))
+            return 0
+        return run_console(settings, demo=args.command == "demo")
+    except SettingsError as exc:
+        print(f"ocppdeck: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"ocppdeck: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

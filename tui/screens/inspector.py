@@ -1,0 +1,103 @@
+"""Inspector: one frame in full, its request joined to its answer, and the round trip."""
+
+from __future__ import annotations
+
+import orjson
+from rich.console import Group
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from ...core.frame import Frame, Kind, to_wire
+from ...core.frame_log import FrameLog
+from ..formatting import full_time
+
+
+def _json(value: object) -> Syntax:
+    text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    return Syntax(text, "json", theme="ansi_dark", word_wrap=True, background_color="default")
+
+
+def _describe(frame: Frame, title: str) -> Group:
+    direction = "CSMS → station" if frame.direction.value == "out" else "station → CSMS"
+    head = Text.assemble(
+        (f"{title}\n", "bold"),
+        ("kind ", "dim"),
+        f"{frame.kind.value}   ",
+        ("direction ", "dim"),
+        f"{direction}\n",
+        ("time ", "dim"),
+        f"{full_time(frame.ts)}   ",
+        ("seq ", "dim"),
+        f"{frame.seq}\n",
+    )
+    if frame.kind is Kind.ERROR:
+        head.append("error ", "dim")
+        head.append(f"{frame.action}: {frame.text}\n", "bold red")
+    wire = to_wire(frame)
+    if wire is not None:
+        return Group(head, _json(wire))
+    if frame.kind is Kind.MALFORMED:
+        return Group(head, Text(frame.text), _json(frame.payload))
+    return Group(head, Text(frame.text or "(no payload)"))
+
+
+def inspect_text(frame: Frame, log: FrameLog) -> Group:
+    """The inspector's content: header, request, answer, round-trip time."""
+    partner = log.partner(frame)
+    call, answer = (frame, partner) if frame.kind is Kind.CALL else (partner, frame)
+    if not frame.is_ocpp:
+        call, answer = frame, None
+    header = Text.assemble(
+        ("station ", "dim"),
+        (frame.station or "csms", "bold"),
+        ("   message id ", "dim"),
+        frame.unique_id or "—",
+        ("   protocol ", "dim"),
+        frame.protocol or "—",
+        "\n",
+    )
+    parts: list[object] = [header]
+    if call is not None and answer is not None:
+        rtt = (answer.ts - call.ts) * 1000
+        header.append("round trip ", "dim")
+        header.append(f"{rtt:,.1f} ms\n", "bold")
+    if call is not None:
+        parts.append(_describe(call, f"Request · {call.action}" if call.is_ocpp else "Event"))
+    elif frame.is_ocpp:
+        parts.append(Text("Request not in the log window\n", style="dim"))
+    if answer is not None:
+        parts.append(Text(""))
+        parts.append(_describe(answer, "Answer"))
+    elif frame.kind is Kind.CALL:
+        parts.append(Text("\nNo answer yet", style="yellow"))
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+class InspectorScreen(ModalScreen[None]):
+    """Pretty JSON of a frame and its partner, with the round-trip time."""
+
+    BINDINGS = [
+        Binding("escape,q,enter", "dismiss", "Close"),
+        Binding("up,k", "scroll(-1)", "Scroll", show=False),
+        Binding("down,j", "scroll(1)", "Scroll", show=False),
+    ]
+
+    def __init__(self, frame: Frame, log: FrameLog) -> None:
+        super().__init__()
+        self.frame = frame
+        self.frame_log = log
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="inspector") as body:
+            body.border_title = "Inspector"
+            yield Static(inspect_text(self.frame, self.frame_log), id="inspector-body")
+        yield Footer()
+
+    def action_scroll(self, delta: int) -> None:
+        """Scroll the body."""
+        self.query_one("#inspector", VerticalScroll).scroll_relative(y=delta, animate=False)

@@ -1,0 +1,287 @@
+"""Frame log pane: a virtual list over the core's FrameLog.
+
+Only the rows on screen are drawn (Line API), so a million frames scroll as
+lightly as ten. New frames are scanned incrementally on each redraw tick.
+It follows the tail until the user moves the cursor up; End resumes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import orjson
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...core.frame import Direction, Frame, Kind
+from ...core.frame_log import FrameLog, FrameQuery
+from ..formatting import precise_time
+
+_KIND_LABEL = {
+    Kind.CALL: "CALL",
+    Kind.RESULT: "RESULT",
+    Kind.ERROR: "ERROR",
+    Kind.MALFORMED: "BAD",
+    Kind.CONNECTED: "CONNECT",
+    Kind.DISCONNECTED: "CLOSE",
+    Kind.REFUSED: "REFUSED",
+    Kind.SERVER_START: "START",
+}
+
+
+def frame_action(frame: Frame, log: FrameLog) -> str:
+    """The action a frame belongs to: its own for a CALL, its CALL's for an answer."""
+    if frame.kind is Kind.CALL:
+        return frame.action
+    if frame.kind is Kind.RESULT or frame.kind is Kind.ERROR:
+        partner = log.partner(frame)
+        base = partner.action if partner is not None else "?"
+        return f"{base} {frame.action}".strip() if frame.kind is Kind.ERROR else base
+    return frame.text
+
+
+def frame_summary(frame: Frame) -> str:
+    """A short one-line payload."""
+    if frame.kind is Kind.MALFORMED:
+        return frame.text
+    if not frame.is_ocpp:
+        return ""
+    if frame.kind is Kind.ERROR and frame.text:
+        return frame.text
+    return orjson.dumps(frame.payload).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """The texts of one row before styling."""
+
+    time: str
+    station: str
+    direction: str
+    kind: str
+    action: str
+    summary: str
+
+
+class FrameLogView(ScrollView, can_focus=True):
+    """Every frame: time, station, direction, message type, action, short payload."""
+
+    COMPONENT_CLASSES = {
+        "frame-log--in",
+        "frame-log--out",
+        "frame-log--error",
+        "frame-log--event",
+        "frame-log--cursor",
+        "frame-log--dim",
+    }
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "first", "First frame", show=False),
+        Binding("end", "follow", "Follow tail"),
+        Binding("enter", "inspect", "Inspect"),
+    ]
+
+    class Inspect(Message):
+        """The user asked to inspect a frame."""
+
+        def __init__(self, frame: Frame) -> None:
+            super().__init__()
+            self.frame = frame
+
+    def __init__(self, log: FrameLog, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.frame_log = log
+        self.query_filter = FrameQuery()
+        self.positions: list[int] = []
+        self._scanned = 0
+        self.cursor: int | None = None
+        self.following = True
+        self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(2000)
+
+    def on_mount(self) -> None:
+        self.border_title = "Frames"
+
+    # --- data -------------------------------------------------------------
+    def set_filter(self, text: str) -> None:
+        """Show only frames matching `text` (see FrameQuery); empty shows all."""
+        self.query_filter = FrameQuery.parse(text)
+        self.positions = []
+        self._scanned = self.frame_log.base
+        self.cursor = None
+        self.following = True
+        self.sync()
+
+    def _matches(self, frame: Frame) -> bool:
+        query = self.query_filter
+        if query.empty:
+            return True
+        partner = "" if frame.kind is Kind.CALL else frame_action(frame, self.frame_log)
+        return query.matches(frame, partner)
+
+    def sync(self) -> None:
+        """Take in frames appended since the last call; keep the tail in view when following."""
+        log = self.frame_log
+        end = len(log)
+        if self._scanned < log.base:  # frames fell out of the window while we were away
+            self._scanned = log.base
+        if self.positions and self.positions[0] < log.base:
+            dropped = next(
+                (i for i, p in enumerate(self.positions) if p >= log.base), len(self.positions)
+            )
+            del self.positions[:dropped]
+            if self.cursor is not None:
+                self.cursor = max(0, self.cursor - dropped)
+        if self._scanned < end:
+            for pos in range(self._scanned, end):
+                frame = log.get(pos)
+                if frame is not None and self._matches(frame):
+                    self.positions.append(pos)
+            self._scanned = end
+        self.virtual_size = Size(self.size.width, len(self.positions))
+        if self.following and self.positions:
+            self.cursor = len(self.positions) - 1
+            self.scroll_end(animate=False, immediate=True)
+        self._update_titles()
+        self.refresh()
+
+    def _update_titles(self) -> None:
+        mode = "following" if self.following else "paused · End follows"
+        shown = f"{len(self.positions):,}"
+        if not self.query_filter.empty:
+            self.border_title = f"Frames · filter: {self._filter_text()}"
+        else:
+            self.border_title = "Frames"
+        self.border_subtitle = f"{shown} frames · {mode}"
+
+    def _filter_text(self) -> str:
+        q = self.query_filter
+        parts = [f"station:{q.station}"] if q.station else []
+        parts += [f"action:{q.action}"] if q.action else []
+        parts += [f"kind:{q.kind}"] if q.kind else []
+        return " ".join([*parts, *q.words])
+
+    @property
+    def selected_frame(self) -> Frame | None:
+        """The frame under the cursor."""
+        if self.cursor is None or not self.positions:
+            return None
+        return self.frame_log.get(self.positions[self.cursor])
+
+    # --- keys -------------------------------------------------------------
+    def _move_to(self, index: int) -> None:
+        if not self.positions:
+            return
+        index = max(0, min(len(self.positions) - 1, index))
+        self.cursor = index
+        self.following = index == len(self.positions) - 1
+        if index < self.scroll_offset.y:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= self.scroll_offset.y + self.scrollable_content_region.height:
+            self.scroll_to(
+                y=index - self.scrollable_content_region.height + 1, animate=False, immediate=True
+            )
+        self._update_titles()
+        self.refresh()
+
+    def action_cursor(self, delta: int) -> None:
+        """Move the cursor up or down."""
+        current = len(self.positions) - 1 if self.cursor is None else self.cursor
+        self._move_to(current + delta)
+
+    def action_page(self, direction: int) -> None:
+        """Move the cursor a page."""
+        current = len(self.positions) - 1 if self.cursor is None else self.cursor
+        self._move_to(current + direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_first(self) -> None:
+        """Go to the oldest frame in the window."""
+        self._move_to(0)
+
+    def action_follow(self) -> None:
+        """Go to the newest frame and keep following."""
+        self.following = True
+        self.sync()
+
+    def action_inspect(self) -> None:
+        """Open the inspector on the frame under the cursor."""
+        frame = self.selected_frame
+        if frame is not None:
+            self.post_message(self.Inspect(frame))
+
+    def on_mouse_scroll_up(self) -> None:
+        self.following = False
+        self._update_titles()
+
+    def on_click(self, event: object) -> None:
+        y = getattr(event, "y", None)
+        if isinstance(y, int):
+            self._move_to(self.scroll_offset.y + y)
+
+    # --- drawing ----------------------------------------------------------
+    def _row(self, frame: Frame) -> _Row:
+        direction = "→ st" if frame.direction is Direction.OUT else "← st"
+        if not frame.is_ocpp and frame.kind is not Kind.MALFORMED:
+            direction = "  ··"
+        return _Row(
+            precise_time(frame.ts),
+            frame.station or "csms",
+            direction,
+            _KIND_LABEL[frame.kind],
+            frame_action(frame, self.frame_log),
+            frame_summary(frame),
+        )
+
+    def _style_for(self, frame: Frame) -> Style:
+        if frame.kind in (Kind.ERROR, Kind.MALFORMED, Kind.REFUSED):
+            return self.get_component_rich_style("frame-log--error")
+        if not frame.is_ocpp:
+            return self.get_component_rich_style("frame-log--event")
+        if frame.direction is Direction.OUT:
+            return self.get_component_rich_style("frame-log--out")
+        return self.get_component_rich_style("frame-log--in")
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if index >= len(self.positions):
+            return Strip.blank(width, self.rich_style)
+        pos = self.positions[index]
+        selected = index == self.cursor
+        key = (pos, width, selected)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        frame = self.frame_log.get(pos)
+        if frame is None:
+            return Strip.blank(width, self.rich_style)
+        row = self._row(frame)
+        base = self.rich_style
+        dim = base + self.get_component_rich_style("frame-log--dim")
+        accent = base + self._style_for(frame)
+        segments = [
+            Segment(f"{row.time} ", dim),
+            Segment(f"{row.station[:14]:<14} ", base),
+            Segment(f"{row.direction} ", dim),
+            Segment(f"{row.kind:<7} ", accent),
+            Segment(f"{row.action[:28]:<28} ", accent),
+            Segment(row.summary, dim),
+        ]
+        strip = Strip(segments).crop_extend(0, width, base)
+        if selected:
+            strip = strip.apply_style(self.get_component_rich_style("frame-log--cursor"))
+        self._cache[key] = strip
+        return strip
+
+    def notify_style_update(self) -> None:
+        self._cache.clear()
+        super().notify_style_update()
