@@ -49,3 +49,4 @@ def configure_logging(
     # The ocpp library logs every message at INFO; the recording already has them.
     logging.getLogger("ocpp").setLevel(logging.WARNING)
     logging.getLogger("websockets").setLevel(logging.WARNING)
+    logging.getLogger("ocppdeck.sim.wire").setLevel(logging.WARNING)

@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--stations", type=int, help="fleet size (default 5)")
     demo.add_argument("--seed", type=int, help="fleet seed (default 7)")
     demo.add_argument("--speed", type=float, help="simulated time per real second (default 1)")
+    demo.add_argument(
+        "--headless",
+        type=float,
+        metavar="SECONDS",
+        help="run the demo without the console for SECONDS, leaving its recording",
+    )
     serve = sub.add_parser("serve", help="the CSMS without the console; JSON logs on stdout")
     _common(serve)
     simulate = sub.add_parser("simulate", help="a simulated fleet against any CSMS")
@@ -64,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings from parsed flags, the environment and the TOML file."""
     cli: dict[str, Any] = {
-        k: v for k, v in vars(args).items() if k not in {"command", "config", "url"}
+        k: v for k, v in vars(args).items() if k not in {"command", "config", "url", "headless"}
     }
     if args.command != "demo":
         return load_settings(cli, config_file=args.config)
@@ -115,6 +121,20 @@ async def _serve(settings: Settings) -> None:
         log.info("stopped")
 
 
+async def _demo_headless(settings: Settings, seconds: float) -> None:
+    from ..core.demo import DemoRun
+
+    run = DemoRun(settings)
+    await run.start()
+    try:
+        await asyncio.wait_for(_until_signalled(), seconds)
+    except TimeoutError:
+        pass
+    finally:
+        await run.close()
+    print(f"recorded {run.state.frames} frames to {settings.recording_path}")
+
+
 async def _simulate(args: argparse.Namespace) -> None:
     from ..core.sim import Fleet, SimSettings, fleet_specs
 
@@ -140,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             configure_logging(stream=sys.stdout)
             asyncio.run(_serve(settings))
+            return 0
+        if args.command == "demo" and args.headless is not None:
+            configure_logging(path=settings.log_path)
+            asyncio.run(_demo_headless(settings, args.headless))
             return 0
         return run_console(settings, demo=args.command == "demo")
     except SettingsError as exc:
