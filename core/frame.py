@@ -99,10 +99,12 @@ def parse_message(text: str | bytes) -> Message:
 
 def message_from_array(data: Any) -> Message:
     """The Message of an already decoded OCPP-J array. Raises FrameError."""
-    if not isinstance(data, list) or len(data) < 3:
+    if not isinstance(data, list) or len(data) < 2:
         raise FrameError("not an OCPP-J array")
     type_id, unique_id = data[0], data[1]
     uid = unique_id if isinstance(unique_id, str) else None
+    if len(data) < 3:
+        raise FrameError("not an OCPP-J array", uid)
     kind = _TYPE_IDS.get(type_id) if isinstance(type_id, int) else None
     if kind is None:
         raise FrameError(f"unknown message type {type_id!r}", uid)

@@ -24,9 +24,13 @@ def _call_key(frame: Frame) -> _Key:
 
 
 class FrameLog:
-    """A bounded, append-only window of frames with request/answer joins."""
+    """A bounded, append-only window of frames with request/answer joins.
 
-    def __init__(self, capacity: int = 200_000) -> None:
+    A frame costs about 1 KB in memory, so the default window (50,000 frames)
+    stays near 50 MB however long the run; older frames are in the recording.
+    """
+
+    def __init__(self, capacity: int = 50_000) -> None:
         self.capacity = capacity
         self._frames: list[Frame] = []
         self.base = 0  # position of self._frames[0]

@@ -94,7 +94,10 @@ class Projection:
             case f.StatusChanged(at, cid, status, error_code, info):
                 station.last_status = _max(station.last_status, at)
                 if cid == 0:
-                    station.status, station.error_code = status, error_code
+                    key = (status, error_code)
+                    if _later(at, key, station.status_at, (station.status, station.error_code)):
+                        station.status, station.error_code = status, error_code
+                        station.status_at = at
                     return
                 conn = station.connector(cid)
                 conn.last_seen = _max(conn.last_seen, at)

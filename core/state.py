@@ -74,6 +74,7 @@ class StationState:
     boot_status: str = ""
     status: str = ""  # connector 0: the station as a whole
     error_code: str = ""
+    status_at: float | None = None
     connected_at: float | None = None
     disconnected_at: float | None = None
     last_boot: float | None = None
