@@ -31,6 +31,13 @@ class Metrics:
             registry=self.registry,
         )
         self._calls: dict[tuple[str, str, str], float] = {}
+        # labels() costs a lock and a lookup; frames come thousands a second.
+        self._frame_counters = {
+            (d, k): self.frames.labels(d.value, k.value)
+            for d in Direction
+            for k in (Kind.CALL, Kind.RESULT, Kind.ERROR, Kind.MALFORMED)
+        }
+        self._round_trips = {d: self.round_trip.labels(d.value) for d in Direction}
 
     def observe(self, frame: Frame) -> None:
         """Account for one frame."""
@@ -46,7 +53,7 @@ class Metrics:
             return
         if kind is Kind.SERVER_START:
             return
-        self.frames.labels(frame.direction.value, kind.value).inc()
+        self._frame_counters[(frame.direction, kind)].inc()
         if kind is Kind.CALL:
             if len(self._calls) >= _MAX_PENDING:
                 self._calls.clear()
@@ -55,7 +62,7 @@ class Metrics:
             call_dir = Direction.OUT if frame.direction is Direction.IN else Direction.IN
             sent = self._calls.pop((frame.station, call_dir.value, frame.unique_id), None)
             if sent is not None:
-                self.round_trip.labels(call_dir.value).observe(max(0.0, frame.ts - sent))
+                self._round_trips[call_dir].observe(max(0.0, frame.ts - sent))
 
     def render(self) -> bytes:
         """The Prometheus text exposition."""

@@ -75,14 +75,14 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if args.command != "demo":
         return load_settings(cli, config_file=args.config)
     base = load_settings(cli, config_file=args.config)
+    if args.data_dir is None:
+        # Never the live data dir, however it was set: a demo starts by clearing its own.
+        cli["data_dir"] = base.data_dir / "demo"
     demo_defaults = {
         "accept_unknown_tags": True,
-        "data_dir": base.data_dir / "demo",
         "port": 0,  # any free port: a demo must not clash with a live console
         "heartbeat_interval": 15,  # so the heartbeat column moves within a demo
     }
-    if args.data_dir is not None:
-        del demo_defaults["data_dir"]
     return load_settings(cli, config_file=args.config, defaults=demo_defaults)
 
 
