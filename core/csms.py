@@ -153,6 +153,8 @@ class Csms:
         if request.path.split("?", 1)[0] == "/metrics" and self.metrics is not None:
             return _plain(HTTPStatus.OK, self.metrics.render(), "text/plain; version=0.0.4")
         station_id = station_from_path(request.path)
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return None  # not a handshake: websockets answers 426 and no station is involved
         if station_id is None:
             return _plain(HTTPStatus.NOT_FOUND, b"connect to /<station id> or /ocpp/<station id>\n")
         offered = offered_protocols(request)

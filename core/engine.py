@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from .bus import FrameBus
@@ -21,7 +22,7 @@ from .metrics import Metrics
 from .projection import Projection
 from .recording import ReadReport, Recorder, read_recording
 from .state import State
-from .store import Store, write_atomic
+from .store import Store
 
 log = logging.getLogger("ocppdeck.engine")
 
@@ -46,6 +47,7 @@ class Engine:
         self.commands = Commands(self.csms, self.projection.state)
         self.restored = ReadReport()
         self._recorder: Recorder | None = None
+        self._unsubscribe_recorder: Callable[[], None] = lambda: None
         self._flusher: asyncio.Task[None] | None = None
 
     @property
@@ -79,7 +81,7 @@ class Engine:
         """Restore, then record and project every new frame, then listen for stations."""
         self.restore()
         self._recorder = Recorder(self.settings.recording_path)
-        self.bus.subscribe(self._recorder.write)
+        self._unsubscribe_recorder = self.bus.subscribe(self._recorder.write)
         self.bus.subscribe(self.projection.apply)
         self.bus.subscribe(self.frames.append)
         self.bus.subscribe(self.metrics.observe)
@@ -93,8 +95,13 @@ class Engine:
         while True:
             await asyncio.sleep(STORE_FLUSH_INTERVAL)
             pending = self.store.pending_write()
-            if pending is not None:
-                await asyncio.to_thread(write_atomic, path, pending)
+            if pending is None:
+                continue
+            try:
+                await asyncio.to_thread(self.store.write, pending)
+            except OSError:
+                # Kept pending; the next tick tries again. The recording has the frames.
+                log.exception("could not write the store to %s", path)
 
     async def close(self) -> None:
         """Stop the CSMS, then write and close the store and the recording."""
@@ -105,5 +112,6 @@ class Engine:
             self._flusher = None
         self.store.close()
         if self._recorder is not None:
+            self._unsubscribe_recorder()
             self._recorder.close()
             self._recorder = None

@@ -118,6 +118,10 @@ class StationQueue:
 
     async def _drain(self, session: Caller) -> None:
         while True:
+            if self._worker is not asyncio.current_task():
+                # Detached, but the cancel was swallowed (asyncio.wait_for returns a result
+                # that finished at the same moment): never send through a stale session.
+                return
             if not self._pending:
                 self._wake.clear()
                 await self._wake.wait()

@@ -15,6 +15,9 @@ from .frame import Direction, Frame, Kind
 from .state import ConnectorState, State, StationState
 
 _CallKey = tuple[str, Direction, str]  # (station, direction of the CALL, message id)
+# Calls never answered (and answers whose call never comes) are forgotten oldest
+# first past this many, so a long run's memory stays flat.
+MAX_UNJOINED = 50_000
 
 
 def _later(at: float, key: object, cur_at: float | None, cur_key: object) -> bool:
@@ -71,7 +74,7 @@ class Projection:
         self._fold(station, reader_v16.call_facts(call), call)
         answer = self._early_answers.pop(key, None)
         if answer is None:
-            self._calls[key] = call
+            _bounded_put(self._calls, key, call)
         else:
             self._fold(station, reader_v16.answer_facts(call, answer), call)
 
@@ -80,7 +83,7 @@ class Projection:
         key = (answer.station, call_dir, answer.unique_id)
         call = self._calls.pop(key, None)
         if call is None:
-            self._early_answers[key] = answer
+            _bounded_put(self._early_answers, key, answer)
         else:
             self._fold(station, reader_v16.answer_facts(call, answer), call)
 
@@ -121,8 +124,9 @@ class Projection:
                     station.vendor, station.model = vendor, model
                     station.firmware, station.serial = firmware, serial
                 station.last_boot = _max(station.last_boot, at)
-            case f.BootAnswered(_at, status):
-                station.boot_status = status
+            case f.BootAnswered(at, status):
+                if _later(at, status, station.boot_answered_at, station.boot_status):
+                    station.boot_status, station.boot_answered_at = status, at
             case f.ConnectorsDeclared(at, count):
                 if _later(at, count, station.declared_at, station.declared_connectors):
                     station.declared_connectors, station.declared_at = count, at
@@ -150,6 +154,12 @@ class Projection:
                 else:
                     samples = reader_v16.stop_samples(source, tx.connector_id)
                     self._fold(station, list(samples), source)
+
+
+def _bounded_put(pending: dict[_CallKey, Frame], key: _CallKey, frame: Frame) -> None:
+    pending[key] = frame
+    if len(pending) > MAX_UNJOINED:
+        del pending[next(iter(pending))]
 
 
 def _status_key(conn: ConnectorState) -> tuple[str, str, str]:

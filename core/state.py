@@ -72,6 +72,7 @@ class StationState:
     serial: str = ""
     protocol: str = ""
     boot_status: str = ""
+    boot_answered_at: float | None = None
     status: str = ""  # connector 0: the station as a whole
     error_code: str = ""
     status_at: float | None = None

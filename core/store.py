@@ -42,11 +42,19 @@ class AtomicJSONStorage(Storage):
         self.dirty = True
 
     def snapshot(self) -> bytes | None:
-        """The bytes to write if anything changed since the last flush, else None."""
+        """The bytes to write if anything changed since the last flush, else None.
+
+        The dirty mark is cleared here; a caller whose write fails calls
+        `mark_dirty` so the next flush tries again.
+        """
         if not self.dirty or self._data is None:
             return None
         self.dirty = False
         return json.dumps(self._data, separators=(",", ":")).encode()
+
+    def mark_dirty(self) -> None:
+        """A write of the last snapshot failed: write again next time."""
+        self.dirty = True
 
     def close(self) -> None:
         """Write what is pending."""
@@ -111,7 +119,15 @@ class Store:
         """Write pending changes now."""
         pending = self.pending_write()
         if pending is not None:
+            self.write(pending)
+
+    def write(self, pending: bytes) -> None:
+        """Write a `pending_write` result atomically; on failure it stays pending."""
+        try:
             write_atomic(self.path, pending)
+        except OSError:
+            self._storage.mark_dirty()
+            raise
 
     def close(self) -> None:
         """Write pending changes and close the database."""
