@@ -70,7 +70,7 @@ MODELS = (
 )
 
 
-async def cancel_all(tasks: Iterable[asyncio.Task[Any]]) -> None:
+async def _cancel_all(tasks: Iterable[asyncio.Task[Any]]) -> None:
     """Cancel `tasks` and wait until every one of them has finished.
 
     Cancels again whatever is still running after a moment: on Python 3.11 the
@@ -145,16 +145,16 @@ class SimStation:
         self.spec = spec
         self.url = url
         self.settings = settings
+        self.response_timeout = max(MIN_TIMEOUT_S, RESPONSE_TIMEOUT_S / settings.speed)
         self.connected = False
         self.booted = False
-        self.station_status: str = ChargePointStatus.available
+        self.station_status = str(ChargePointStatus.available)
         self.connectors = {
-            n: ConnectorSim(n, self, settings, random.Random(rng.getrandbits(64)))
+            n: ConnectorSim(spec.station_id, n, self, settings, random.Random(rng.getrandbits(64)))
             for n in range(1, spec.connectors + 1)
         }
         self._rng = rng
         self._clock = clock
-        self.response_timeout = max(MIN_TIMEOUT_S, RESPONSE_TIMEOUT_S / settings.speed)
         self._heartbeat_s = settings.heartbeat_interval or DEFAULT_HEARTBEAT_S
         self._meter_s = settings.meter_interval
         self._failures = 0  # connection attempts since the last successful boot
@@ -201,8 +201,11 @@ class SimStation:
             return None
 
     async def run(self) -> None:
-        """Connect to f"{url}/{station_id}" and simulate until cancelled, reconnecting with
-        exponential, jittered backoff whenever the connection drops or is refused."""
+        """Connect to f"{url}/{station_id}" and simulate until cancelled.
+
+        Whenever the connection drops or is refused it reconnects after an exponential backoff
+        (reconnect_min doubling up to reconnect_max, jittered by the rng), reset by each boot.
+        """
         target = f"{self.url.rstrip('/')}/{self.spec.station_id}"
         while True:
             try:
@@ -235,7 +238,7 @@ class SimStation:
         try:
             await receiver
         finally:
-            await cancel_all([receiver, *self._tasks])
+            await _cancel_all([receiver, *self._tasks])
             self._connector_tasks.clear()
             self._ws = self._cp = None
             self.connected = self.booted = False
@@ -329,7 +332,7 @@ class SimStation:
     def set_availability(self, connector_id: int, operative: bool) -> None:
         """ChangeAvailability: connector 0 switches the station and every connector."""
         if connector_id == 0:
-            self.station_status = (
+            self.station_status = str(
                 ChargePointStatus.available if operative else ChargePointStatus.unavailable
             )
             self._spawn(self._report_station(), "status0")
@@ -341,7 +344,7 @@ class SimStation:
         self._spawn(self._reset(reason), "reset")
 
     async def _reset(self, reason: str) -> None:
-        await cancel_all(self._connector_tasks)
+        await _cancel_all(self._connector_tasks)
         for connector in self.connectors.values():
             await connector.finish(reason)
         self.booted = False

@@ -86,16 +86,19 @@ class ConnectorSim:
 
     def __init__(
         self,
+        station_id: str,
         connector_id: int,
         link: StationLink,
         settings: SimSettings,
         rng: random.Random,
     ) -> None:
         self.connector_id = connector_id
-        self.status: str = ChargePointStatus.available
-        self.error_code: str = ChargePointErrorCode.no_error
+        self.label = f"{station_id}/{connector_id}"  # for logs
+        self.status = str(ChargePointStatus.available)
+        self.error_code = str(ChargePointErrorCode.no_error)
         self.transaction_id: int | None = None
         self.meter_wh = round(rng.uniform(*METER_START_RANGE_WH), 1)
+        self.rated_power_w = round(rng.uniform(*POWER_RANGE_W), -2)
         self.power_w = 0.0
         self.operative = True
         self._link = link
@@ -164,7 +167,7 @@ class ConnectorSim:
                     # A car plugs in; its driver may still start from an app instead of a card.
                     await self.notify(ChargePointStatus.preparing)
                     await pause(self._rng.uniform(*PLUG_IN_SECONDS), s.speed, self._wake)
-                    if self._remote_tag is None:
+                    if self._remote_tag is None and self.operative:
                         return self._rng.choice(s.id_tags)
             # Inoperative, or a remote start is reserved: wait until the CSMS has our answer.
             await self._wake.wait()
@@ -179,7 +182,7 @@ class ConnectorSim:
         if self.status != ChargePointStatus.preparing:
             await self.notify(ChargePointStatus.preparing)
         if not _accepted(await self._link.send(call.Authorize(id_tag=id_tag))):
-            log.info("connector %d: %s not authorized", self.connector_id, id_tag)
+            log.info("%s: %s not authorized", self.label, id_tag)
             return
         started = await self._link.send(
             call.StartTransaction(
@@ -200,7 +203,6 @@ class ConnectorSim:
     async def _charge(self) -> str:
         """Deliver energy with periodic MeterValues; returns why the session ended."""
         s, rng = self._settings, self._rng
-        power = rng.uniform(*POWER_RANGE_W)
         duration = rng.expovariate(1.0 / s.session_mean)
         phases = [(ChargePointStatus.charging, duration)]
         if rng.random() < SUSPEND_PROBABILITY:
@@ -213,7 +215,7 @@ class ConnectorSim:
             ]
         for status, span in phases:
             await self.notify(status)
-            self.power_w = power if status == ChargePointStatus.charging else 0.0
+            self.power_w = self.rated_power_w if status == ChargePointStatus.charging else 0.0
             left = span
             while left > 0:
                 slept = await pause(min(self._link.meter_interval, left), s.speed, self._wake)
@@ -255,7 +257,7 @@ class ConnectorSim:
 
     async def notify(self, status: str, error_code: str = ChargePointErrorCode.no_error) -> None:
         """Enter `status` and report it."""
-        self.status, self.error_code = status, error_code
+        self.status, self.error_code = str(status), str(error_code)  # plain str, not the enum
         await self.report_status()
 
     async def report_status(self) -> None:
