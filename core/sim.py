@@ -215,7 +215,12 @@ class SimStation:
                     open_timeout=self.response_timeout,
                     close_timeout=CLOSE_TIMEOUT_S,
                 ) as ws:
-                    await self._session(ws)
+                    try:
+                        await self._session(ws)
+                    except asyncio.CancelledError:
+                        # Stopped on purpose: say "going away", not "internal error" (1011).
+                        await ws.close(1001, "simulator stopped")
+                        raise
             except (OSError, TimeoutError, WebSocketException) as exc:
                 log.info("%s: link down: %r", self.spec.station_id, exc)
             except Exception:

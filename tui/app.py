@@ -71,6 +71,8 @@ class OcppDeckApp(App[None]):
     # --- drawing ----------------------------------------------------------
     def redraw(self) -> None:
         """Bring every pane up to date with the state (called on a timer, never per frame)."""
+        if not self.is_running:  # shutting down: the timer can tick while the panes are removed
+            return
         state = self.source.state
         stations = self.query_one(StationsTable)
         stations.refresh_from(state)

@@ -19,7 +19,7 @@ from ..formatting import full_time
 
 def _json(value: object) -> Syntax:
     text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
-    return Syntax(text, "json", theme="ansi_dark", word_wrap=True, background_color="default")
+    return Syntax(text, "json", theme="ansi_dark", word_wrap=True, background_color=None)
 
 
 def _describe(frame: Frame, title: str) -> Group:

@@ -14,7 +14,7 @@ COLUMNS = (
     ("Error", 11),
     ("Meter", 13),
     ("Power", 8),
-    ("Transaction", 13),
+    ("Transaction", 15),
     ("Energy", 10),
 )
 

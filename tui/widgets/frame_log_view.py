@@ -147,7 +147,8 @@ class FrameLogView(ScrollView, can_focus=True):
                 if frame is not None and self._matches(frame):
                     self.positions.append(pos)
             self._scanned = end
-        self.virtual_size = Size(self.size.width, len(self.positions))
+        # Width 0: lines are cropped to the pane, never scrolled sideways.
+        self.virtual_size = Size(0, len(self.positions))
         if self.following and self.positions:
             self.cursor = len(self.positions) - 1
             self.scroll_end(animate=False, immediate=True)

@@ -11,7 +11,7 @@ from ..formatting import clock_time
 
 COLUMNS = (
     ("Station", 14),
-    ("Vendor / model", 16),
+    ("Vendor / model", 15),
     ("Proto", 5),
     ("Link", 9),
     ("Heartbeat", 9),
