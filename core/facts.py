@@ -86,6 +86,14 @@ class ConnectorsDeclared:
     count: int
 
 
+@dataclass(frozen=True, slots=True)
+class ConnectorsReported:
+    """A message that lists every connector of the station (a full report)."""
+
+    at: float
+    ids: frozenset[int]
+
+
 Fact = (
     Booted
     | BootAnswered
@@ -95,4 +103,5 @@ Fact = (
     | TxStarted
     | TxStopped
     | ConnectorsDeclared
+    | ConnectorsReported
 )

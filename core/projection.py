@@ -8,9 +8,11 @@ request waits, keyed by message id, until the request comes.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import ModuleType
+from typing import Any
 
 from . import facts as f
-from . import reader_v16
+from . import reader_eventlog, reader_v16
 from .frame import Direction, Frame, Kind
 from .state import ConnectorState, State, StationState
 
@@ -31,6 +33,14 @@ def _max(current: float | None, at: float) -> float:
     return at if current is None or at > current else current
 
 
+# Each protocol's reader turns its messages into facts; unknown protocols read as 1.6.
+READERS: dict[str, ModuleType] = {"ocpp1.6": reader_v16, reader_eventlog.PROTOCOL: reader_eventlog}
+
+
+def _reader(frame: Frame) -> ModuleType:
+    return READERS.get(frame.protocol, reader_v16)
+
+
 class Projection:
     """Holds a State and folds frames into it, one at a time."""
 
@@ -39,6 +49,8 @@ class Projection:
         self._calls: dict[_CallKey, Frame] = {}
         self._early_answers: dict[_CallKey, Frame] = {}
         self._stops_waiting: dict[tuple[str, str], Frame] = {}
+        # Event logs name the station only on the request: answers find it by message id.
+        self._call_stations: dict[tuple[Direction, str], str] = {}
 
     def apply(self, frame: Frame) -> None:
         """Fold one frame into the state."""
@@ -50,6 +62,8 @@ class Projection:
             state.server_started_at = _max(state.server_started_at, frame.ts)
             return
         if not frame.station:
+            if kind is Kind.RESULT or kind is Kind.ERROR:
+                self._on_stationless_answer(frame)
             return
         station = state.station(frame.station)
         station.frames += 1
@@ -71,12 +85,28 @@ class Projection:
 
     def _on_call(self, station: StationState, call: Frame) -> None:
         key = (call.station, call.direction, call.unique_id)
-        self._fold(station, reader_v16.call_facts(call), call)
+        reader = _reader(call)
+        self._fold(station, reader.call_facts(call), call)
         answer = self._early_answers.pop(key, None)
         if answer is None:
+            answer = self._early_answers.pop(("", call.direction, call.unique_id), None)
+        if answer is None:
             _bounded_put(self._calls, key, call)
+            _bounded_put(self._call_stations, (call.direction, call.unique_id), call.station)
         else:
-            self._fold(station, reader_v16.answer_facts(call, answer), call)
+            self._fold(station, reader.answer_facts(call, answer), call)
+
+    def _on_stationless_answer(self, answer: Frame) -> None:
+        call_dir = Direction.OUT if answer.direction is Direction.IN else Direction.IN
+        station_id = self._call_stations.get((call_dir, answer.unique_id))
+        if station_id is None:
+            _bounded_put(self._early_answers, ("", call_dir, answer.unique_id), answer)
+            return
+        call = self._calls.pop((station_id, call_dir, answer.unique_id), None)
+        if call is not None:
+            del self._call_stations[(call_dir, answer.unique_id)]
+            station = self.state.station(station_id)
+            self._fold(station, _reader(call).answer_facts(call, answer), call)
 
     def _on_answer(self, station: StationState, answer: Frame) -> None:
         call_dir = Direction.OUT if answer.direction is Direction.IN else Direction.IN
@@ -85,7 +115,8 @@ class Projection:
         if call is None:
             _bounded_put(self._early_answers, key, answer)
         else:
-            self._fold(station, reader_v16.answer_facts(call, answer), call)
+            self._call_stations.pop((call_dir, answer.unique_id), None)
+            self._fold(station, _reader(call).answer_facts(call, answer), call)
 
     def _fold(self, station: StationState, found: list[f.Fact], source: Frame) -> None:
         for fact in found:
@@ -127,6 +158,12 @@ class Projection:
             case f.BootAnswered(at, status):
                 if _later(at, status, station.boot_answered_at, station.boot_status):
                     station.boot_status, station.boot_answered_at = status, at
+            case f.ConnectorsReported(at, ids):
+                if _later(at, sorted(ids), station.roster_at, sorted(station.roster)):
+                    station.roster, station.roster_at = ids, at
+                for cid in ids:
+                    conn = station.connector(cid)
+                    conn.last_seen = _max(conn.last_seen, at)
             case f.ConnectorsDeclared(at, count):
                 if _later(at, count, station.declared_at, station.declared_connectors):
                     station.declared_connectors, station.declared_at = count, at
@@ -156,8 +193,8 @@ class Projection:
                     self._fold(station, list(samples), source)
 
 
-def _bounded_put(pending: dict[_CallKey, Frame], key: _CallKey, frame: Frame) -> None:
-    pending[key] = frame
+def _bounded_put(pending: dict[Any, Any], key: Any, value: Any) -> None:
+    pending[key] = value
     if len(pending) > MAX_UNJOINED:
         del pending[next(iter(pending))]
 

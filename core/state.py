@@ -86,6 +86,8 @@ class StationState:
     last_frame: float | None = None
     declared_connectors: int | None = None
     declared_at: float | None = None
+    roster: frozenset[int] = frozenset()  # connectors listed by the newest full report
+    roster_at: float | None = None
     frames: int = 0
     errors: int = 0
     connectors: dict[int, ConnectorState] = field(default_factory=dict)
@@ -128,39 +130,47 @@ class ConnectorCount:
 
 
 def connector_count(station: StationState) -> ConnectorCount:
-    """Compare the declared connector count with the connectors seen since the last boot."""
-    since = station.last_boot
+    """Compare the declared connector count with the newest evidence of the connectors.
+
+    The evidence is the newest full report (a message that lists every
+    connector) and any connector heard from after it; without a full report,
+    the connectors heard from since the last boot (or ever, with no boot).
+    """
+    boot = station.last_boot
+    roster_at = station.roster_at
+    if roster_at is not None and (boot is None or roster_at >= boot):
+        since: float | None = roster_at
+        source = "in the newest full report"
+    else:
+        since = boot
+        source = "since the last boot" if boot is not None else "so far"
     seen_ids = sorted(
         cid
         for cid, conn in station.connectors.items()
         if cid > 0 and conn.last_seen is not None and (since is None or conn.last_seen >= since)
     )
     declared = station.declared_connectors
+    seen = len(seen_ids)
     if declared is None:
-        return ConnectorCount(
-            None, len(seen_ids), CountVerdict.UNKNOWN, "no connector count declared"
-        )
+        return ConnectorCount(None, seen, CountVerdict.UNKNOWN, "no connector count declared")
     beyond = [cid for cid in seen_ids if cid > declared]
     if beyond:
         ids = ", ".join(map(str, beyond))
         return ConnectorCount(
             declared,
-            len(seen_ids),
+            seen,
             CountVerdict.CONTRADICTED,
-            f"declares {declared} but connector {ids} reported",
+            f"declares {declared} but connector {ids} reported {source}",
         )
-    if since is not None and station.declared_at is not None and station.declared_at < since:
+    if boot is not None and station.declared_at is not None and station.declared_at < boot:
         return ConnectorCount(
-            declared, len(seen_ids), CountVerdict.STALE, "count declared before the last boot"
+            declared, seen, CountVerdict.STALE, "count declared before the last boot"
         )
-    if len(seen_ids) < declared:
+    if seen < declared:
         return ConnectorCount(
-            declared,
-            len(seen_ids),
-            CountVerdict.MISSING,
-            f"declares {declared}, {len(seen_ids)} reported since boot",
+            declared, seen, CountVerdict.MISSING, f"declares {declared}, {seen} reported {source}"
         )
-    return ConnectorCount(declared, len(seen_ids), CountVerdict.OK, None)
+    return ConnectorCount(declared, seen, CountVerdict.OK, None)
 
 
 @dataclass(slots=True)

@@ -318,7 +318,7 @@ def test_count_missing_when_a_declared_connector_never_reported_since_boot() -> 
     )
     verdict = _count(frames)
     assert (verdict.verdict, verdict.declared, verdict.seen) == (CountVerdict.MISSING, 2, 1)
-    assert verdict.reason == "declares 2, 1 reported since boot"
+    assert verdict.reason == "declares 2, 1 reported since the last boot"
     assert verdict.correct is False
 
 
@@ -332,7 +332,7 @@ def test_count_contradicted_when_a_connector_beyond_the_count_reports() -> None:
     )
     verdict = _count(frames)
     assert (verdict.verdict, verdict.declared, verdict.seen) == (CountVerdict.CONTRADICTED, 2, 3)
-    assert verdict.reason == "declares 2 but connector 3 reported"
+    assert verdict.reason == "declares 2 but connector 3 reported since the last boot"
     assert verdict.correct is False
 
 
