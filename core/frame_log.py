@@ -8,6 +8,7 @@ history stays in the recording; this is what the console scrolls and joins.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import orjson
 
@@ -21,6 +22,18 @@ def _call_key(frame: Frame) -> _Key:
         return (frame.station, frame.direction, frame.unique_id)
     call_dir = Direction.OUT if frame.direction is Direction.IN else Direction.IN
     return (frame.station, call_dir, frame.unique_id)
+
+
+class FrameWindow(Protocol):
+    """What the frame-log pane reads: positions from `base` to `len()`, and joins."""
+
+    base: int
+
+    def __len__(self) -> int: ...
+
+    def get(self, pos: int) -> Frame | None: ...
+
+    def partner(self, frame: Frame) -> Frame | None: ...
 
 
 class FrameLog:

@@ -8,17 +8,21 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Static
 
 from ..core.commands import CommandUnavailable
+from ..core.formats import SourceError
 from ..core.outbound_queue import Command, CommandState
+from ..core.replay import ReplaySource
 from ..core.source import ConsoleSource
 from ..themes import STYLESHEET, THEMES
 from .formatting import clock_time
 from .screens.help import HelpScreen
 from .screens.inspector import InspectorScreen
 from .screens.prompt import PromptScreen
+from .seek import parse_seek
 from .widgets.connectors_table import ConnectorsTable
 from .widgets.frame_log_view import FrameLogView
 from .widgets.meter_plot import MeterPlot
 from .widgets.stations_table import StationsTable
+from .widgets.timeline import Timeline
 
 
 class OcppDeckApp(App[None]):
@@ -33,15 +37,35 @@ class OcppDeckApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("q,ctrl+q", "quit", "Quit", key_display="q"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        # Replay transport; hidden and off unless the source has a transport.
+        Binding("space", "play", "Play/pause"),
+        Binding("full_stop", "step(1)", "Step"),
+        Binding("comma", "step(-1)", "Back", show=False),
+        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+"),
+        Binding("minus", "speed(-1)", "Slower", key_display="-"),
+        Binding("g", "seek", "Go to time"),
+        Binding("n", "jump(True)", "Next event", show=False),
+        Binding("p", "jump(False)", "Previous event", show=False),
     ]
+    TRANSPORT_ACTIONS = frozenset({"play", "step", "speed", "seek", "jump"})
 
     def __init__(self, source: ConsoleSource) -> None:
         super().__init__()
         self.source = source
         self.startup_error: str | None = None
 
+    @property
+    def transport(self) -> ReplaySource | None:
+        """The replay transport, when the source has one."""
+        return getattr(self.source, "transport", None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in self.TRANSPORT_ACTIONS and self.transport is None)
+
     def compose(self) -> ComposeResult:
         yield Static(id="titlebar")
+        if self.transport is not None:
+            yield Timeline(self.transport, id="timeline")
         with Horizontal(id="upper"):
             yield StationsTable(id="stations")
             yield ConnectorsTable(id="connectors")
@@ -58,15 +82,20 @@ class OcppDeckApp(App[None]):
             if self.source.settings.theme in self.available_themes
             else THEMES[0].name
         )
+        self.query_one(StationsTable).focus()
+        self.redraw()
+        self.set_interval(self.source.settings.redraw_interval, self.redraw)
+        # Started in a worker: a long start (indexing a big recording) must not freeze the screen.
+        self.run_worker(self._start_source(), name="start", exit_on_error=False)
+
+    async def _start_source(self) -> None:
         try:
             await self.source.start()
-        except OSError as exc:
+        except (OSError, SourceError) as exc:
             self.startup_error = f"ocppdeck could not start: {exc}"
             self.exit(return_code=2, message=self.startup_error)
             return
         self.redraw()
-        self.query_one(StationsTable).focus()
-        self.set_interval(self.source.settings.redraw_interval, self.redraw)
 
     # --- drawing ----------------------------------------------------------
     def redraw(self) -> None:
@@ -78,6 +107,8 @@ class OcppDeckApp(App[None]):
         stations.refresh_from(state)
         self._show_selection()
         self.query_one(FrameLogView).sync()
+        if self.transport is not None:
+            self.query_one(Timeline).refresh()
         online = sum(1 for s in state.stations.values() if state.is_online(s))
         self.query_one("#titlebar", Static).update(
             f"[b]ocppdeck[/b] · {self.source.mode} · {self.source.describe()} · "
@@ -176,6 +207,70 @@ class OcppDeckApp(App[None]):
                 f"{command.action}: {outcome.status}{detail}", title=label, severity="error"
             )
 
+    # --- replay transport ---------------------------------------------------
+    def _moved(self) -> None:
+        log = self.query_one(FrameLogView)
+        log.following = True
+        self.redraw()
+
+    def action_play(self) -> None:
+        """Play or pause the recording."""
+        if self.transport is not None:
+            self.transport.toggle()
+            self.redraw()
+
+    def action_step(self, frames: int) -> None:
+        """Step one frame forward or back."""
+        if self.transport is not None:
+            self.transport.step(frames)
+            self._moved()
+
+    def action_speed(self, steps: int) -> None:
+        """Play faster or slower."""
+        if self.transport is not None:
+            self.transport.faster(steps)
+            self.redraw()
+
+    def action_jump(self, forward: bool) -> None:
+        """Go to the next or previous error or transaction start."""
+        if self.transport is None:
+            return
+        if self.transport.jump(forward):
+            self._moved()
+        else:
+            where = "after" if forward else "before"
+            self.notify(f"No error or transaction start {where} this point.")
+
+    def action_seek(self) -> None:
+        """Ask for a time (or a frame number) and go there."""
+        transport = self.transport
+        if transport is None:
+            return
+
+        def go(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                target = parse_seek(text, transport.clock.now())
+            except ValueError as exc:
+                self.notify(str(exc), title="Go to", severity="error")
+                return
+            if target.frame is not None:
+                transport.seek(target.frame)
+            else:
+                transport.seek_time(target.time)  # type: ignore[arg-type]
+            transport.playing = False
+            self._moved()
+
+        self.push_screen(
+            PromptScreen(
+                "Go to",
+                "Time (HH:MM:SS, ISO-8601, +30s, -5m) or frame (#1200):",
+                clock_time(transport.clock.now()),
+            ),
+            go,
+        )
+
     # --- filter, help, quit ----------------------------------------------
     def action_filter(self) -> None:
         """Show the filter box for the frame log."""
@@ -204,7 +299,8 @@ class OcppDeckApp(App[None]):
     def action_help(self) -> None:
         """Show every key."""
         sections = [
-            ("Console", self.BINDINGS),
+            ("Console", [b for b in self.BINDINGS if b.action not in self._transport_bindings()]),
+            ("Replay", self._transport_bindings().values() if self.transport else []),
             ("Frame log", FrameLogView.BINDINGS),
             (
                 "Tables",
@@ -213,6 +309,13 @@ class OcppDeckApp(App[None]):
             ("Inspector", InspectorScreen.BINDINGS),
         ]
         self.push_screen(HelpScreen(sections))
+
+    def _transport_bindings(self) -> dict[str, Binding]:
+        return {
+            b.action: b
+            for b in self.BINDINGS
+            if isinstance(b, Binding) and b.action.split("(")[0] in self.TRANSPORT_ACTIONS
+        }
 
     async def action_quit(self) -> None:
         """Close the source (sockets, recording, store), then leave."""

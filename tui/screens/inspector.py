@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from ...core.frame import Frame, Kind, to_wire
-from ...core.frame_log import FrameLog
+from ...core.frame_log import FrameWindow
 from ..formatting import full_time
 
 
@@ -46,7 +46,7 @@ def _describe(frame: Frame, title: str) -> Group:
     return Group(head, Text(frame.text or "(no payload)"))
 
 
-def inspect_text(frame: Frame, log: FrameLog) -> Group:
+def inspect_text(frame: Frame, log: FrameWindow) -> Group:
     """The inspector's content: header, request, answer, round-trip time."""
     partner = log.partner(frame)
     call, answer = (frame, partner) if frame.kind is Kind.CALL else (partner, frame)
@@ -87,7 +87,7 @@ class InspectorScreen(ModalScreen[None]):
         Binding("down,j", "scroll(1)", "Scroll", show=False),
     ]
 
-    def __init__(self, frame: Frame, log: FrameLog) -> None:
+    def __init__(self, frame: Frame, log: FrameWindow) -> None:
         super().__init__()
         self.frame = frame
         self.frame_log = log

@@ -7,6 +7,7 @@ It follows the tail until the user moves the cursor up; End resumes.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import orjson
@@ -20,8 +21,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.frame import Direction, Frame, Kind
-from ...core.frame_log import FrameLog, FrameQuery
+from ...core.frame_log import FrameQuery, FrameWindow
 from ..formatting import precise_time
+
+SCAN_CHUNK = 50_000  # frames a filter looks at per redraw
 
 _KIND_LABEL = {
     Kind.CALL: "CALL",
@@ -35,7 +38,7 @@ _KIND_LABEL = {
 }
 
 
-def frame_action(frame: Frame, log: FrameLog) -> str:
+def frame_action(frame: Frame, log: FrameWindow) -> str:
     """The action a frame belongs to: its own for a CALL, its CALL's for an answer."""
     if frame.kind is Kind.CALL:
         return frame.action
@@ -98,11 +101,13 @@ class FrameLogView(ScrollView, can_focus=True):
             super().__init__()
             self.frame = frame
 
-    def __init__(self, log: FrameLog, **kwargs: object) -> None:
+    def __init__(self, log: FrameWindow, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.frame_log = log
         self.query_filter = FrameQuery()
-        self.positions: list[int] = []
+        # Unfiltered, the rows are simply every position in the window (a range,
+        # not a list, so a million frames cost nothing); filtered, a list.
+        self.positions: range | list[int] = range(0)
         self._scanned = 0
         self.cursor: int | None = None
         self.following = True
@@ -111,11 +116,16 @@ class FrameLogView(ScrollView, can_focus=True):
     def on_mount(self) -> None:
         self.border_title = "Frames"
 
+    def on_resize(self) -> None:
+        # The first sync runs before the pane has a size; keep the tail in view once it has one.
+        if self.following and self.positions:
+            self.scroll_end(animate=False, immediate=True)
+
     # --- data -------------------------------------------------------------
     def set_filter(self, text: str) -> None:
         """Show only frames matching `text` (see FrameQuery); empty shows all."""
         self.query_filter = FrameQuery.parse(text)
-        self.positions = []
+        self.positions = range(0) if self.query_filter.empty else []
         self._scanned = self.frame_log.base
         self.cursor = None
         self.following = True
@@ -129,35 +139,57 @@ class FrameLogView(ScrollView, can_focus=True):
         return query.matches(frame, partner)
 
     def sync(self) -> None:
-        """Take in frames appended since the last call; keep the tail in view when following."""
+        """Take in frames appended since the last call; keep the tail in view when following.
+
+        The window may also shrink (a replay stepping back): rows past its end go.
+        A filter scans at most SCAN_CHUNK new frames per call, so a long
+        backlog is filtered over a few redraws instead of freezing one.
+        """
         log = self.frame_log
         end = len(log)
-        if self._scanned < log.base:  # frames fell out of the window while we were away
-            self._scanned = log.base
-        if self.positions and self.positions[0] < log.base:
-            dropped = next(
-                (i for i, p in enumerate(self.positions) if p >= log.base), len(self.positions)
-            )
-            del self.positions[:dropped]
-            if self.cursor is not None:
-                self.cursor = max(0, self.cursor - dropped)
-        if self._scanned < end:
-            for pos in range(self._scanned, end):
-                frame = log.get(pos)
-                if frame is not None and self._matches(frame):
-                    self.positions.append(pos)
+        if isinstance(self.positions, range):
+            shift = log.base - self.positions.start
+            if shift > 0 and self.cursor is not None:  # rows fell out of the window
+                self.cursor = max(0, self.cursor - shift)
+            self.positions = range(log.base, end)
             self._scanned = end
+        else:
+            self._sync_filtered(log.base, end)
         # Width 0: lines are cropped to the pane, never scrolled sideways.
         self.virtual_size = Size(0, len(self.positions))
+        if self.cursor is not None and self.cursor >= len(self.positions):
+            self.cursor = len(self.positions) - 1 if self.positions else None
         if self.following and self.positions:
             self.cursor = len(self.positions) - 1
             self.scroll_end(animate=False, immediate=True)
         self._update_titles()
         self.refresh()
 
+    def _sync_filtered(self, base: int, end: int) -> None:
+        positions = self.positions
+        assert isinstance(positions, list)
+        if positions and positions[0] < base:  # frames fell out of the window
+            dropped = bisect.bisect_left(positions, base)
+            del positions[:dropped]
+            if self.cursor is not None:
+                self.cursor = max(0, self.cursor - dropped)
+        if self._scanned > end:  # the window shrank
+            del positions[bisect.bisect_left(positions, end) :]
+            self._scanned = end
+        self._scanned = max(self._scanned, base)
+        stop = min(end, self._scanned + SCAN_CHUNK)
+        for pos in range(self._scanned, stop):
+            frame = self.frame_log.get(pos)
+            if frame is not None and self._matches(frame):
+                positions.append(pos)
+        self._scanned = stop
+
     def _update_titles(self) -> None:
         mode = "following" if self.following else "paused · End follows"
         shown = f"{len(self.positions):,}"
+        backlog = len(self.frame_log) - self._scanned
+        if backlog > 0:
+            shown += f" (filtering, {backlog:,} to go)"
         if not self.query_filter.empty:
             self.border_title = f"Frames · filter: {self._filter_text()}"
         else:
