@@ -1,0 +1,700 @@
+"""CSMS throughput: ocppdeck's full pipeline against a bare `ocpp`-library central system.
+
+N OCPP 1.6 stations (real `ocpp.v16.ChargePoint` clients over real websockets on
+127.0.0.1) each send BootNotification once, then loop
+Authorize -> StartTransaction -> 3x MeterValues -> StopTransaction.
+
+Two servers are measured in this process, one after the other:
+
+* ocppdeck: `Engine(...)` with projection, JSONL recording, TinyDB store, metrics
+  and frame log on, exactly as `ocppdeck serve` runs it;
+* bare: `websockets.serve` plus an `ocpp.v16.ChargePoint` subclass with the same
+  answers, no persistence, no capture.
+
+The load generator runs in a child process (this file with `--client`), so its CPU
+does not compete with the server's event loop in the same interpreter. Latency is
+measured by the client, from `cp.call(...)` to its result.
+
+Two modes: paced (every station makes --rate calls/s; the question is latency) and
+flood (no pacing; the question is the most calls/s each server can answer).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from _benchlib import (
+    Child,
+    Link,
+    boot_payload,
+    close_all,
+    cpu_seconds,
+    emit,
+    fmt,
+    meter_values_payload,
+    now_iso,
+    open_many,
+    raise_nofile,
+    summarize_ms,
+    table,
+)
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call, call_result
+from ocpp.v16.datatypes import IdTagInfo
+from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+if TYPE_CHECKING:  # the --client process never imports ocppdeck
+    from ocppdeck.core.engine import Engine
+
+TARGET_RATIO = 0.9  # ocppdeck calls/s >= 0.9 x bare at N=100
+TARGET_P99_MS = 50.0  # p99 < 50 ms at N=100 x 1 call/s
+ID_TAG = "BENCH-TAG"
+
+
+# --- the bare central system -------------------------------------------------
+class BareSession(ChargePoint):
+    """The smallest honest CSMS on the `ocpp` library: same answers, nothing kept."""
+
+    tx_ids = itertools.count(1)
+
+    @on(Action.boot_notification)
+    def on_boot_notification(self, **_: Any) -> call_result.BootNotification:
+        return call_result.BootNotification(
+            current_time=now_iso(), interval=300, status=RegistrationStatus.accepted
+        )
+
+    @on(Action.heartbeat)
+    def on_heartbeat(self) -> call_result.Heartbeat:
+        return call_result.Heartbeat(current_time=now_iso())
+
+    @on(Action.status_notification)
+    def on_status_notification(self, **_: Any) -> call_result.StatusNotification:
+        return call_result.StatusNotification()
+
+    @on(Action.authorize)
+    def on_authorize(self, id_tag: str) -> call_result.Authorize:
+        return call_result.Authorize(id_tag_info=IdTagInfo(status=AuthorizationStatus.accepted))
+
+    @on(Action.start_transaction)
+    def on_start_transaction(self, **_: Any) -> call_result.StartTransaction:
+        return call_result.StartTransaction(
+            transaction_id=next(self.tx_ids),
+            id_tag_info=IdTagInfo(status=AuthorizationStatus.accepted),
+        )
+
+    @on(Action.stop_transaction)
+    def on_stop_transaction(self, **extra: Any) -> call_result.StopTransaction:
+        if extra.get("id_tag") is None:
+            return call_result.StopTransaction()
+        return call_result.StopTransaction(
+            id_tag_info=IdTagInfo(status=AuthorizationStatus.accepted)
+        )
+
+    @on(Action.meter_values)
+    def on_meter_values(self, **_: Any) -> call_result.MeterValues:
+        return call_result.MeterValues()
+
+
+async def _bare_handler(ws: ServerConnection) -> None:
+    assert ws.request is not None
+    station_id = ws.request.path.strip("/").split("/")[-1]
+    with contextlib.suppress(ConnectionClosed):
+        await BareSession(station_id, ws).start()
+
+
+class Target:
+    """A server under test: started, given a URL, closed."""
+
+    name = ""
+
+    async def start(self) -> str:
+        """Start listening; returns the URL stations append `/<id>` to."""
+        raise NotImplementedError
+
+    def frames(self) -> int | None:
+        """Frames captured so far, if the target captures any."""
+        return None
+
+    async def close(self) -> None:
+        """Stop and release everything."""
+
+
+class BareTarget(Target):
+    """`websockets.serve` + BareSession."""
+
+    name = "bare"
+
+    def __init__(self) -> None:
+        self._server: Server | None = None
+
+    async def start(self) -> str:
+        self._server = await serve(
+            _bare_handler,
+            "127.0.0.1",
+            0,
+            subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+        )
+        port = self._server.sockets[0].getsockname()[1]
+        return f"ws://127.0.0.1:{port}"
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await asyncio.wait_for(self._server.wait_closed(), 10)
+            self._server = None
+
+
+class OcppdeckTarget(Target):
+    """ocppdeck's Engine: CSMS, projection, recording, store, metrics, frame log."""
+
+    name = "ocppdeck"
+
+    def __init__(self, aged: int = 0) -> None:
+        from ocppdeck.core.config import Settings
+        from ocppdeck.core.engine import Engine
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="ocppdeck-bench-")
+        self.engine = Engine(
+            Settings(
+                host="127.0.0.1",
+                port=0,
+                data_dir=Path(self._tmp.name),
+                accept_unknown_tags=True,
+                heartbeat_interval=300,
+            )
+        )
+        if aged:
+            age_store(self.engine, aged)
+
+    async def start(self) -> str:
+        await self.engine.start()
+        return self.engine.csms.url
+
+    def frames(self) -> int | None:
+        return len(self.engine.frames)
+
+    async def close(self) -> None:
+        try:
+            await asyncio.wait_for(self.engine.close(), 20)
+        finally:
+            self._tmp.cleanup()
+
+
+def age_store(engine: Engine, transactions: int) -> None:
+    """Give the engine's store `transactions` closed transactions of an earlier run,
+    as a CSMS has after some hours of work (inserted in bulk, then written to disk)."""
+    table_ = engine.store.db.table("transactions")
+    table_.insert_multiple(
+        {
+            "station": f"AGED{i % 500:04d}",
+            "transaction_id": f"aged-{i}",
+            "connector_id": 1,
+            "id_tag": ID_TAG,
+            "meter_start": 0,
+            "started_at": "2024-01-01T00:00:00Z",
+            "authorization": "Accepted",
+            "meter_stop": 12_000,
+            "stopped_at": "2024-01-01T01:00:00Z",
+            "reason": "Local",
+        }
+        for i in range(transactions)
+    )
+    engine.store.flush()
+
+
+# --- the load generator (child process) --------------------------------------
+@dataclass(slots=True)
+class Tally:
+    """What the stations of one client process measured inside the window."""
+
+    completed: int = 0
+    errors: int = 0
+    late: int = 0
+    latencies: list[float] = field(default_factory=list)
+    by_action: dict[str, list[float]] = field(default_factory=dict)
+    error_samples: list[str] = field(default_factory=list)
+
+
+async def _drive(
+    link: Link,
+    index: int,
+    args: argparse.Namespace,
+    t0: float,
+    t_end: float,
+    tally: Tally,
+) -> None:
+    """One station's cycles until the window closes."""
+    loop = asyncio.get_running_loop()
+    cp = link.cp
+    rng = random.Random(args.seed + index)
+    interval = 0.0 if args.flood else 1.0 / args.rate
+    next_at = t0 + rng.random() * interval
+    skip = not args.client_validate
+    wh = 0
+    tx_id = 0
+
+    def cycle() -> Any:
+        yield call.Authorize(id_tag=ID_TAG)
+        yield call.StartTransaction(
+            connector_id=1, id_tag=ID_TAG, meter_start=wh, timestamp=now_iso()
+        )
+        for _ in range(3):
+            yield meter_values_payload(tx_id, wh)
+        yield call.StopTransaction(
+            meter_stop=wh, timestamp=now_iso(), transaction_id=tx_id, id_tag=ID_TAG
+        )
+
+    while True:
+        for payload in cycle():
+            if interval:
+                delay = next_at - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            if loop.time() >= t_end:
+                return
+            started = loop.time()
+            try:
+                result = await cp.call(payload, suppress=False, skip_schema_validation=skip)
+            except ConnectionClosed as exc:
+                tally.errors += 1
+                tally.error_samples.append(f"{cp.id}: connection closed: {exc}")
+                return
+            except Exception as exc:
+                tally.errors += 1
+                if len(tally.error_samples) < 10:
+                    tally.error_samples.append(f"{cp.id}: {type(exc).__name__}: {exc}")
+                result = None
+            finished = loop.time()
+            if finished <= t_end:
+                tally.completed += 1
+                took = finished - started
+                tally.latencies.append(took)
+                tally.by_action.setdefault(type(payload).__name__, []).append(took)
+            if isinstance(result, call_result.StartTransaction):
+                tx_id = result.transaction_id
+            wh += 10
+            if interval:
+                next_at += interval
+                now = loop.time()
+                if next_at < now:  # behind schedule: do not burst to catch up
+                    tally.late += 1
+                    next_at = now
+
+
+async def client_main(args: argparse.Namespace) -> None:
+    """Connect, boot, run the window, report one JSON line per phase on stdout."""
+    raise_nofile()
+    loop = asyncio.get_running_loop()
+    skip = not args.client_validate
+    ids = [f"BENCH{i:05d}" for i in range(args.stations)]
+
+    async def boot(link: Link) -> None:
+        await link.cp.call(boot_payload(), suppress=False, skip_schema_validation=skip)
+
+    started = loop.time()
+    links, errors = await open_many(args.client, ids, batch=50, timeout=30.0, after_open=boot)
+    try:
+        emit(
+            "connected",
+            ok=len(links),
+            failed=len(errors),
+            errors=errors[:5],
+            seconds=loop.time() - started,
+        )
+        await asyncio.sleep(args.settle)  # let the CSMS's GetConfiguration round trips finish
+        t0 = loop.time()
+        t_end = t0 + args.seconds
+        cpu0 = cpu_seconds()
+        emit("window", seconds=args.seconds)
+        tally = Tally()
+        await asyncio.wait_for(
+            asyncio.gather(
+                *(_drive(link, i, args, t0, t_end, tally) for i, link in enumerate(links))
+            ),
+            args.seconds + 60,
+        )
+        cpu = cpu_seconds() - cpu0
+        wall = loop.time() - t0
+        emit(
+            "done",
+            completed=tally.completed,
+            errors=tally.errors,
+            late=tally.late,
+            window=args.seconds,
+            wall=wall,
+            client_cpu=cpu / wall if wall else 0.0,
+            latency_ms=summarize_ms(tally.latencies),
+            by_action={k: summarize_ms(v) for k, v in sorted(tally.by_action.items())},
+            error_samples=tally.error_samples[:5],
+        )
+    finally:
+        await asyncio.wait_for(close_all(links), 30)
+
+
+# --- the parent --------------------------------------------------------------
+@dataclass(slots=True)
+class RunResult:
+    """One run of one target in one mode."""
+
+    target: str
+    mode: str
+    stations: int
+    connected: int
+    failed: int
+    completed: int
+    errors: int
+    late: int
+    calls_per_s: float
+    latency_ms: dict[str, float]
+    by_action: dict[str, dict[str, float]]
+    server_cpu: float
+    server_cpu_us_per_call: float
+    client_cpu: float
+    frames_per_s: float | None
+    error_samples: list[str]
+
+
+def _client_argv(args: argparse.Namespace, url: str, flood: bool, seconds: float) -> list[str]:
+    argv = [
+        str(Path(__file__).resolve()),
+        "--client",
+        url,
+        "--stations",
+        str(args.stations),
+        "--rate",
+        str(args.rate),
+        "--seconds",
+        str(seconds),
+        "--settle",
+        str(args.settle),
+        "--seed",
+        str(args.seed),
+    ]
+    if flood:
+        argv.append("--flood")
+    if args.client_validate:
+        argv.append("--client-validate")
+    return argv
+
+
+async def run_once(target: Target, args: argparse.Namespace, flood: bool) -> RunResult:
+    """Start `target`, point a client process at it for one window, stop both."""
+    seconds = args.flood_seconds if flood else args.seconds
+    mode = "flood" if flood else "paced"
+    child: Child | None = None
+    try:
+        url = await target.start()
+        child = Child(_client_argv(args, url, flood, seconds))
+        await child.start()
+        connected = await child.expect("connected", 60 + args.stations * 0.5)
+        await child.expect("window", args.settle + 30)
+        loop = asyncio.get_running_loop()
+        cpu0, wall0, frames0 = cpu_seconds(), loop.time(), target.frames()
+        done = await child.expect("done", seconds + 90)
+        cpu1, wall1, frames1 = cpu_seconds(), loop.time(), target.frames()
+    finally:
+        try:
+            if child is not None:
+                await child.stop()
+        finally:
+            await target.close()
+    wall = wall1 - wall0
+    fps = None
+    if frames0 is not None and frames1 is not None:
+        fps = (frames1 - frames0) / wall if wall else None
+    return RunResult(
+        target=target.name,
+        mode=mode,
+        stations=args.stations,
+        connected=int(connected["ok"]),
+        failed=int(connected["failed"]),
+        completed=int(done["completed"]),
+        errors=int(done["errors"]),
+        late=int(done["late"]),
+        calls_per_s=done["completed"] / done["window"],
+        latency_ms=done["latency_ms"],
+        by_action=done["by_action"],
+        server_cpu=(cpu1 - cpu0) / wall if wall else 0.0,
+        server_cpu_us_per_call=(cpu1 - cpu0) / done["completed"] * 1e6
+        if done["completed"]
+        else float("nan"),
+        client_cpu=float(done["client_cpu"]),
+        frames_per_s=fps,
+        error_samples=list(done["error_samples"]) + list(connected["errors"]),
+    )
+
+
+def print_run(label: str, r: RunResult, rate: float) -> None:
+    """One run's table, its p99 by action, and any error samples."""
+    rate_text = "max" if r.mode == "flood" else f"{rate:g}/s"
+    header = [
+        "run",
+        "target",
+        "mode",
+        "stations",
+        "rate/st",
+        "calls",
+        "calls/s",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+        "late",
+        "server CPU",
+        "srv CPU/call",
+        "client CPU",
+    ]
+    row = [
+        label,
+        r.target,
+        r.mode,
+        f"{r.connected}/{r.stations}",
+        rate_text,
+        f"{r.completed:,}",
+        fmt(r.calls_per_s),
+        fmt(r.latency_ms["p50"], 2),
+        fmt(r.latency_ms["p99"], 2),
+        fmt(r.latency_ms["max"], 1),
+        str(r.errors),
+        str(r.late),
+        f"{r.server_cpu * 100:.0f}%",
+        f"{fmt(r.server_cpu_us_per_call, 0)} us",
+        f"{r.client_cpu * 100:.0f}%",
+    ]
+    print(table(header, [row]))
+    parts = [f"{name} {fmt(s['p50'], 1)}/{fmt(s['p99'], 1)}" for name, s in r.by_action.items()]
+    print("  p50/p99 ms by action: " + ", ".join(parts))
+    if r.frames_per_s is not None:
+        print(f"  frames captured by the engine: {r.frames_per_s:,.0f}/s (in + out)")
+    for sample in r.error_samples[:5]:
+        print(f"  error: {sample}")
+    print(flush=True)
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def print_summary(results: list[RunResult], args: argparse.Namespace) -> None:
+    """The ratios and targets, from the mean of each target's runs."""
+    print("=== summary (means over runs) ===")
+    rows = []
+    for mode in ("paced", "flood"):
+        bare = [r for r in results if r.mode == mode and r.target == "bare"]
+        deck = [r for r in results if r.mode == mode and r.target == "ocppdeck"]
+        if not bare or not deck:
+            continue
+        b_cps = _mean([r.calls_per_s for r in bare])
+        d_cps = _mean([r.calls_per_s for r in deck])
+        rows.append(
+            [
+                mode,
+                fmt(b_cps),
+                fmt(d_cps),
+                f"{d_cps / b_cps:.3f}" if b_cps else "-",
+                fmt(_mean([r.latency_ms["p99"] for r in bare]), 2),
+                fmt(_mean([r.latency_ms["p99"] for r in deck]), 2),
+                fmt(_mean([r.server_cpu * 100 for r in bare]), 0) + "%",
+                fmt(_mean([r.server_cpu * 100 for r in deck]), 0) + "%",
+                fmt(_mean([r.server_cpu_us_per_call for r in bare]), 0),
+                fmt(_mean([r.server_cpu_us_per_call for r in deck]), 0),
+            ]
+        )
+    header = [
+        "mode",
+        "bare calls/s",
+        "ocppdeck calls/s",
+        "ratio",
+        "bare p99 ms",
+        "ocppdeck p99 ms",
+        "bare srv CPU",
+        "deck srv CPU",
+        "bare CPU us/call",
+        "deck CPU us/call",
+    ]
+    if rows:
+        print(table(header, rows))
+    print()
+    paced = [r for r in results if r.mode == "paced" and r.target == "ocppdeck"]
+    flood_b = [r for r in results if r.mode == "flood" and r.target == "bare"]
+    flood_d = [r for r in results if r.mode == "flood" and r.target == "ocppdeck"]
+    if paced:
+        p99 = _mean([r.latency_ms["p99"] for r in paced])
+        verdict = "meets" if p99 < TARGET_P99_MS else "MISSES"
+        print(
+            f"target: p99 < {TARGET_P99_MS:g} ms at N=100 x 1 call/s -> ocppdeck paced "
+            f"(N={args.stations} x {args.rate:g} call/s) p99 = {p99:.2f} ms: {verdict}"
+        )
+    if flood_b and flood_d:
+        ratio = _mean([r.calls_per_s for r in flood_d]) / _mean([r.calls_per_s for r in flood_b])
+        verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
+        print(
+            f"target: ocppdeck >= {TARGET_RATIO:g} x bare calls/s at N=100 -> flood "
+            f"(N={args.stations}) ratio = {ratio:.3f}: {verdict}"
+        )
+        cost = _mean([r.server_cpu_us_per_call for r in flood_d]) / _mean(
+            [r.server_cpu_us_per_call for r in flood_b]
+        )
+        print(
+            f"  server CPU per call, ocppdeck/bare (flood): {cost:.2f}x "
+            f"(less sensitive to a busy machine than calls/s; {1 / cost:.3f} would be the "
+            "calls/s ratio of a CPU-bound server on a core of its own)"
+        )
+        busy = [r for r in flood_b + flood_d if r.client_cpu > 0.9]
+        if busy:
+            print(
+                "  note: the client process was near 100% CPU in "
+                + ", ".join(f"{r.target} flood" for r in busy)
+                + "; that run may be client-bound, so its ratio understates the server gap."
+            )
+    print(flush=True)
+
+
+def plan(args: argparse.Namespace) -> list[tuple[str, bool]]:
+    """The (target, flood) runs in order."""
+    runs: list[tuple[str, bool]] = []
+    for flood, repeat in ((False, args.repeat), (True, args.flood_repeat)):
+        if flood and args.flood_seconds <= 0:
+            continue
+        for i in range(repeat):
+            first_bare = i % 2 == 0 if args.order == "alternate" else args.order == "bare-first"
+            pair = ["bare", "ocppdeck"] if first_bare else ["ocppdeck", "bare"]
+            runs += [(t, flood) for t in pair if t in args.targets]
+    return runs
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    """Every planned run, printed as it finishes, then the summary."""
+    soft, _ = raise_nofile()
+    if soft < args.stations * 2 + 100:
+        print(f"warning: open-files limit {soft} is low for {args.stations} stations")
+    print(
+        f"csms_throughput: {args.stations} stations, paced {args.rate:g} call/s/station for "
+        f"{args.seconds:g} s x{args.repeat}, flood {args.flood_seconds:g} s "
+        f"x{args.flood_repeat}; ocppdeck store starts with {args.aged} transactions; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
+        f"client validation {'on' if args.client_validate else 'off'}; "
+        f"cycle Authorize, StartTransaction, 3x MeterValues, StopTransaction",
+        flush=True,
+    )
+    results: list[RunResult] = []
+    for n, (name, flood) in enumerate(plan(args), 1):
+        target: Target = OcppdeckTarget(args.aged) if name == "ocppdeck" else BareTarget()
+        result = await run_once(target, args, flood)
+        results.append(result)
+        print_run(f"#{n}", result, args.rate)
+    print_summary(results, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--stations", "-n", type=int, default=100, help="stations (clients)")
+    p.add_argument("--rate", type=float, default=1.0, help="paced mode: calls/s per station")
+    p.add_argument("--seconds", type=float, default=20.0, help="paced window per run")
+    p.add_argument(
+        "--flood-seconds",
+        type=float,
+        default=10.0,
+        help="flood window per target (no pacing); 0 skips the flood runs",
+    )
+    p.add_argument("--repeat", type=int, default=1, help="paced runs per target")
+    p.add_argument("--flood-repeat", type=int, default=1, help="flood runs per target")
+    p.add_argument(
+        "--order",
+        choices=("bare-first", "ocppdeck-first", "alternate"),
+        default="bare-first",
+        help="which target runs first in each pair (alternate: swap every repeat)",
+    )
+    p.add_argument(
+        "--flood",
+        action="store_true",
+        help="only flood runs (skip the paced ones), for --flood-seconds",
+    )
+    p.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        choices=("bare", "ocppdeck"),
+        help="run only this target (repeatable; default both)",
+    )
+    p.add_argument("--settle", type=float, default=1.0, help="seconds between boot and window")
+    p.add_argument(
+        "--client-validate",
+        action="store_true",
+        help="validate payloads in the client too (costs client CPU; the servers always do)",
+    )
+    p.add_argument(
+        "--aged",
+        type=int,
+        default=0,
+        metavar="TX",
+        help="start ocppdeck with TX closed transactions already in its store (an older CSMS)",
+    )
+    p.add_argument("--seed", type=int, default=7, help="pacing phase seed")
+    p.add_argument("--profile", metavar="FILE", help="cProfile the server process into FILE")
+    p.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: the parent by default, the load generator with --client."""
+    args = build_parser().parse_args(argv)
+    if args.client:
+        try:
+            asyncio.run(client_main(args))
+        except Exception as exc:
+            emit("error", detail=f"{type(exc).__name__}: {exc}")
+            raise
+        return 0
+    args.targets = args.targets or ["bare", "ocppdeck"]
+    if args.flood:
+        args.repeat = 0
+        args.flood_seconds = args.flood_seconds or args.seconds
+    from ocppdeck.core.logs import configure_logging
+
+    workdir = tempfile.TemporaryDirectory(prefix="ocppdeck-bench-logs-")
+    # As the console does: JSON logs to a file, the ocpp library's per-message lines off.
+    configure_logging(path=Path(workdir.name) / "ocppdeck.log", level=logging.INFO)
+    started = time.monotonic()
+    try:
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            try:
+                profiler.runcall(asyncio.run, main_async(args))
+            finally:
+                profiler.dump_stats(args.profile)
+                print(f"profile written to {args.profile}")
+        else:
+            asyncio.run(main_async(args))
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        logging.shutdown()
+        workdir.cleanup()
+    print(f"finished in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,295 @@
+"""Idle scale: resident memory of the ocppdeck CSMS holding thousands of idle stations.
+
+The engine (CSMS, projection, recording, store, metrics, frame log) runs in this
+process; a child process (this file with `--client`) opens --stations OCPP 1.6
+connections in batches. Each station sends BootNotification, answers the CSMS's
+GetConfiguration and then sends Heartbeat every --interval seconds. With all of
+them connected the fleet is held for --hold seconds while this process samples
+its own VmRSS from /proc/self/status.
+
+Printed: RSS before any station and with all connected, MB per station,
+connections that failed, heartbeats answered and their latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import logging
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from _benchlib import (
+    Child,
+    GcWatch,
+    LagProbe,
+    Link,
+    boot_payload,
+    close_all,
+    emit,
+    fmt,
+    open_many,
+    proc_status_kb,
+    raise_nofile,
+    summarize_ms,
+    table,
+)
+from ocpp.v16 import call
+
+TARGET_MB = 300.0  # resident memory of the CSMS with 2,000 stations connected
+
+
+# --- the fleet (child process) -----------------------------------------------
+async def client_main(args: argparse.Namespace) -> None:
+    """Connect the fleet, heartbeat while holding, report JSON events on stdout."""
+    soft, _ = raise_nofile()
+    loop = asyncio.get_running_loop()
+    ids = [f"IDLE{i:05d}" for i in range(args.stations)]
+    latencies: list[float] = []
+    failures: list[str] = []
+    beats = {"ok": 0, "failed": 0}
+    stop = asyncio.Event()
+
+    async def heartbeats(link: Link, index: int) -> None:
+        rng = random.Random(args.seed + index)
+        await asyncio.sleep(rng.random() * args.interval)
+        while not stop.is_set():
+            started = loop.time()
+            try:
+                await link.cp.call(call.Heartbeat(), suppress=False, skip_schema_validation=True)
+            except Exception as exc:
+                beats["failed"] += 1
+                if len(failures) < 5:
+                    failures.append(f"{link.cp.id}: heartbeat {type(exc).__name__}: {exc}")
+            else:
+                beats["ok"] += 1
+                latencies.append(loop.time() - started)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), args.interval)
+
+    tasks: list[asyncio.Task[None]] = []
+
+    async def boot(link: Link) -> None:
+        await link.cp.call(boot_payload(), suppress=False, skip_schema_validation=True)
+        tasks.append(asyncio.create_task(heartbeats(link, len(tasks))))
+
+    started = loop.time()
+    links, errors = await open_many(
+        args.client,
+        ids,
+        batch=args.batch,
+        timeout=args.connect_timeout,
+        after_open=boot,
+        compression=not args.no_compression,
+    )
+    latencies.clear()  # latency is reported for the hold, not the connect storm
+    try:
+        emit(
+            "connected",
+            ok=len(links) - sum(1 for e in errors if "after connect" in e),
+            failed=len(errors),
+            errors=errors[:5],
+            seconds=loop.time() - started,
+            nofile=soft,
+        )
+        await asyncio.sleep(args.hold)
+        dropped = sum(1 for link in links if link.ws.close_code is not None)
+        emit(
+            "done",
+            dropped=dropped,
+            beats_ok=beats["ok"],
+            beats_failed=beats["failed"],
+            latency_ms=summarize_ms(latencies),
+            failures=failures,
+            client_rss_kb=proc_status_kb()["VmRSS"],
+        )
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 30)
+        await asyncio.wait_for(close_all(links), 60)
+
+
+# --- the CSMS (this process) -------------------------------------------------
+def rss_mb() -> float:
+    """This process's resident memory now, in MB (MiB)."""
+    return proc_status_kb()["VmRSS"] / 1024
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    """Start the engine, measure, connect the fleet, hold, measure, stop."""
+    from ocppdeck.core.config import Settings  # not imported by the --client process
+    from ocppdeck.core.engine import Engine
+    from ocppdeck.core.logs import configure_logging
+
+    soft, hard = raise_nofile()
+    tmp = tempfile.TemporaryDirectory(prefix="ocppdeck-idle-")
+    data_dir = Path(tmp.name)
+    configure_logging(path=data_dir / "ocppdeck.log", level=logging.INFO)
+    engine = Engine(
+        Settings(
+            host="127.0.0.1",
+            port=0,
+            data_dir=data_dir,
+            accept_unknown_tags=True,
+            heartbeat_interval=300,
+        )
+    )
+    child: Child | None = None
+    loop = asyncio.get_running_loop()
+    probe = LagProbe(loop)
+    print(
+        f"idle_scale: {args.stations} stations, heartbeat every {args.interval:g} s, "
+        f"hold {args.hold:g} s, batches of {args.batch}, "
+        f"permessage-deflate {'not offered' if args.no_compression else 'offered'}; "
+        f"open-files limit {soft}/{hard} "
+        f"(pid {os.getpid()}); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+        flush=True,
+    )
+    try:
+        await engine.start()
+        gc.collect()
+        await asyncio.sleep(0.5)
+        before = rss_mb()
+        child = Child(
+            [
+                str(Path(__file__).resolve()),
+                "--client",
+                engine.csms.url,
+                "--stations",
+                str(args.stations),
+                "--interval",
+                str(args.interval),
+                "--hold",
+                str(args.hold),
+                "--batch",
+                str(args.batch),
+                "--connect-timeout",
+                str(args.connect_timeout),
+                "--seed",
+                str(args.seed),
+                *(["--no-compression"] if args.no_compression else []),
+            ]
+        )
+        await child.start()
+        t0 = loop.time()
+        connected = await child.expect("connected", args.connect_timeout * 2 + args.stations * 0.05)
+        server_side = len(engine.csms.connected())
+        print(
+            f"connect phase: {connected['ok']} stations up, {connected['failed']} failed, "
+            f"in {connected['seconds']:.1f} s ({server_side} sessions on the CSMS)",
+            flush=True,
+        )
+        samples: list[float] = []
+        probe.start()
+        probe.recording = True
+        with GcWatch() as gcw:
+            done_task = asyncio.create_task(child.expect("done", args.hold + 60))
+            while not done_task.done():
+                samples.append(rss_mb())
+                await asyncio.wait({done_task}, timeout=1.0)
+        probe.stop()
+        done = done_task.result()
+        held = len(engine.csms.connected())
+        frames = len(engine.frames)
+        tracked = len(gc.get_objects())
+        hwm = proc_status_kb()["VmHWM"] / 1024
+        elapsed = loop.time() - t0
+    finally:
+        try:
+            if child is not None:
+                await child.stop(grace=60)
+        finally:
+            probe.stop()
+            await asyncio.wait_for(engine.close(), 60)
+            logging.shutdown()
+            tmp.cleanup()
+
+    with_all = samples[-1] if samples else rss_mb()
+    peak = max(samples) if samples else with_all
+    up = max(1, int(connected["ok"]))
+    per_station = (with_all - before) / up
+    lat = done["latency_ms"]
+    loop_lag = summarize_ms(probe.lags)
+    lag_text = (
+        f"{fmt(loop_lag['p50'], 2)} / {fmt(loop_lag['p99'], 2)} / {fmt(loop_lag['max'], 1)} ms"
+    )
+    beat_text = f"{fmt(lat['p50'], 2)} / {fmt(lat['p99'], 2)} / {fmt(lat['max'], 1)} ms"
+    rows = [
+        ["RSS before any station", f"{fmt(before)} MB"],
+        [f"RSS with {connected['ok']} connected (end of hold)", f"{fmt(with_all)} MB"],
+        ["RSS peak while holding / VmHWM", f"{fmt(peak)} / {fmt(hwm)} MB"],
+        ["MB per station", f"{per_station * 1024:.1f} kB ({per_station:.4f} MB)"],
+        ["connections failed", f"{connected['failed']} of {args.stations}"],
+        ["dropped while holding", str(done["dropped"])],
+        ["sessions on the CSMS at end of hold", str(held)],
+        ["heartbeats answered / failed", f"{done['beats_ok']} / {done['beats_failed']}"],
+        ["heartbeat p50 / p99 / max while holding", beat_text],
+        ["CSMS loop lag p50 / p99 / max while holding", lag_text],
+        ["CSMS gen-2 GC while holding", gcw.describe(2)],
+        ["CSMS GC-tracked objects at end of hold", f"{tracked:,}"],
+        ["frames in the engine's frame log", f"{frames:,}"],
+        ["client process RSS", f"{fmt(done['client_rss_kb'] / 1024)} MB"],
+        ["wall time (connect + hold)", f"{elapsed:.1f} s"],
+    ]
+    print(table(["measure", "value"], rows))
+    for err in connected["errors"] + done["failures"]:
+        print(f"  error: {err}")
+    verdict = "meets" if with_all < TARGET_MB else "MISSES"
+    print(
+        f"target: < {TARGET_MB:g} MB with 2,000 stations -> {fmt(with_all)} MB with "
+        f"{connected['ok']}: {verdict}",
+        flush=True,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--stations", "-n", type=int, default=2000, help="stations to connect")
+    p.add_argument("--interval", type=float, default=10.0, help="seconds between heartbeats")
+    p.add_argument("--hold", type=float, default=30.0, help="seconds to hold all connected")
+    p.add_argument("--batch", type=int, default=100, help="connections opened at once")
+    p.add_argument(
+        "--connect-timeout", type=float, default=30.0, help="per-connection open timeout"
+    )
+    p.add_argument(
+        "--no-compression",
+        action="store_true",
+        help="stations do not offer permessage-deflate (whose zlib state costs memory)",
+    )
+    p.add_argument("--seed", type=int, default=7, help="heartbeat phase seed")
+    p.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: the CSMS side by default, the fleet with --client."""
+    args = build_parser().parse_args(argv)
+    if args.client:
+        try:
+            asyncio.run(client_main(args))
+        except Exception as exc:
+            emit("error", detail=f"{type(exc).__name__}: {exc}")
+            raise
+        return 0
+    started = time.monotonic()
+    try:
+        asyncio.run(main_async(args))
+    except KeyboardInterrupt:
+        return 130
+    print(f"finished in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
