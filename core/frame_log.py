@@ -7,21 +7,21 @@ history stays in the recording; this is what the console scrolls and joins.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
 import orjson
 
-from .frame import Direction, Frame, Kind
-
-_Key = tuple[str, Direction, str]  # (station, direction of the CALL, message id)
+from .frame import Direction, Frame, Kind, decode, encode
 
 
-def _call_key(frame: Frame) -> _Key:
-    if frame.kind is Kind.CALL:
-        return (frame.station, frame.direction, frame.unique_id)
-    call_dir = Direction.OUT if frame.direction is Direction.IN else Direction.IN
-    return (frame.station, call_dir, frame.unique_id)
+def _join_key(frame: Frame) -> str:
+    """Station, direction of the CALL and message id, as one string."""
+    call_dir = frame.direction
+    if frame.kind is not Kind.CALL:
+        call_dir = Direction.OUT if frame.direction is Direction.IN else Direction.IN
+    return f"{frame.station}\x1f{call_dir.value}\x1f{frame.unique_id}"
 
 
 class FrameWindow(Protocol):
@@ -39,36 +39,47 @@ class FrameWindow(Protocol):
 class FrameLog:
     """A bounded, append-only window of frames with request/answer joins.
 
-    A frame costs about 1 KB in memory, so the default window (50,000 frames)
-    stays near 50 MB however long the run; older frames are in the recording.
+    Frames are kept encoded (about 300 bytes each, and bytes are no work for
+    the garbage collector) and decoded on demand through a small cache, so
+    the default window of 200,000 frames stays near 60 MB however long the
+    run. Older frames are in the recording.
     """
 
-    def __init__(self, capacity: int = 50_000) -> None:
+    def __init__(self, capacity: int = 200_000, cache_size: int = 4096) -> None:
         self.capacity = capacity
-        self._frames: list[Frame] = []
-        self.base = 0  # position of self._frames[0]
-        self._calls: dict[_Key, int] = {}
-        self._answers: dict[_Key, int] = {}
+        self._lines: list[bytes] = []
+        self.base = 0  # position of self._lines[0]
+        # Join keys are flat strings, not tuples: nothing here for the GC to walk.
+        self._calls: dict[str, int] = {}
+        self._answers: dict[str, int] = {}
+        self._cache: OrderedDict[int, Frame] = OrderedDict()
+        self._cache_size = cache_size
 
     def __len__(self) -> int:
         """Positions handed out so far (one past the newest)."""
-        return self.base + len(self._frames)
+        return self.base + len(self._lines)
 
     def append(self, frame: Frame) -> None:
         """Add the newest frame."""
         pos = len(self)
-        self._frames.append(frame)
+        self._lines.append(encode(frame))
         if frame.kind is Kind.CALL:
-            self._calls[_call_key(frame)] = pos
+            self._calls[_join_key(frame)] = pos
         elif frame.kind is Kind.RESULT or frame.kind is Kind.ERROR:
-            self._answers[_call_key(frame)] = pos
-        if len(self._frames) > self.capacity:
+            self._answers[_join_key(frame)] = pos
+        self._remember(pos, frame)
+        if len(self._lines) > self.capacity:
             self._trim()
+
+    def _remember(self, pos: int, frame: Frame) -> None:
+        self._cache[pos] = frame
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     def _trim(self) -> None:
         # Drop a tenth at a time so the index rebuild is paid rarely.
         drop = max(1, self.capacity // 10)
-        self._frames = self._frames[drop:]
+        del self._lines[:drop]
         self.base += drop
         self._calls = {k: p for k, p in self._calls.items() if p >= self.base}
         self._answers = {k: p for k, p in self._answers.items() if p >= self.base}
@@ -76,9 +87,15 @@ class FrameLog:
     def get(self, pos: int) -> Frame | None:
         """The frame at a position, or None if it left the window."""
         i = pos - self.base
-        if 0 <= i < len(self._frames):
-            return self._frames[i]
-        return None
+        if not 0 <= i < len(self._lines):
+            return None
+        found = self._cache.get(pos)
+        if found is None:
+            found = decode(self._lines[i])
+            self._remember(pos, found)
+        else:
+            self._cache.move_to_end(pos)
+        return found
 
     def positions(self, start: int = 0) -> range:
         """Positions still in the window, from `start` on."""
@@ -87,9 +104,9 @@ class FrameLog:
     def partner(self, frame: Frame) -> Frame | None:
         """The answer of a CALL, or the CALL of an answer, when both are in the window."""
         if frame.kind is Kind.CALL:
-            pos = self._answers.get(_call_key(frame))
+            pos = self._answers.get(_join_key(frame))
         elif frame.kind is Kind.RESULT or frame.kind is Kind.ERROR:
-            pos = self._calls.get(_call_key(frame))
+            pos = self._calls.get(_join_key(frame))
         else:
             return None
         return None if pos is None else self.get(pos)

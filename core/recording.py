@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Iterator
@@ -15,10 +16,12 @@ log = logging.getLogger("ocppdeck.recording")
 
 
 class Recorder:
-    """Appends frames to a recording file; each line reaches the OS before `write` returns.
+    """Appends frames to a recording file.
 
-    Flushing every line costs one write(2) per frame and means a killed
-    process loses nothing it had already seen.
+    Inside an event loop, the lines of one loop turn reach the OS together at
+    the end of that turn (one write(2) instead of one per frame); a killed
+    process loses at most the frames of the turn it died in. Outside a loop,
+    each line is written at once.
     """
 
     def __init__(self, path: Path) -> None:
@@ -28,22 +31,41 @@ class Recorder:
         if self._file.tell() > 0 and not _ends_with_newline(path):
             self._file.write(b"\n")  # a torn last line must not swallow the next frame
         self.lines_written = 0
+        self._pending: list[bytes] = []
+        self._flush_scheduled = False
 
     def write(self, frame: Frame) -> None:
         """Append one frame."""
-        self._file.write(encode(frame) + b"\n")
-        self._file.flush()
+        self._pending.append(encode(frame) + b"\n")
         self.lines_written += 1
+        if self._flush_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._flush_scheduled = True
+        loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Hand the pending lines to the OS."""
+        self._flush_scheduled = False
+        if self._pending and not self._file.closed:
+            self._file.write(b"".join(self._pending))
+            self._file.flush()
+        self._pending.clear()
 
     def offset(self) -> int:
         """Bytes in the recording so far."""
+        self.flush()
         return self._file.tell()
 
     def close(self) -> None:
         """Flush, fsync and close the file."""
         if self._file.closed:
             return
-        self._file.flush()
+        self.flush()
         os.fsync(self._file.fileno())
         self._file.close()
 

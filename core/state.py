@@ -6,9 +6,12 @@ apply last-writer-wins by the frame's own timestamp.
 
 from __future__ import annotations
 
-import bisect
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from math import isnan, nan
+from typing import overload
 
 METER_HISTORY = 720  # samples kept per connector for the live plot
 
@@ -27,18 +30,68 @@ class ConnectorState:
     power_w: float | None = None
     power_at: float | None = None
     last_seen: float | None = None
-    history: list[tuple[float, float | None, float | None]] = field(default_factory=list)
+    history: MeterHistory = field(default_factory=lambda: MeterHistory())
 
     def add_sample(self, ts: float, energy_wh: float | None, power_w: float | None) -> None:
         """Keep a (time, energy, power) sample in time order, the newest METER_HISTORY."""
-        bisect.insort(self.history, (ts, energy_wh, power_w), key=_sample_key)
-        if len(self.history) > METER_HISTORY:
-            del self.history[0]
+        self.history.add(ts, energy_wh, power_w)
 
 
-def _sample_key(sample: tuple[float, float | None, float | None]) -> tuple[float, float, float]:
-    ts, energy, power = sample
-    return (ts, -1.0 if energy is None else energy, -1.0 if power is None else power)
+Sample = tuple[float, float | None, float | None]
+
+
+class MeterHistory(Sequence[Sample]):
+    """(time, energy Wh, power W) samples in time order, newest METER_HISTORY kept.
+
+    Stored flat in an array of doubles (NaN for a missing value): thousands of
+    connectors' histories cost no Python objects for the garbage collector to walk.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self) -> None:
+        self._values = array("d")
+
+    def __len__(self) -> int:
+        return len(self._values) // 3
+
+    @overload
+    def __getitem__(self, index: int) -> Sample: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Sample]: ...
+
+    def __getitem__(self, index: int | slice) -> Sample | Sequence[Sample]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        ts, energy, power = self._values[index * 3 : index * 3 + 3]
+        return (ts, None if isnan(energy) else energy, None if isnan(power) else power)
+
+    def _key(self, index: int) -> tuple[float, float, float]:
+        ts, energy, power = self._values[index * 3 : index * 3 + 3]
+        return (ts, -1.0 if isnan(energy) else energy, -1.0 if isnan(power) else power)
+
+    def add(self, ts: float, energy: float | None, power: float | None) -> None:
+        """Insert a sample at its place in time (ties ordered by value, so any arrival
+        order gives the same history)."""
+        key = (ts, -1.0 if energy is None else energy, -1.0 if power is None else power)
+        lo, hi = 0, len(self)
+        while lo < hi:  # bisect_right over the sample keys
+            mid = (lo + hi) // 2
+            if key < self._key(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        at = lo * 3
+        self._values[at:at] = array(
+            "d", (ts, nan if energy is None else energy, nan if power is None else power)
+        )
+        if len(self._values) > METER_HISTORY * 3:
+            del self._values[:3]
 
 
 @dataclass(slots=True)

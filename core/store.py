@@ -14,8 +14,9 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+import orjson
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
@@ -83,6 +84,18 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
+def _append_only(path: Path) -> BinaryIO:
+    """A file opened for appending whole lines, starting a fresh line after a torn one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(path, "ab")  # noqa: SIM115 - held open for the run
+    if fh.tell() > 0:
+        with open(path, "rb") as check:
+            check.seek(-1, os.SEEK_END)
+            if check.read(1) != b"\n":
+                fh.write(b"\n")
+    return fh
+
+
 @dataclass(frozen=True, slots=True)
 class IdTag:
     """An id tag the CSMS knows, with its authorization status."""
@@ -102,7 +115,9 @@ class Store:
         self._storage: AtomicJSONStorage = self.db.storage  # type: ignore[assignment]
         self._stations = self.db.table("stations")
         self._tags = self.db.table("id_tags")
-        self._transactions = self.db.table("transactions")
+        self._transactions = self.db.table("open_transactions")
+        self.closed_path = path.with_name("transactions.jsonl")
+        self._closed: BinaryIO | None = None  # opened on the first closed transaction
         self._counters = self.db.table("counters")
         counters = self._counters.get(Query().name == "transaction_id")
         reserved = int(counters["reserved"]) if counters else 0  # type: ignore[index]
@@ -133,6 +148,9 @@ class Store:
         """Write pending changes and close the database."""
         self.flush()
         self.db.close()
+        if self._closed is not None:
+            self._closed.close()
+            self._closed = None
 
     # --- stations ---------------------------------------------------------
     def remember_station(self, station_id: str, **info: Any) -> None:
@@ -184,12 +202,34 @@ class Store:
         return tx_id
 
     def record_transaction(self, station_id: str, transaction_id: str, **fields: Any) -> None:
-        """Create or update a transaction record."""
+        """Create or update a transaction record; one with `stopped_at` is closed.
+
+        Open transactions live in TinyDB (a table as small as the number of
+        connectors). A closed one moves to an append-only JSONL file: TinyDB
+        rewrites a whole table on every write, and closed transactions only grow.
+        """
         key = (Query().station == station_id) & (Query().transaction_id == transaction_id)
-        self._transactions.upsert(
-            {"station": station_id, "transaction_id": transaction_id, **fields}, key
-        )
+        record = {"station": station_id, "transaction_id": transaction_id, **fields}
+        if "stopped_at" not in fields:
+            self._transactions.upsert(record, key)
+            return
+        opened = self._transactions.get(key)
+        if opened is not None:
+            record = {**opened, **record}
+            self._transactions.remove(key)
+        if self._closed is None:
+            self._closed = _append_only(self.closed_path)
+        self._closed.write(orjson.dumps(record) + b"\n")
+        self._closed.flush()
 
     def transactions(self) -> list[dict[str, Any]]:
-        """Every transaction record."""
-        return [dict(doc) for doc in self._transactions.all()]
+        """Every transaction record: closed ones in the order they closed, then open ones."""
+        closed: list[dict[str, Any]] = []
+        if self.closed_path.exists():
+            with open(self.closed_path, "rb") as fh:
+                for line in fh:
+                    try:
+                        closed.append(orjson.loads(line))
+                    except orjson.JSONDecodeError:
+                        continue  # a line torn by a crash: its transaction is in the recording
+        return closed + [dict(doc) for doc in self._transactions.all()]

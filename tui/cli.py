@@ -1,4 +1,4 @@
-"""`ocppdeck`: the live console, `demo`, `serve` (headless CSMS) and `simulate`."""
+"""`ocppdeck`: the live console, `demo`, `serve` (headless CSMS), `simulate` and `project`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.config import Settings, SettingsError, load_settings
+from ..core.formats import FORMATS
 from ..core.logs import configure_logging
 
 log = logging.getLogger("ocppdeck.cli")
@@ -64,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--stations", type=int, default=5)
     simulate.add_argument("--seed", type=int, default=7)
     simulate.add_argument("--speed", type=float, default=1.0)
+    project = sub.add_parser(
+        "project", help="fold a recording or a log and print the answers, without the console"
+    )
+    project.add_argument("file", type=Path, help="a file (plain or gzip) or a data folder")
+    project.add_argument(
+        "--format", choices=FORMATS, help="the file's format (default: told from its content)"
+    )
+    project.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return parser
 
 
@@ -135,6 +144,12 @@ async def _demo_headless(settings: Settings, seconds: float) -> None:
     print(f"recorded {run.state.frames} frames to {settings.recording_path}")
 
 
+def _project(args: argparse.Namespace) -> int:
+    from .headless import run_project
+
+    return run_project(args.file, args.format, args.json)
+
+
 async def _simulate(args: argparse.Namespace) -> None:
     from ..core.sim import Fleet, SimSettings, fleet_specs
 
@@ -151,6 +166,8 @@ async def _simulate(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ocppdeck` command."""
     args = build_parser().parse_args(argv)
+    if args.command == "project":
+        return _project(args)
     try:
         if args.command == "simulate":
             configure_logging(stream=sys.stdout)

@@ -1,0 +1,509 @@
+"""The console driven by keys (Textual's Pilot): on the folded scenario, then live.
+
+Live tests run a real Engine (loopback CSMS on a free port) inside the app and
+a real `ocpp` 1.6 ChargePoint connected to it over websockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import make_settings, wait_for
+from ocpp.routing import after, on
+from ocpp.v16 import ChargePoint, call, call_result
+from ocpp.v16.enums import Action, RegistrationStatus, RemoteStartStopStatus
+from rich.console import Console
+from scenario import scenario_app, scenario_frames
+from textual.message import Message
+from textual.notifications import Notification, Notify
+from textual.widgets import Input, Static
+from websockets.asyncio.client import connect
+
+from ocppdeck.core.clock import to_iso
+from ocppdeck.core.engine import Engine
+from ocppdeck.core.frame import Direction, Frame, Kind
+from ocppdeck.core.source import FoldedSource
+from ocppdeck.tui.app import OcppDeckApp
+from ocppdeck.tui.screens.help import HelpScreen
+from ocppdeck.tui.screens.inspector import InspectorScreen
+from ocppdeck.tui.screens.prompt import PromptScreen
+from ocppdeck.tui.widgets.connectors_table import ConnectorsTable
+from ocppdeck.tui.widgets.frame_log_view import FrameLogView
+from ocppdeck.tui.widgets.stations_table import StationsTable
+
+SIZE = (160, 48)
+
+
+# --- helpers -----------------------------------------------------------------
+class Toasts:
+    """Every notification the app raised (a `message_hook` for `run_test`).
+
+    `app._notifications` forgets a toast once it times out, so the messages
+    are caught on their way to the app instead.
+    """
+
+    def __init__(self) -> None:
+        self.seen: list[Notification] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.seen.append(message.notification)
+
+    def texts(self) -> list[str]:
+        return [f"{n.title}: {n.message}" if n.title else n.message for n in self.seen]
+
+    def having(self, word: str) -> list[Notification]:
+        return [n for n in self.seen if word in n.message or word in n.title]
+
+
+def plain(renderable: object) -> str:
+    """A Rich renderable as plain text."""
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def screen_statics_text(app: OcppDeckApp) -> str:
+    """The text of every Static on the active screen."""
+    return "\n".join(plain(static.content) for static in app.screen.query(Static))
+
+
+def shown_frames(app: OcppDeckApp) -> list[Frame]:
+    """The frames the frame log lists (after its filter)."""
+    view = app.query_one(FrameLogView)
+    return [f for p in view.positions if (f := view.frame_log.get(p)) is not None]
+
+
+# --- on the folded scenario --------------------------------------------------
+@pytest.mark.timeout(30)
+async def test_help_lists_the_keys_and_esc_closes_it() -> None:
+    app = scenario_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_statics_text(app)
+        for label in ("Start charge", "Stop charge", "Filter frames", "Inspect"):
+            assert label in text, label
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+        assert len(app.screen_stack) == 1
+
+
+@pytest.mark.timeout(30)
+async def test_q_quits() -> None:
+    app = scenario_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert not app.is_running
+
+
+@pytest.mark.timeout(30)
+async def test_stations_pane_lists_stations_and_flags_the_mismatch() -> None:
+    app = scenario_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.query_one(StationsTable)
+        ids = [row.key.value for row in table.ordered_rows]
+        assert ids == ["CP-ALPHA", "CP-BRAVO", "CP-CHARLIE"]
+        conn = {sid: str(table.get_row(sid)[5]) for sid in ids}
+        assert "⚠" in conn["CP-BRAVO"]
+        assert conn["CP-BRAVO"].startswith("2/3")
+        assert "⚠" not in conn["CP-ALPHA"]
+        assert "⚠" not in conn["CP-CHARLIE"]
+        assert "offline" in str(table.get_row("CP-CHARLIE")[3])
+        assert "online" in str(table.get_row("CP-ALPHA")[3])
+
+
+@pytest.mark.timeout(30)
+async def test_moving_the_station_cursor_changes_the_connectors_pane() -> None:
+    app = scenario_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        connectors = app.query_one(ConnectorsTable)
+        assert connectors.border_title == "Connectors · CP-ALPHA"
+        assert connectors.row_count == 2
+        await pilot.press("down")
+        await pilot.pause()
+        assert app.query_one(StationsTable).selected == "CP-BRAVO"
+        assert connectors.border_title == "Connectors · CP-BRAVO"
+        assert connectors.row_count == 3
+        assert "declares 2 but connector 3 reported" in str(connectors.border_subtitle)
+        assert "102 (TAG-BRAVO)" in str(connectors.get_row("2")[5])
+        await pilot.press("down")
+        await pilot.pause()
+        assert connectors.border_title == "Connectors · CP-CHARLIE"
+        assert "GroundFailure" in str(connectors.get_row("1")[2])
+
+
+@pytest.mark.timeout(30)
+async def test_filter_shows_only_matching_frames_and_esc_twice_clears_it() -> None:
+    app = scenario_app()
+    total = len(scenario_frames())
+    alpha = sum(1 for f in scenario_frames() if f.station == "CP-ALPHA")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.query_one(FrameLogView)
+        box = app.query_one("#filter", Input)
+        assert len(view.positions) == total
+        await pilot.press("slash")
+        await pilot.pause()
+        assert box.has_class("visible") and app.focused is box
+        await pilot.press(*"station:CP-ALPHA", "enter")
+        await pilot.pause()
+        assert not box.has_class("visible")
+        assert app.focused is view
+        frames = shown_frames(app)
+        assert len(frames) == alpha > 0
+        assert {f.station for f in frames} == {"CP-ALPHA"}
+        assert "filter" in str(view.border_title)
+        # "/" again shows the box with the filter; Esc hides it, a second Esc clears.
+        await pilot.press("slash")
+        await pilot.pause()
+        assert box.has_class("visible") and box.value == "station:CP-ALPHA"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not box.has_class("visible")
+        assert len(view.positions) == alpha  # still filtered
+        await pilot.press("escape")
+        await pilot.pause()
+        assert view.query_filter.empty
+        assert box.value == ""
+        assert len(view.positions) == total
+        assert view.border_title == "Frames"
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("key", ["s", "x"])
+async def test_commands_are_off_in_replay(key: str) -> None:
+    app = scenario_app()
+    toasts = Toasts()
+    async with app.run_test(size=SIZE, message_hook=toasts) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        assert not isinstance(app.screen, PromptScreen)
+        found = toasts.having("commands are off")
+        assert len(found) == 1, toasts.texts()
+        assert found[0].severity == "warning"
+        assert "Replay" in found[0].message
+
+
+@pytest.mark.timeout(30)
+async def test_enter_in_the_frame_log_opens_the_inspector_with_the_round_trip() -> None:
+    frames = scenario_frames()
+    # The newest CALL that has its answer in the log: CP-CHARLIE's last Heartbeat.
+    index = max(
+        i
+        for i, f in enumerate(frames)
+        if f.kind is Kind.CALL
+        and any(a.kind is Kind.RESULT and a.unique_id == f.unique_id for a in frames)
+    )
+    target = frames[index]
+    app = scenario_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("tab", "tab")
+        await pilot.pause()
+        view = app.query_one(FrameLogView)
+        assert app.focused is view
+        await pilot.press(*["up"] * (len(frames) - 1 - index))
+        assert view.selected_frame == target
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectorScreen)
+        assert app.screen.frame == target
+        text = plain(app.screen.query_one("#inspector-body", Static).content)
+        assert "round trip" in text
+        assert "50.0 ms" in text  # the scenario answers every station CALL in 50 ms
+        assert f"Request · {target.action}" in text
+        assert "Answer" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+
+
+@pytest.mark.timeout(30)
+async def test_inspector_on_a_callerror_shows_the_error() -> None:
+    frames = scenario_frames()
+    index = next(i for i, f in enumerate(frames) if f.kind is Kind.ERROR)
+    app = scenario_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.query_one(FrameLogView).focus()
+        await pilot.press(*["up"] * (len(frames) - 1 - index), "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectorScreen)
+        text = plain(app.screen.query_one("#inspector-body", Static).content)
+        assert "InternalError: connector 1 is faulted (GroundFailure)" in text
+        assert "Request · RemoteStartTransaction" in text
+        assert "round trip 120.0 ms" in text
+
+
+@pytest.mark.timeout(30)
+async def test_frame_log_starts_at_the_newest_frame_before_any_redraw_tick() -> None:
+    # No timer tick in this test: the first draw alone must show the tail.
+    settings = make_settings(Path("/nonexistent-unused"), redraw_interval=3600.0)
+    app = OcppDeckApp(FoldedSource(scenario_frames(), settings, name="scenario"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.query_one(FrameLogView)
+        assert view.following
+        assert view.cursor == len(view.positions) - 1
+        assert view.scroll_offset.y == view.max_scroll_y > 0
+        lines = [line for line in log_lines(app) if line.strip()]
+        assert "CLOSE" in lines[-1] and "closed 1006" in lines[-1]
+
+
+# --- live: a real engine and a real 1.6 station ------------------------------
+class LiveStation(ChargePoint):
+    """A 1.6 charge point: one connector; answers remote start/stop with `answer`
+    and, when it accepts, starts or stops the transaction itself."""
+
+    def __init__(self, station_id: str, connection: Any, answer: str = "Accepted") -> None:
+        super().__init__(station_id, connection, response_timeout=5)
+        self.answer = answer
+        self.remote_starts: list[tuple[int | None, str]] = []
+        self.remote_stops: list[int] = []
+        self.transaction_id: int | None = None
+
+    @on(Action.get_configuration)
+    def on_get_configuration(self, **_: Any) -> call_result.GetConfiguration:
+        return call_result.GetConfiguration(
+            configuration_key=[{"key": "NumberOfConnectors", "readonly": True, "value": "1"}]
+        )
+
+    @on(Action.remote_start_transaction)
+    def on_remote_start(
+        self, id_tag: str, connector_id: int | None = None, **_: Any
+    ) -> call_result.RemoteStartTransaction:
+        self.remote_starts.append((connector_id, id_tag))
+        return call_result.RemoteStartTransaction(status=RemoteStartStopStatus(self.answer))
+
+    @after(Action.remote_start_transaction)
+    async def start_after_remote_start(
+        self, id_tag: str, connector_id: int | None = None, **_: Any
+    ) -> None:
+        if self.answer != "Accepted":
+            return
+        result = await self.call(
+            call.StartTransaction(
+                connector_id=connector_id or 1,
+                id_tag=id_tag,
+                meter_start=0,
+                timestamp=to_iso(time.time()),
+            )
+        )
+        self.transaction_id = result.transaction_id
+
+    @on(Action.remote_stop_transaction)
+    def on_remote_stop(self, transaction_id: int) -> call_result.RemoteStopTransaction:
+        self.remote_stops.append(transaction_id)
+        return call_result.RemoteStopTransaction(status=RemoteStartStopStatus(self.answer))
+
+    @after(Action.remote_stop_transaction)
+    async def stop_after_remote_stop(self, transaction_id: int) -> None:
+        if self.answer != "Accepted":
+            return
+        await self.call(
+            call.StopTransaction(
+                transaction_id=transaction_id,
+                meter_stop=1500,
+                timestamp=to_iso(time.time()),
+                reason="Remote",
+            )
+        )
+
+
+@asynccontextmanager
+async def live_station(
+    engine: Engine, station_id: str, answer: str = "Accepted"
+) -> AsyncIterator[LiveStation]:
+    """Connected, booted, connector 1 Available; disconnected on exit."""
+    ws = await connect(f"{engine.csms.url}/{station_id}", subprotocols=["ocpp1.6"])
+    cp = LiveStation(station_id, ws, answer)
+    task = asyncio.create_task(cp.start())
+    try:
+        boot = await cp.call(
+            call.BootNotification(charge_point_vendor="ACME", charge_point_model="Live1")
+        )
+        assert boot.status == RegistrationStatus.accepted
+        for cid in (0, 1):
+            await cp.call(
+                call.StatusNotification(connector_id=cid, error_code="NoError", status="Available")
+            )
+        yield cp
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await ws.close()
+
+
+@asynccontextmanager
+async def live_app(tmp_path: Path) -> AsyncIterator[tuple[OcppDeckApp, Engine, Any, Toasts]]:
+    """The console on a live engine (started by the app's on_mount), closed in the end."""
+    engine = Engine(make_settings(tmp_path))
+    app = OcppDeckApp(engine)
+    toasts = Toasts()
+    async with app.run_test(size=SIZE, message_hook=toasts) as pilot:
+        try:
+            await wait_for(lambda: engine.csms.listening)
+            yield app, engine, pilot, toasts
+        finally:
+            await app.source.close()
+
+
+async def select_live_connector(app: OcppDeckApp, station_id: str) -> None:
+    """Wait for the redraw timer to show the station with connector 1 under the cursor."""
+    await wait_for(
+        lambda: (
+            app.query_one(StationsTable).selected == station_id
+            and app.query_one(ConnectorsTable).selected == 1
+        )
+    )
+
+
+def log_lines(app: OcppDeckApp) -> list[str]:
+    """The frame log's rows as drawn on screen now."""
+    view = app.query_one(FrameLogView)
+    return [view.render_line(y).text for y in range(view.scrollable_content_region.height)]
+
+
+def frame_log_has(app: OcppDeckApp, station_id: str, action: str) -> tuple[Frame, Frame] | None:
+    """The OUT CALL of `action` and its IN answer, if the frame log lists both."""
+    frames = [f for f in shown_frames(app) if f.station == station_id]
+    calls = [
+        f
+        for f in frames
+        if f.kind is Kind.CALL and f.direction is Direction.OUT and f.action == action
+    ]
+    for request in calls:
+        for answer in frames:
+            if (
+                answer.kind in (Kind.RESULT, Kind.ERROR)
+                and answer.direction is Direction.IN
+                and answer.unique_id == request.unique_id
+            ):
+                return request, answer
+    return None
+
+
+@pytest.mark.timeout(30)
+async def test_live_remote_start_then_stop(tmp_path: Path) -> None:
+    async with (
+        live_app(tmp_path) as (app, engine, pilot, toasts),
+        live_station(engine, "CP-LIVE") as cp,
+    ):
+        await select_live_connector(app, "CP-LIVE")
+        await pilot.press("s")
+        await wait_for(lambda: isinstance(app.screen, PromptScreen))
+        prompt = app.screen.query_one("#prompt-input", Input)
+        assert prompt.value == engine.settings.default_id_tag == "TAG-0001"
+        await pilot.press("enter")
+        await wait_for(lambda: cp.remote_starts == [(1, "TAG-0001")])
+        assert len(app.screen_stack) == 1
+        await wait_for(lambda: frame_log_has(app, "CP-LIVE", "RemoteStartTransaction"))
+        found = frame_log_has(app, "CP-LIVE", "RemoteStartTransaction")
+        assert found is not None
+        request, answer = found
+        assert request.payload == {"connectorId": 1, "idTag": "TAG-0001"}
+        assert answer.kind is Kind.RESULT and answer.payload == {"status": "Accepted"}
+        # ...and both rows are on screen (the log follows its tail).
+        await wait_for(
+            lambda: (
+                any("CALL" in line and "RemoteStartTransaction" in line for line in log_lines(app))
+                and any('{"status":"Accepted"}' in line for line in log_lines(app))
+            )
+        )
+        await wait_for(lambda: toasts.having("RemoteStartTransaction: Accepted"))
+        (note,) = toasts.having("RemoteStartTransaction: Accepted")
+        assert note.severity == "information"
+        assert note.title == "Remote start CP-LIVE #1"
+
+        # The station started charging on its own; stop it from the console.
+        await wait_for(lambda: engine.state.open_transaction_on("CP-LIVE", 1) is not None)
+        tx = engine.state.open_transaction_on("CP-LIVE", 1)
+        assert tx is not None and tx.id_tag == "TAG-0001"
+        assert int(tx.transaction_id) == cp.transaction_id
+        connectors = app.query_one(ConnectorsTable)
+        await wait_for(lambda: "TAG-0001" in str(connectors.get_row("1")[5]))
+        await pilot.press("x")
+        await wait_for(lambda: cp.remote_stops == [cp.transaction_id])
+        await wait_for(lambda: frame_log_has(app, "CP-LIVE", "RemoteStopTransaction"))
+        await wait_for(lambda: toasts.having("RemoteStopTransaction: Accepted"))
+        await wait_for(lambda: engine.state.open_transaction_on("CP-LIVE", 1) is None)
+        assert not toasts.having("offline"), toasts.texts()
+
+
+@pytest.mark.timeout(30)
+async def test_live_remote_start_rejected_warns(tmp_path: Path) -> None:
+    async with (
+        live_app(tmp_path) as (app, engine, pilot, toasts),
+        live_station(engine, "CP-GRUMPY", answer="Rejected") as cp,
+    ):
+        await select_live_connector(app, "CP-GRUMPY")
+        await pilot.press("s")
+        await wait_for(lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press("enter")
+        await wait_for(lambda: cp.remote_starts == [(1, "TAG-0001")])
+        await wait_for(lambda: toasts.having("Rejected"))
+        (note,) = toasts.having("Rejected")
+        assert note.severity == "warning"
+        assert note.message == "RemoteStartTransaction: Rejected"
+        assert engine.state.open_transaction_on("CP-GRUMPY", 1) is None
+
+
+@pytest.mark.timeout(30)
+async def test_live_burst_of_frames_does_not_break_the_console(tmp_path: Path) -> None:
+    burst = 2_000
+    async with live_app(tmp_path) as (app, engine, pilot, _toasts):
+        await pilot.pause(0.3)
+        before = len(engine.frames)
+        t0 = engine.clock.now()
+        started = time.perf_counter()
+        for i in range(burst):
+            engine.bus.publish(
+                Frame(
+                    t0 + i * 0.001,
+                    "CP-FLOOD",
+                    Direction.IN,
+                    Kind.CALL,
+                    f"flood-{i}",
+                    "MeterValues",
+                    {
+                        "connectorId": 1,
+                        "meterValue": [
+                            {
+                                "timestamp": to_iso(t0 + i * 0.001),
+                                "sampledValue": [{"value": str(1000 + i), "unit": "Wh"}],
+                            }
+                        ],
+                    },
+                    "ocpp1.6",
+                )
+            )
+        await pilot.pause(0.6)
+        view = app.query_one(FrameLogView)
+        assert len(view.positions) == before + burst == len(engine.frames)
+        flood = [f for f in shown_frames(app) if f.station == "CP-FLOOD"]
+        assert len(flood) == burst
+        assert view.selected_frame is not None
+        assert view.selected_frame.unique_id == f"flood-{burst - 1}"  # following the tail
+        assert f"{before + burst:,} frames" in str(view.border_subtitle)
+        assert "CP-FLOOD" in [row.key.value for row in app.query_one(StationsTable).ordered_rows]
+        await pilot.press("question_mark")
+        await wait_for(lambda: isinstance(app.screen, HelpScreen))
+        assert time.perf_counter() - started < 5.0
