@@ -16,7 +16,7 @@ from .clock import Clock, SystemClock
 from .commands import Commands
 from .config import Settings
 from .csms import Csms
-from .frame import Direction, Frame, Kind
+from .frame import Direction, Frame, Kind, encode
 from .frame_log import FrameLog
 from .metrics import Metrics
 from .projection import Projection
@@ -81,14 +81,20 @@ class Engine:
         """Restore, then record and project every new frame, then listen for stations."""
         self.restore()
         self._recorder = Recorder(self.settings.recording_path)
-        self._unsubscribe_recorder = self.bus.subscribe(self._recorder.write)
+        self._unsubscribe_recorder = self.bus.subscribe(self._capture)
         self.bus.subscribe(self.projection.apply)
-        self.bus.subscribe(self.frames.append)
         self.bus.subscribe(self.metrics.observe)
         # Marks every station offline as of now: earlier connections died with the last run.
         self.bus.publish(Frame(self.clock.now(), "", Direction.IN, Kind.SERVER_START))
         await self.csms.start()
         self._flusher = asyncio.create_task(self._flush_store(), name="store-flush")
+
+    def _capture(self, frame: Frame) -> None:
+        """Encode once for both the recording and the frame log."""
+        line = encode(frame)
+        self.frames.append(frame, line)
+        if self._recorder is not None:
+            self._recorder.write_line(line)
 
     async def _flush_store(self) -> None:
         path: Path = self.settings.store_path

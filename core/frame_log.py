@@ -59,10 +59,10 @@ class FrameLog:
         """Positions handed out so far (one past the newest)."""
         return self.base + len(self._lines)
 
-    def append(self, frame: Frame) -> None:
-        """Add the newest frame."""
+    def append(self, frame: Frame, line: bytes | None = None) -> None:
+        """Add the newest frame; `line` is its encoding when the caller has it already."""
         pos = len(self)
-        self._lines.append(encode(frame))
+        self._lines.append(encode(frame) if line is None else line)
         if frame.kind is Kind.CALL:
             self._calls[_join_key(frame)] = pos
         elif frame.kind is Kind.RESULT or frame.kind is Kind.ERROR:

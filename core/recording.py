@@ -36,7 +36,11 @@ class Recorder:
 
     def write(self, frame: Frame) -> None:
         """Append one frame."""
-        self._pending.append(encode(frame) + b"\n")
+        self.write_line(encode(frame))
+
+    def write_line(self, line: bytes) -> None:
+        """Append one frame already encoded (without its newline)."""
+        self._pending.append(line + b"\n")
         self.lines_written += 1
         if self._flush_scheduled:
             return

@@ -118,6 +118,10 @@ class Store:
         self._transactions = self.db.table("open_transactions")
         self.closed_path = path.with_name("transactions.jsonl")
         self._closed: BinaryIO | None = None  # opened on the first closed transaction
+        # Found by document id, not by query: a query reads every open transaction.
+        self._open_docs = {
+            (doc["station"], doc["transaction_id"]): doc.doc_id for doc in self._transactions.all()
+        }
         self._counters = self.db.table("counters")
         counters = self._counters.get(Query().name == "transaction_id")
         reserved = int(counters["reserved"]) if counters else 0  # type: ignore[index]
@@ -208,15 +212,19 @@ class Store:
         connectors). A closed one moves to an append-only JSONL file: TinyDB
         rewrites a whole table on every write, and closed transactions only grow.
         """
-        key = (Query().station == station_id) & (Query().transaction_id == transaction_id)
         record = {"station": station_id, "transaction_id": transaction_id, **fields}
+        doc_id = self._open_docs.get((station_id, transaction_id))
         if "stopped_at" not in fields:
-            self._transactions.upsert(record, key)
+            if doc_id is None:
+                self._open_docs[(station_id, transaction_id)] = self._transactions.insert(record)
+            else:
+                self._transactions.update(record, doc_ids=[doc_id])
             return
-        opened = self._transactions.get(key)
-        if opened is not None:
-            record = {**opened, **record}
-            self._transactions.remove(key)
+        if doc_id is not None:
+            opened = self._transactions.get(doc_id=doc_id)
+            record = {**(opened or {}), **record}
+            self._transactions.remove(doc_ids=[doc_id])
+            del self._open_docs[(station_id, transaction_id)]
         if self._closed is None:
             self._closed = _append_only(self.closed_path)
         self._closed.write(orjson.dumps(record) + b"\n")
