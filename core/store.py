@@ -115,6 +115,10 @@ class Store:
         self._storage: AtomicJSONStorage = self.db.storage  # type: ignore[assignment]
         self._stations = self.db.table("stations")
         self._tags = self.db.table("id_tags")
+        self._tag_index = {
+            doc["tag"]: IdTag(doc["tag"], doc["status"], doc.get("parent"), doc.get("expiry"))
+            for doc in self._tags.all()
+        }
         self._transactions = self.db.table("open_transactions")
         self.closed_path = path.with_name("transactions.jsonl")
         self._closed: BinaryIO | None = None  # opened on the first closed transaction
@@ -173,18 +177,15 @@ class Store:
             {"tag": tag.tag, "status": tag.status, "parent": tag.parent, "expiry": tag.expiry},
             Query().tag == tag.tag,
         )
+        self._tag_index[tag.tag] = tag
 
     def id_tag(self, tag: str) -> IdTag | None:
-        """The id tag, if known."""
-        doc = self._tags.get(Query().tag == tag)
-        if doc is None:
-            return None
-        return IdTag(doc["tag"], doc["status"], doc.get("parent"), doc.get("expiry"))  # type: ignore[index, union-attr]
+        """The id tag, if known. Every Authorize asks: answered from memory, not a query."""
+        return self._tag_index.get(tag)
 
     def id_tags(self) -> Iterator[IdTag]:
         """Every known id tag."""
-        for doc in self._tags.all():
-            yield IdTag(doc["tag"], doc["status"], doc.get("parent"), doc.get("expiry"))
+        yield from self._tag_index.values()
 
     # --- transactions -----------------------------------------------------
     def next_transaction_id(self) -> int:
