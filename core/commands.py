@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ocpp.v16 import call
@@ -18,9 +19,13 @@ class CommandUnavailable(Exception):
 class Commands:
     """Remote operations on stations, queued per station, one in flight."""
 
-    def __init__(self, csms: Csms | None, state: State) -> None:
+    def __init__(self, csms: Csms | None, state: Callable[[], State]) -> None:
         self._csms = csms
-        self._state = state
+        self._current_state = state  # a function: a restore may replace the state object
+
+    @property
+    def _state(self) -> State:
+        return self._current_state()
 
     @property
     def enabled(self) -> bool:

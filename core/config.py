@@ -33,6 +33,7 @@ class Settings:
     default_id_tag: str = "TAG-0001"
     theme: str = "ocppdeck-dark"
     redraw_interval: float = 0.25
+    recording_max_mb: int = 64  # the live recording rotates into a gzip segment past this
     # demo fleet
     stations: int = 5
     seed: int = 7
@@ -48,6 +49,11 @@ class Settings:
     def store_path(self) -> Path:
         """The TinyDB file."""
         return self.data_dir / "store.json"
+
+    @property
+    def snapshot_path(self) -> Path:
+        """The newest state snapshot."""
+        return self.data_dir / "snapshot.pickle"
 
     @property
     def log_path(self) -> Path:

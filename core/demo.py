@@ -18,7 +18,10 @@ class DemoRun:
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         # A demo starts fresh; the last demo's recording and store stay until then.
-        for path in (settings.recording_path, settings.store_path):
+        stale = [settings.recording_path, settings.store_path, settings.snapshot_path]
+        stale += settings.data_dir.glob("recording-*.jsonl*")
+        stale.append(settings.data_dir / "transactions.jsonl")
+        for path in stale:
             path.unlink(missing_ok=True)
         self.settings = settings
         self.engine = Engine(settings, clock)

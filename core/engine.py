@@ -8,25 +8,50 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+from . import snapshot
 from .bus import FrameBus
 from .clock import Clock, SystemClock
 from .commands import Commands
 from .config import Settings
 from .csms import Csms
+from .formats import ImportReport, SourceError, read_frames, source_files
 from .frame import Direction, Frame, Kind, encode
 from .frame_log import FrameLog
 from .metrics import Metrics
 from .projection import Projection
-from .recording import ReadReport, Recorder, read_recording
+from .recording import Recorder
 from .state import State
-from .store import Store
+from .store import Store, write_atomic
 
 log = logging.getLogger("ocppdeck.engine")
 
 STORE_FLUSH_INTERVAL = 1.0  # seconds between batched TinyDB writes
+SNAPSHOT_EVERY = 60  # store-flush ticks between state snapshots
+
+
+def _files_after(files: list[Path], seq: int) -> list[Path]:
+    """Drop the closed segments wholly covered by a snapshot at `seq`.
+
+    A segment is named by its first frame's sequence number; it holds nothing
+    after `seq` when the next one starts at or before `seq + 1`.
+    """
+    firsts = [_segment_first(f) for f in files]
+    keep = []
+    for i, file in enumerate(files):
+        nxt = firsts[i + 1] if i + 1 < len(firsts) else None
+        if nxt is not None and nxt <= seq + 1:
+            continue
+        keep.append(file)
+    return keep
+
+
+def _segment_first(path: Path) -> int | None:
+    match = re.fullmatch(r"recording-(\d+)\.jsonl(?:\.gz)?", path.name)
+    return int(match.group(1)) if match else None
 
 
 class Engine:
@@ -44,8 +69,9 @@ class Engine:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.store_path)
         self.csms = Csms(settings, self.store, self.clock, self.bus.publish, self.metrics)
-        self.commands = Commands(self.csms, self.projection.state)
-        self.restored = ReadReport()
+        self.commands = Commands(self.csms, lambda: self.projection.state)
+        self.restored = ImportReport()
+        self._snapshot_seq = 0
         self._recorder: Recorder | None = None
         self._unsubscribe_recorder: Callable[[], None] = lambda: None
         self._flusher: asyncio.Task[None] | None = None
@@ -62,25 +88,42 @@ class Engine:
             port = self.csms.port
         return f"ws://{host}:{port}/<station id>"
 
-    def restore(self) -> ReadReport:
-        """Refold the recording of earlier runs so nothing seen before is lost."""
-        path = self.settings.recording_path
-        if path.exists() and path.stat().st_size > 0:
-            for frame in read_recording(path, self.restored):
+    def restore(self) -> ImportReport:
+        """Load the newest snapshot, then refold the recording after it: nothing seen is lost."""
+        data_dir = self.settings.data_dir
+        snap = snapshot.load(self.settings.snapshot_path)
+        after = 0
+        if snap is not None:
+            self.projection.restore(snap.projection)
+            after = snap.seq
+        try:
+            files = source_files(data_dir)
+        except SourceError:
+            files = []  # a first run: nothing recorded yet
+        last_seq = after
+        for file in _files_after(files, after):
+            for frame in read_frames(file, "recording", self.restored):
+                if frame.seq <= after:
+                    continue
                 self.projection.apply(frame)
                 self.frames.append(frame)
-            self.bus.next_seq = self.restored.last_seq + 1
-            log.info(
-                "restored %d frames (%d lines skipped)",
-                self.restored.frames,
-                len(self.restored.skipped),
-            )
+                last_seq = max(last_seq, frame.seq)
+        self.bus.next_seq = last_seq + 1
+        self._snapshot_seq = after
+        log.info(
+            "restored to frame %d (snapshot at %d, %s)",
+            last_seq,
+            after,
+            self.restored.summary(),
+        )
         return self.restored
 
     async def start(self) -> None:
         """Restore, then record and project every new frame, then listen for stations."""
         self.restore()
-        self._recorder = Recorder(self.settings.recording_path)
+        self._recorder = Recorder(
+            self.settings.recording_path, self.settings.recording_max_mb * 1024 * 1024
+        )
         self._unsubscribe_recorder = self.bus.subscribe(self._capture)
         self.bus.subscribe(self.projection.apply)
         self.bus.subscribe(self.metrics.observe)
@@ -94,12 +137,16 @@ class Engine:
         line = encode(frame)
         self.frames.append(frame, line)
         if self._recorder is not None:
-            self._recorder.write_line(line)
+            self._recorder.write_line(line, frame.seq)
 
     async def _flush_store(self) -> None:
         path: Path = self.settings.store_path
+        ticks = 0
         while True:
             await asyncio.sleep(STORE_FLUSH_INTERVAL)
+            ticks += 1
+            if ticks % SNAPSHOT_EVERY == 0:
+                await self._save_snapshot()
             pending = self.store.pending_write()
             if pending is None:
                 continue
@@ -109,8 +156,23 @@ class Engine:
                 # Kept pending; the next tick tries again. The recording has the frames.
                 log.exception("could not write the store to %s", path)
 
+    async def _save_snapshot(self) -> None:
+        """Pickle the projection (on the loop, so it is consistent) and write it off the loop."""
+        seq = self.bus.next_seq - 1
+        if seq <= self._snapshot_seq:
+            return
+        if self._recorder is not None:
+            self._recorder.flush()  # the snapshot must never be ahead of the recording
+        data = snapshot.dump(self.projection, seq)
+        try:
+            await asyncio.to_thread(write_atomic, self.settings.snapshot_path, data)
+        except OSError:
+            log.exception("could not write the snapshot")
+            return
+        self._snapshot_seq = seq
+
     async def close(self) -> None:
-        """Stop the CSMS, then write and close the store and the recording."""
+        """Stop the CSMS, then write and close the store, the recording and a snapshot."""
         await self.csms.close()
         if self._flusher is not None:
             self._flusher.cancel()
@@ -120,4 +182,6 @@ class Engine:
         if self._recorder is not None:
             self._unsubscribe_recorder()
             self._recorder.close()
+            await asyncio.gather(*self._recorder.compressing, return_exceptions=True)
             self._recorder = None
+            await self._save_snapshot()

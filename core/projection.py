@@ -8,6 +8,7 @@ request waits, keyed by message id, until the request comes.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import islice
 from types import ModuleType
 from typing import Any
 
@@ -51,6 +52,14 @@ class Projection:
         self._stops_waiting: dict[tuple[str, str], Frame] = {}
         # Event logs name the station only on the request: answers find it by message id.
         self._call_stations: dict[tuple[Direction, str], str] = {}
+
+    def restore(self, other: Projection) -> None:
+        """Become a copy of another projection (a loaded snapshot), keeping this object."""
+        self.state = other.state
+        self._calls = other._calls
+        self._early_answers = other._early_answers
+        self._stops_waiting = other._stops_waiting
+        self._call_stations = other._call_stations
 
     def apply(self, frame: Frame) -> None:
         """Fold one frame into the state."""
@@ -196,7 +205,10 @@ class Projection:
 def _bounded_put(pending: dict[Any, Any], key: Any, value: Any) -> None:
     pending[key] = value
     if len(pending) > MAX_UNJOINED:
-        del pending[next(iter(pending))]
+        # The oldest tenth at once: deleting from the front one key at a time makes
+        # every next(iter(...)) walk the deleted slots, quadratic over a long log.
+        for old in list(islice(pending, MAX_UNJOINED // 10)):
+            del pending[old]
 
 
 def _status_key(conn: ConnectorState) -> tuple[str, str, str]:

@@ -70,7 +70,7 @@ class ReplaySource:
         self.frames = PlayedFrames(self.player)
         self.clock = ManualClock(0.0)
         self._source = frames
-        self.commands = Commands(None, State())
+        self.commands = Commands(None, lambda: self.player.projection.state)
         self.transport = self
         self.playing = False
         self.speed_index = SPEEDS.index(1)

@@ -52,7 +52,7 @@ class FoldedSource:
             self.projection.apply(frame)
             self.frames.append(frame)
         self.clock = ManualClock(self.projection.state.last_ts or 0.0)
-        self.commands = Commands(None, self.projection.state)
+        self.commands = Commands(None, lambda: self.projection.state)
         self.name = name
 
     @property

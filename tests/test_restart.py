@@ -16,6 +16,7 @@ from websockets.asyncio.client import connect
 
 from ocppdeck.core.clock import to_iso
 from ocppdeck.core.engine import STORE_FLUSH_INTERVAL, Engine
+from ocppdeck.core.recording import read_recording
 from ocppdeck.core.store import Store
 
 SERVER = textwrap.dedent(
@@ -133,6 +134,7 @@ async def test_state_and_ids_survive_sigkill(tmp_path: Path) -> None:
         assert state.energy_so_far(stopped) == 400
         next_id = engine.store.next_transaction_id()
         assert next_id > max(open_id, stopped_id)
-        assert engine.bus.next_seq == report.last_seq + 1
+        recorded = [f.seq for f in read_recording(data_dir / "recording.jsonl")]
+        assert engine.bus.next_seq == max(recorded) + 1  # numbering goes on, never reused
     finally:
         await engine.close()
