@@ -1,7 +1,15 @@
-"""The shipped demo recording folds into the state the demo had."""
+"""The shipped sample recordings fold into the states their runs had."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import fault_story
+import pytest
+
+from ocppdeck.core.answers import answers
+from ocppdeck.core.frame import Kind
+from ocppdeck.core.player import Mark, Player
 from ocppdeck.core.projection import project
 from ocppdeck.core.recording import ReadReport, read_recording
 from ocppdeck.core.state import CountVerdict, connector_count
@@ -18,3 +26,29 @@ def test_demo_recording_folds_into_five_stations_with_transactions() -> None:
     assert closed and all((state.energy_so_far(tx) or 0) >= 0 for tx in closed)
     # The fleet was stopped, so nothing is online at the end of the recording.
     assert not any(state.is_online(s) for s in state.stations.values())
+
+
+@pytest.mark.timeout(30)
+async def test_fault_story_is_what_the_csms_records_and_shows_each_fault(tmp_path: Path) -> None:
+    shipped = sample_path("fault-story.jsonl")
+    fresh = await fault_story.record(tmp_path)
+    assert answers(project(read_recording(fresh))) == answers(project(read_recording(shipped)))
+    player = Player("fault story")
+    try:
+        player.index(read_recording(shipped))
+        errors = [player.frame(p) for p, mark in player.marks if mark is Mark.ERROR]
+        # A Faulted connector, a schema violation answered with CALLERROR, two refused tags.
+        assert any(
+            f.action == "StatusNotification" and f.payload["status"] == "Faulted" for f in errors
+        )
+        assert any(f.kind is Kind.ERROR and f.action == "FormatViolation" for f in errors)
+        refused = [f.payload["idTagInfo"]["status"] for f in errors if f.kind is Kind.RESULT]
+        assert refused == ["Blocked", "Invalid"]
+        player.seek(len(player))
+        state = player.projection.state
+        [tx] = state.transactions.values()
+        assert (tx.stop_reason, state.energy_so_far(tx)) == ("Reboot", 700.0)
+        assert state.stations["CP-FAULT"].connectors[2].status == "Available"
+        assert connector_count(state.stations["CP-FAULT"]).verdict is CountVerdict.OK
+    finally:
+        player.close()
