@@ -60,7 +60,7 @@ class ImportReport:
     not_frames: int = 0  # text-log lines without an OCPP-J array: counted, not listed
     skipped: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, reason)
     reasons: Counter[str] = field(default_factory=Counter)  # every skip, by reason
-    source_bytes: int = 0  # on disk, all files of the source
+    source_bytes: int = 0  # on disk, all files of the sources read into this report
     bytes_read: int = 0  # on disk, so far
     file: str = ""  # the name of the file being read
 
@@ -278,7 +278,7 @@ def read_frames(path: Path, fmt: str | None, report: ImportReport) -> Iterator[F
     elif fmt not in FORMATS:
         raise SourceError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     report.format = fmt
-    report.source_bytes = sum(_size(file) for file in files)
+    report.source_bytes += sum(_size(file) for file in files)  # a report may span calls
     return _counted(_frames(files, fmt, report, _stem(path)), report)
 
 

@@ -8,6 +8,7 @@ current reading of every connector, so it is also a full report of them.
 
 from __future__ import annotations
 
+from math import isfinite
 from typing import Any
 
 from . import facts as f
@@ -23,7 +24,8 @@ def _number(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if number == number else None  # NaN is no reading
+    # NaN and infinities are no reading (and an infinite connector id would not convert).
+    return number if isfinite(number) else None
 
 
 def _connector(value: Any) -> int | None:

@@ -120,6 +120,19 @@ def test_strings_and_numbers_fold_to_the_same_answers() -> None:
         assert (station.connectors[1].energy_wh, station.connectors[1].energy_at) == (1500.5, T)
 
 
+def test_non_finite_numbers_are_no_reading_and_no_connector() -> None:
+    values = [
+        {"connectorId": 1, "reading": "inf"},
+        {"connectorId": "Infinity", "reading": 5},
+        {"connectorId": 2, "reading": "NaN"},
+        {"connectorId": 3, "reading": "7"},
+    ]
+    payload = {"stationId": "ST-1", "meterValues": values}
+    frames, _ = run([json.dumps(event("MeterValuesNotification", payload))])
+    station = project(frames).stations["ST-1"]
+    assert {cid: c.energy_wh for cid, c in station.connectors.items()} == {3: 7.0}
+
+
 # --- bad events -----------------------------------------------------------
 @pytest.mark.parametrize(
     ("bad", "reason"),
