@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from .clock import ManualClock
 from .commands import Commands
 from .config import Settings
+from .formats import ImportReport
 from .frame import Frame
 from .player import Mark, Player, Progress
 from .state import State
@@ -63,8 +64,15 @@ class ReplaySource:
 
     mode = "replay"
 
-    def __init__(self, frames: Iterable[Frame], settings: Settings, name: str) -> None:
+    def __init__(
+        self,
+        frames: Iterable[Frame],
+        settings: Settings,
+        name: str,
+        report: ImportReport | None = None,
+    ) -> None:
         self.settings = settings
+        self.report = report
         self.name = name
         self.player = Player(name)
         self.frames = PlayedFrames(self.player)
@@ -98,6 +106,13 @@ class ReplaySource:
         state = "▶" if self.playing else "⏸"
         where = f"{self.player.position:,}/{len(self.player):,}"
         return f"{self.name} · {state} {speed} · frame {where}"
+
+    @property
+    def start_note(self) -> str | None:
+        """What the console should tell once loaded: lines that were skipped."""
+        if self.report is None or not self.report.skipped_count:
+            return None
+        return f"{self.name}: {self.report.summary()}; details in the log file"
 
     async def start(self) -> None:
         """Index the recording off the event loop, then wait at its start."""

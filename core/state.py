@@ -261,13 +261,18 @@ class State:
             self.open.pop(key, None)
 
     def is_online(self, station: StationState) -> bool:
-        """Connected after its last disconnect and after the CSMS last started."""
+        """Connected at or after its last disconnect and the CSMS's last start.
+
+        At the same instant the connection wins: a replaced session's goodbye
+        and its successor's hello, or a station that connects as the CSMS
+        starts, share a timestamp under a coarse or fixed clock.
+        """
         if station.connected_at is None:
             return False
         latest_down = max(
             station.disconnected_at or float("-inf"), self.server_started_at or float("-inf")
         )
-        return station.connected_at > latest_down
+        return station.connected_at >= latest_down
 
     def open_transactions(self, station_id: str | None = None) -> list[Transaction]:
         """Open transactions, of one station or all, by start time."""

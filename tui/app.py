@@ -95,6 +95,9 @@ class OcppDeckApp(App[None]):
             self.startup_error = f"ocppdeck could not start: {exc}"
             self.exit(return_code=2, message=self.startup_error)
             return
+        note = getattr(self.source, "start_note", None)
+        if note:
+            self.notify(note, severity="warning", timeout=10)
         self.redraw()
 
     # --- drawing ----------------------------------------------------------

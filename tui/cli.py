@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.config import Settings, SettingsError, load_settings
-from ..core.formats import FORMATS
+from ..core.formats import FORMATS, SourceError
 from ..core.logs import configure_logging
 
 log = logging.getLogger("ocppdeck.cli")
@@ -73,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, help="the file's format (default: told from its content)"
     )
     project.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    replay = sub.add_parser(
+        "replay", help="the console on a recording or a log: play, step, seek, jump to faults"
+    )
+    replay.add_argument("file", type=Path, help="a file (plain or gzip) or a data folder")
+    replay.add_argument(
+        "--format", choices=FORMATS, help="the file's format (default: told from its content)"
+    )
+    replay.add_argument("--config", type=Path, help="a TOML settings file")
+    _console_flags(replay)
     return parser
 
 
@@ -104,6 +113,25 @@ def run_console(settings: Settings, demo: bool) -> int:
     configure_logging(path=settings.log_path)
     source = DemoRun(settings) if demo else Engine(settings)
     app = OcppDeckApp(source)
+    app.run()
+    if app.startup_error:
+        print(app.startup_error, file=sys.stderr)
+    return app.return_code or 0
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    """Open the TUI on a recording, with the replay transport."""
+    from ..core.formats import ImportReport, read_frames
+    from ..core.replay import ReplaySource
+    from .app import OcppDeckApp
+
+    settings = load_settings(
+        {"theme": args.theme, "default_id_tag": args.default_id_tag}, config_file=args.config
+    )
+    report = ImportReport()
+    frames = read_frames(args.file, args.format, report)  # a source it cannot read fails here
+    configure_logging(path=settings.log_path)
+    app = OcppDeckApp(ReplaySource(frames, settings, args.file.name, report))
     app.run()
     if app.startup_error:
         print(app.startup_error, file=sys.stderr)
@@ -168,6 +196,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "project":
         return _project(args)
+    if args.command == "replay":
+        try:
+            return run_replay(args)
+        except (SourceError, SettingsError) as exc:
+            print(f"ocppdeck: {exc}", file=sys.stderr)
+            return 2
     try:
         if args.command == "simulate":
             configure_logging(stream=sys.stdout)

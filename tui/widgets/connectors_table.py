@@ -11,7 +11,7 @@ from ..formatting import kw, kwh
 COLUMNS = (
     ("#", 2),
     ("Status", 11),
-    ("Error", 11),
+    ("Error", 13),
     ("Meter", 13),
     ("Power", 8),
     ("Transaction", 15),
