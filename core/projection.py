@@ -100,8 +100,9 @@ class Projection:
         if answer is None:
             answer = self._early_answers.pop(("", call.direction, call.unique_id), None)
         if answer is None:
-            _bounded_put(self._calls, key, call)
-            _bounded_put(self._call_stations, (call.direction, call.unique_id), call.station)
+            if reader.expects_answer(call):
+                _bounded_put(self._calls, key, call)
+                _bounded_put(self._call_stations, (call.direction, call.unique_id), call.station)
         else:
             self._fold(station, reader.answer_facts(call, answer), call)
 

@@ -50,6 +50,11 @@ def readings(meter_values: Any, at: float) -> list[f.MeterSample]:
     return samples
 
 
+def expects_answer(call: Frame) -> bool:
+    """Requests are answered; a notification never is, so nothing need wait for it."""
+    return call.action != "MeterValuesNotification"
+
+
 def call_facts(frame: Frame) -> list[f.Fact]:
     """A notification reports every connector's reading."""
     if frame.action != "MeterValuesNotification" or not isinstance(frame.payload, dict):

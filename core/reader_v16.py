@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from math import isfinite
 from typing import Any
 
 from . import facts as f
@@ -21,10 +22,13 @@ def _int(value: Any) -> int | None:
 
 
 def _float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    return number if isfinite(number) else None  # "inf" / "nan" are no reading
 
 
 def _time(payload: dict[str, Any], key: str, fallback: float) -> float:
@@ -62,6 +66,11 @@ def meter_samples(
         at = _time(entry, "timestamp", fallback)
         samples.append(f.MeterSample(at, connector_id, energy, power, transaction_id))
     return samples
+
+
+def expects_answer(call: Frame) -> bool:
+    """Every OCPP-J CALL is answered."""
+    return True
 
 
 def call_facts(frame: Frame) -> list[f.Fact]:

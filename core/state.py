@@ -79,7 +79,14 @@ class MeterHistory(Sequence[Sample]):
         """Insert a sample at its place in time (ties ordered by value, so any arrival
         order gives the same history)."""
         key = (ts, -1.0 if energy is None else energy, -1.0 if power is None else power)
-        lo, hi = 0, len(self)
+        row = array("d", (ts, nan if energy is None else energy, nan if power is None else power))
+        count = len(self)
+        if count == 0 or key >= self._key(count - 1):  # the usual case: samples come in order
+            self._values.extend(row)
+            if count >= METER_HISTORY:
+                del self._values[:3]
+            return
+        lo, hi = 0, count
         while lo < hi:  # bisect_right over the sample keys
             mid = (lo + hi) // 2
             if key < self._key(mid):
@@ -87,9 +94,7 @@ class MeterHistory(Sequence[Sample]):
             else:
                 lo = mid + 1
         at = lo * 3
-        self._values[at:at] = array(
-            "d", (ts, nan if energy is None else energy, nan if power is None else power)
-        )
+        self._values[at:at] = row
         if len(self._values) > METER_HISTORY * 3:
             del self._values[:3]
 
