@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from . import facts as f
-from . import reader_eventlog, reader_v16
+from . import reader_eventlog, reader_v16, reader_v201
 from .frame import Direction, Frame, Kind
 from .state import ConnectorState, State, StationState
 
@@ -35,7 +35,11 @@ def _max(current: float | None, at: float) -> float:
 
 
 # Each protocol's reader turns its messages into facts; unknown protocols read as 1.6.
-READERS: dict[str, ModuleType] = {"ocpp1.6": reader_v16, reader_eventlog.PROTOCOL: reader_eventlog}
+READERS: dict[str, ModuleType] = {
+    "ocpp1.6": reader_v16,
+    reader_eventlog.PROTOCOL: reader_eventlog,
+    **{protocol: reader_v201 for protocol in reader_v201.PROTOCOLS},
+}
 
 
 def _reader(frame: Frame) -> ModuleType:
@@ -50,6 +54,7 @@ class Projection:
         self._calls: dict[_CallKey, Frame] = {}
         self._early_answers: dict[_CallKey, Frame] = {}
         self._stops_waiting: dict[tuple[str, str], Frame] = {}
+        self._samples_waiting: dict[tuple[str, str], list[f.MeterSample]] = {}
         # Event logs name the station only on the request: answers find it by message id.
         self._call_stations: dict[tuple[Direction, str], str] = {}
 
@@ -59,6 +64,7 @@ class Projection:
         self._calls = other._calls
         self._early_answers = other._early_answers
         self._stops_waiting = other._stops_waiting
+        self._samples_waiting = other._samples_waiting
         self._call_stations = other._call_stations
 
     def apply(self, frame: Frame) -> None:
@@ -148,7 +154,15 @@ class Projection:
                 if _later(at, (status, error_code, info), conn.status_at, _status_key(conn)):
                     conn.status, conn.error_code, conn.info = status, error_code, info
                     conn.status_at = at
-            case f.MeterSample(at, cid, energy, power, _tx):
+            case f.MeterSample(at, cid, energy, power, tx_id):
+                if cid == 0 and tx_id is not None:
+                    # A 2.x event that names no EVSE: its transaction knows the connector.
+                    tx = state.transactions.get((station.station_id, tx_id))
+                    if tx is None or tx.connector_id is None:
+                        waiting = self._samples_waiting.setdefault((station.station_id, tx_id), [])
+                        waiting.append(fact)
+                        return
+                    cid = tx.connector_id
                 if cid == 0:
                     return  # the station's main meter, not a connector
                 conn = station.connector(cid)
@@ -190,7 +204,9 @@ class Projection:
                 state.reindex(tx)
                 waiting = self._stops_waiting.pop((station.station_id, tx_id), None)
                 if waiting is not None:
-                    self._fold(station, list(reader_v16.stop_samples(waiting, cid)), waiting)
+                    self._fold(station, _reader(waiting).stop_samples(waiting, cid), waiting)
+                for sample in self._samples_waiting.pop((station.station_id, tx_id), ()):
+                    self._fold_one(station, sample, source)
             case f.TxStopped(at, tx_id, meter_stop, reason):
                 tx = state.transaction(station.station_id, tx_id)
                 tx.stopped_at, tx.meter_stop, tx.stop_reason = at, meter_stop, reason
@@ -199,7 +215,7 @@ class Projection:
                 if tx.connector_id is None:
                     self._stops_waiting[(station.station_id, tx_id)] = source
                 else:
-                    samples = reader_v16.stop_samples(source, tx.connector_id)
+                    samples = _reader(source).stop_samples(source, tx.connector_id)
                     self._fold(station, list(samples), source)
 
 
