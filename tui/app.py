@@ -137,6 +137,10 @@ class OcppDeckApp(App[None]):
 
     # --- commands ---------------------------------------------------------
     def _target(self) -> tuple[str, int] | None:
+        """The selected station and connector, when a command can go to them."""
+        if not self.source.commands.enabled:
+            self.notify("Replay: commands are off, nothing is sent.", severity="warning")
+            return None
         station_id = self.query_one(StationsTable).selected
         connector_id = self.query_one(ConnectorsTable).selected
         if station_id is None:
@@ -149,9 +153,6 @@ class OcppDeckApp(App[None]):
 
     def action_remote_start(self) -> None:
         """Remote start on the selected connector; asks for the id tag."""
-        if not self.source.commands.enabled:
-            self.notify("Replay: commands are off, nothing is sent.", severity="warning")
-            return
         target = self._target()
         if target is None:
             return
@@ -177,9 +178,6 @@ class OcppDeckApp(App[None]):
 
     def action_remote_stop(self) -> None:
         """Remote stop of the selected connector's open transaction."""
-        if not self.source.commands.enabled:
-            self.notify("Replay: commands are off, nothing is sent.", severity="warning")
-            return
         target = self._target()
         if target is None:
             return
