@@ -19,8 +19,16 @@ MODEST: dict[str, list[str]] = {
     "csms_throughput": ["--stations", "50", "--seconds", "10", "--flood-seconds", "5"],
     "idle_scale": ["--stations", "500", "--hold", "10"],
     "tui_load": ["--seconds", "10"],
+    "projection_scale": ["--frames", "100000", "--events", "100000"],
+    "seek_time": ["--frames", "100000"],
 }
-TIMEOUT_S = {"csms_throughput": 300.0, "idle_scale": 300.0, "tui_load": 240.0}
+TIMEOUT_S = {
+    "csms_throughput": 300.0,
+    "idle_scale": 300.0,
+    "tui_load": 240.0,
+    "projection_scale": 900.0,
+    "seek_time": 900.0,
+}
 
 
 def run(name: str, extra: Sequence[str]) -> int:
