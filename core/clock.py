@@ -52,9 +52,12 @@ def parse_iso(text: str) -> float | None:
     if not isinstance(text, str) or not text:
         return None
     try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        dt = datetime.fromisoformat(text)  # Python 3.11 reads "Z" itself
     except ValueError:
-        return None
+        try:
+            dt = datetime.fromisoformat(text.replace("z", "+00:00"))
+        except ValueError:
+            return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.timestamp()

@@ -14,6 +14,7 @@ import bisect
 import pickle
 import shutil
 import tempfile
+import weakref
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -78,6 +79,8 @@ class Player:
     def __init__(self, name: str = "recording") -> None:
         self.name = name
         self._dir = Path(tempfile.mkdtemp(prefix="ocppdeck-replay-"))
+        # The spool goes with the player even if nobody calls close (a crash, a test).
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._dir, ignore_errors=True)
         self._spool_path = self._dir / "frames.jsonl"
         self._offsets = array("q")
         self._times = array("d")
@@ -94,7 +97,7 @@ class Player:
         """Take in the whole source: order by time, pair, mark and checkpoint."""
         report = progress or (lambda _: None)
         raw = self._dir / "raw.jsonl"
-        times: list[tuple[float, int]] = []
+        times = array("d")
         offsets = array("q")
         in_order = True
         last = float("-inf")
@@ -102,27 +105,36 @@ class Player:
             for count, frame in enumerate(frames):
                 offsets.append(out.tell())
                 out.write(encode(frame) + b"\n")
-                times.append((frame.ts, count))
+                times.append(frame.ts)
                 in_order = in_order and frame.ts >= last
                 last = max(last, frame.ts)
                 if count % 20_000 == 0:
                     report(Progress("reading", count))
-        if not in_order:  # event logs come unordered: play them by their own time
-            times.sort()
-        total = len(times)
+        if in_order:
+            raw.replace(self._spool_path)
+            self._offsets, self._times = offsets, times
+        else:  # event logs come unordered: play them by their own time
+            self._reorder(raw, times, offsets, report)
+        self._fold_all(report)
+
+    def _reorder(
+        self,
+        raw: Path,
+        times: array[float],
+        offsets: array[int],
+        report: Callable[[Progress], None],
+    ) -> None:
+        order = sorted(range(len(times)), key=times.__getitem__)  # stable: ties keep file order
+        total = len(order)
         with open(raw, "rb") as src, open(self._spool_path, "wb") as out:
-            for position, (_ts, original) in enumerate(times):
-                if not in_order:
-                    src.seek(offsets[original])
-                line = src.readline()
+            for position, original in enumerate(order):
+                src.seek(offsets[original])
                 self._offsets.append(out.tell())
-                out.write(line)
+                out.write(src.readline())
                 if position % 20_000 == 0:
                     report(Progress("ordering", position, total))
+        self._times = array("d", (times[i] for i in order))
         raw.unlink()
-        self._times = array("d", (ts for ts, _ in times))
-        del times, offsets
-        self._fold_all(report)
 
     def _fold_all(self, report: Callable[[Progress], None]) -> None:
         total = len(self._offsets)
@@ -271,4 +283,4 @@ class Player:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
-        shutil.rmtree(self._dir, ignore_errors=True)
+        self._cleanup()
