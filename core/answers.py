@@ -12,7 +12,10 @@ Shape (README.md, "Headless answers"):
                            "idTag": "TAG-1", "startedAt": "…", "energyWh": 1200.0}]}
 
 Stations and connectors are sorted (connectors by number, keyed as strings);
-connector 0, the station's own meter, is left out. A reading is the newest
+connector 0, the station's own meter, is left out. A 1.6 connector and a 2.x
+EVSE with one connector are keyed by their number ("1"); an EVSE with several
+connectors gets one key per connector, "evse/connector" ("1/1", "1/2"), each
+with the EVSE's reading (2.x meters per EVSE). A reading is the newest
 Energy.Active.Import.Register (Wh) by the time the station gave it; a
 connector seen but never metered has `reading` and `at` null.
 """
@@ -32,11 +35,14 @@ def _iso(ts: float | None) -> str | None:
 def station_answers(station: StationState) -> dict[str, Any]:
     """Declared against seen connectors, the verdict and each connector's reading."""
     count = connector_count(station)
-    connectors = {
-        str(cid): {"reading": conn.energy_wh, "at": _iso(conn.energy_at)}
-        for cid, conn in sorted(station.connectors.items())
-        if cid > 0
-    }
+    connectors: dict[str, dict[str, Any]] = {}
+    for cid, conn in sorted(station.connectors.items()):
+        if cid < 1:
+            continue
+        reading = {"reading": conn.energy_wh, "at": _iso(conn.energy_at)}
+        keys = [f"{cid}/{plug}" for plug in sorted(conn.plugs)] if len(conn.plugs) > 1 else []
+        for key in keys or [str(cid)]:
+            connectors[key] = dict(reading)
     return {
         "declaredConnectors": count.declared,
         "seenConnectors": count.seen,

@@ -12,7 +12,8 @@ from typing import Any
 
 import platformdirs
 
-PROTOCOLS = ("ocpp1.6",)
+# Subprotocols the CSMS can serve; `Settings.protocols` may restrict them.
+PROTOCOLS = ("ocpp1.6", "ocpp2.0.1", "ocpp2.1")
 
 
 def default_data_dir() -> Path:
@@ -34,6 +35,7 @@ class Settings:
     theme: str = "ocppdeck-dark"
     redraw_interval: float = 0.25
     recording_max_mb: int = 64  # the live recording rotates into a gzip segment past this
+    protocols: tuple[str, ...] = PROTOCOLS  # subprotocols served; the station's order wins
     # demo fleet
     stations: int = 5
     seed: int = 7
@@ -84,9 +86,24 @@ def _coerce(name: str, value: Any) -> Any:
             return float(value)
         if kind == "Path":
             return Path(value).expanduser()
+        if kind == "tuple[str, ...]":
+            return _protocols(value)
         return str(value)
     except (TypeError, ValueError):
-        raise SettingsError(f"{name}: cannot use {value!r} (expected {kind})") from None
+        expected = (
+            f"a comma-separated subset of {', '.join(PROTOCOLS)}" if name == "protocols" else kind
+        )
+        raise SettingsError(f"{name}: cannot use {value!r} (expected {expected})") from None
+
+
+def _protocols(value: Any) -> tuple[str, ...]:
+    """Protocols from "ocpp1.6,ocpp2.0.1" or a list; each must be one the CSMS serves."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    chosen = tuple(dict.fromkeys(str(p).strip() for p in items if str(p).strip()))
+    unknown = [p for p in chosen if p not in PROTOCOLS]
+    if not chosen or unknown:
+        raise ValueError(value)
+    return chosen
 
 
 def load_settings(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,13 +14,15 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
 from .clock import Clock
-from .config import PROTOCOLS, Settings
+from .config import Settings
 from .frame import Direction, Frame, Kind
 from .metrics import Metrics
 from .outbound_queue import Command, StationQueue
 from .session_v16 import SessionV16
+from .session_v201 import SessionV21, SessionV201
 from .store import Store
 from .tap import WireTap
 
@@ -44,12 +47,25 @@ def offered_protocols(request: Request) -> list[str]:
     return offered
 
 
+Session = SessionV16 | SessionV201 | SessionV21
+SESSIONS: dict[str, type[Session]] = {
+    "ocpp1.6": SessionV16,
+    "ocpp2.0.1": SessionV201,
+    "ocpp2.1": SessionV21,
+}
+
+
+def choose_protocol(offered: list[str], served: tuple[str, ...]) -> str | None:
+    """The station's most preferred subprotocol among those served, if any."""
+    return next((p for p in offered if p in served), None)
+
+
 @dataclass(slots=True)
 class _Live:
     """A connected station: its socket and session."""
 
     ws: ServerConnection
-    session: SessionV16
+    session: Session
     replaced: bool = False
 
 
@@ -70,10 +86,12 @@ class Csms:
         self._publish = publish
         self.metrics = metrics
         self.ocpp_log = logging.getLogger("ocpp")
-        self.protocols = PROTOCOLS
+        self.protocols: tuple[str, ...] = settings.protocols
         self._live: dict[str, _Live] = {}
         self._queues: dict[str, StationQueue] = {}
         self._server: Server | None = None
+        # Request ids (2.x GetBaseReport …) from the clock, so a restart does not reuse them.
+        self._request_ids = itertools.count(int(clock.now()) % 1_000_000_000 + 1)
 
     # --- lifecycle --------------------------------------------------------
     async def start(self) -> None:
@@ -83,6 +101,7 @@ class Csms:
             self.settings.host,
             self.settings.port,
             subprotocols=list(self.protocols),  # type: ignore[arg-type]
+            select_subprotocol=self._select_subprotocol,
             process_request=self._process_request,
         )
         log.info("listening", extra={"host": self.settings.host, "port": self.port})
@@ -136,6 +155,10 @@ class Csms:
         """Queue a CSMS-initiated call to a station."""
         return self.queue(station_id).submit(payload)
 
+    def next_request_id(self) -> int:
+        """A fresh requestId / remoteStartId for a 2.x call."""
+        return next(self._request_ids)
+
     def authorize(self, id_tag: str) -> str:
         """The authorization status of an id tag, by the store and the settings."""
         tag = self.store.id_tag(id_tag)
@@ -158,7 +181,7 @@ class Csms:
         if station_id is None:
             return _plain(HTTPStatus.NOT_FOUND, b"connect to /<station id> or /ocpp/<station id>\n")
         offered = offered_protocols(request)
-        if not any(p in self.protocols for p in offered):
+        if choose_protocol(offered, self.protocols) is None:
             note = (
                 f"no common subprotocol: offered {offered or 'none'}, served {list(self.protocols)}"
             )
@@ -167,12 +190,19 @@ class Csms:
             return _plain(HTTPStatus.BAD_REQUEST, note.encode() + b"\n")
         return None
 
+    def _select_subprotocol(
+        self, connection: ServerConnection, offered: list[Subprotocol]
+    ) -> Subprotocol | None:
+        # websockets' default prefers the server's order; OCPP lets the station's order win.
+        # No common one never gets here: _process_request has refused it already.
+        return choose_protocol(list(offered), self.protocols)  # type: ignore[return-value]
+
     async def _handle(self, ws: ServerConnection) -> None:
         assert ws.request is not None
         station_id = station_from_path(ws.request.path) or ""
         protocol = ws.subprotocol or ""
         tap = WireTap(ws, station_id, protocol, self.clock, self._publish)
-        session = SessionV16(station_id, tap, self)
+        session = SESSIONS.get(protocol, SessionV16)(station_id, tap, self)
         live = _Live(ws, session)
         old = self._live.get(station_id)
         if old is not None:

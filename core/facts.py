@@ -37,13 +37,18 @@ class Heartbeat:
 
 @dataclass(frozen=True, slots=True)
 class StatusChanged:
-    """A connector (0 = the station) reported its status."""
+    """A connector (0 = the station) reported its status.
+
+    `connector_id` is the EVSE (the 1.6 connector); `plug` is the 2.x connector
+    within that EVSE, 0 when the message names none (1.6).
+    """
 
     at: float
     connector_id: int
     status: str
     error_code: str
     info: str
+    plug: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +99,19 @@ class ConnectorsReported:
     ids: frozenset[int]
 
 
+@dataclass(frozen=True, slots=True)
+class EvsesReported:
+    """One part of a 2.x inventory report: the (EVSE, connector) pairs it lists.
+
+    Parts of one report share a request id and are united; (n, 0) is an EVSE
+    listed without a connector.
+    """
+
+    at: float
+    request_id: int
+    pairs: frozenset[tuple[int, int]]
+
+
 Fact = (
     Booted
     | BootAnswered
@@ -104,4 +122,5 @@ Fact = (
     | TxStopped
     | ConnectorsDeclared
     | ConnectorsReported
+    | EvsesReported
 )

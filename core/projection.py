@@ -95,8 +95,11 @@ class Projection:
             station.errors += 1
         elif kind is Kind.CONNECTED:
             station.connected_at = _max(station.connected_at, frame.ts)
-        elif kind is Kind.DISCONNECTED or kind is Kind.REFUSED:
+        elif kind is Kind.DISCONNECTED:
             station.disconnected_at = _max(station.disconnected_at, frame.ts)
+        elif kind is Kind.REFUSED:
+            station.disconnected_at = _max(station.disconnected_at, frame.ts)
+            station.refused_at = _max(station.refused_at, frame.ts)
 
     def _on_call(self, station: StationState, call: Frame) -> None:
         key = (call.station, call.direction, call.unique_id)
@@ -141,7 +144,7 @@ class Projection:
     def _fold_one(self, station: StationState, fact: f.Fact, source: Frame) -> None:
         state = self.state
         match fact:
-            case f.StatusChanged(at, cid, status, error_code, info):
+            case f.StatusChanged(at, cid, status, error_code, info, plug_id):
                 station.last_status = _max(station.last_status, at)
                 if cid == 0:
                     key = (status, error_code)
@@ -154,6 +157,11 @@ class Projection:
                 if _later(at, (status, error_code, info), conn.status_at, _status_key(conn)):
                     conn.status, conn.error_code, conn.info = status, error_code, info
                     conn.status_at = at
+                if plug_id > 0:  # 2.x: the connector within the EVSE keeps its own status
+                    plug = conn.plug(plug_id)
+                    plug.last_seen = _max(plug.last_seen, at)
+                    if _later(at, status, plug.status_at, plug.status):
+                        plug.status, plug.status_at = status, at
             case f.MeterSample(at, cid, energy, power, tx_id):
                 if cid == 0 and tx_id is not None:
                     # A 2.x event that names no EVSE: its transaction knows the connector.
@@ -191,6 +199,8 @@ class Projection:
             case f.ConnectorsDeclared(at, count):
                 if _later(at, count, station.declared_at, station.declared_connectors):
                     station.declared_connectors, station.declared_at = count, at
+            case f.EvsesReported(at, request_id, pairs):
+                _fold_report(station, at, request_id, pairs)
             case f.TxStarted(at, tx_id, cid, id_tag, meter_start):
                 tx = state.transaction(station.station_id, tx_id)
                 tx.connector_id, tx.id_tag, tx.meter_start, tx.started_at = (
@@ -226,6 +236,28 @@ def _bounded_put(pending: dict[Any, Any], key: Any, value: Any) -> None:
         # every next(iter(...)) walk the deleted slots, quadratic over a long log.
         for old in list(islice(pending, MAX_UNJOINED // 10)):
             del pending[old]
+
+
+MAX_REPORTS = 8  # inventory reports kept per station (one per boot, usually)
+
+
+def _fold_report(
+    station: StationState, at: float, request_id: int, pairs: frozenset[tuple[int, int]]
+) -> None:
+    """Unite a report part with its siblings; the newest report declares the EVSEs."""
+    reports = station.reports
+    before = reports.get(request_id)
+    if before is not None:
+        at, pairs = max(at, before[0]), pairs | before[1]
+    reports[request_id] = (at, pairs)
+    if len(reports) > MAX_REPORTS:
+        del reports[min(reports, key=lambda rid: (reports[rid][0], rid))]
+    best = max(reports, key=lambda rid: (reports[rid][0], rid))
+    best_at, layout = reports[best]
+    if best == request_id and (station.declared_at is None or best_at >= station.declared_at):
+        station.declared_layout = layout
+        station.declared_connectors = len({evse for evse, _ in layout})
+        station.declared_at = best_at
 
 
 def _status_key(conn: ConnectorState) -> tuple[str, str, str]:

@@ -1,9 +1,11 @@
 """OCPP 2.0.1 / 2.1 reader: the facts in a 2.x message. Pure.
 
-Until the EVSE model lands, an EVSE is shown where a 1.6 connector would be
-(2.x EVSE n ~ 1.6 connector n); readings and transactions land in the same
-state and answers as 1.6. TransactionEvents that name no EVSE carry their
-transaction id, and the projection finds the connector from the transaction.
+State is station → EVSE → connector for every version (core/state.py): a 2.x
+EVSE n sits where a 1.6 connector n does, with its meter and transactions,
+and a StatusNotification's connectorId names the connector within it. A
+NotifyReport's EVSE and Connector components declare the inventory.
+TransactionEvents that name no EVSE carry their transaction id, and the
+projection finds the EVSE from the transaction.
 """
 
 from __future__ import annotations
@@ -97,7 +99,9 @@ def call_facts(frame: Frame) -> list[f.Fact]:
         if evse is None:
             return []
         status = str(p.get("connectorStatus", ""))
-        return [f.StatusChanged(_time(p, frame.ts), int(evse), status, "", "")]
+        plug = _number(p.get("connectorId"))
+        at = _time(p, frame.ts)
+        return [f.StatusChanged(at, int(evse), status, "", "", int(plug or 0) if evse else 0)]
     if action == "MeterValues":
         evse = _number(p.get("evseId"))
         if evse is None:
@@ -105,7 +109,31 @@ def call_facts(frame: Frame) -> list[f.Fact]:
         return list(meter_samples(p.get("meterValue"), int(evse), frame.ts, None))
     if action == "TransactionEvent":
         return _transaction_event(p, frame.ts)
+    if action == "NotifyReport":
+        return _report(p, frame.ts)
     return []
+
+
+def _report(p: dict[str, Any], fallback: float) -> list[f.Fact]:
+    """The EVSEs and connectors a NotifyReport part lists (none: no fact)."""
+    request_id = _number(p.get("requestId"))
+    pairs: set[tuple[int, int]] = set()
+    for item in p.get("reportData") or ():
+        component = _dict(_dict(item).get("component"))
+        evse = _dict(component.get("evse"))
+        evse_id = _number(evse.get("id"))
+        if evse_id is None or evse_id < 1:
+            continue
+        name = component.get("name")
+        if name == "EVSE":
+            pairs.add((int(evse_id), 0))
+        elif name == "Connector":
+            connector = _number(evse.get("connectorId"))
+            pairs.add((int(evse_id), int(connector) if connector and connector > 0 else 0))
+    if request_id is None or not pairs:
+        return []
+    at = parse_iso(p.get("generatedAt"))
+    return [f.EvsesReported(fallback if at is None else at, int(request_id), frozenset(pairs))]
 
 
 def _transaction_event(p: dict[str, Any], fallback: float) -> list[f.Fact]:

@@ -1,4 +1,10 @@
-"""The state the projection builds: stations, connectors, transactions.
+"""The state the projection builds: stations, EVSEs and their connectors, transactions.
+
+One model for every OCPP version: station → EVSE → connector. An EVSE holds
+the meter and the transactions (2.x meters and charges per EVSE); its
+connectors hold a status each. A 1.6 connector n is EVSE n with the single
+connector 1, so 1.6 state keeps its connector ids as EVSE ids and has no
+per-connector entries. `StationState.connectors` is keyed by EVSE id.
 
 Values that carry a time keep that time beside them, so the projection can
 apply last-writer-wins by the frame's own timestamp.
@@ -17,8 +23,22 @@ METER_HISTORY = 720  # samples kept per connector for the live plot
 
 
 @dataclass(slots=True)
+class PlugState:
+    """One connector of a 2.x EVSE: its own status (meter and transactions are the EVSE's)."""
+
+    connector_id: int
+    status: str = ""
+    status_at: float | None = None
+    last_seen: float | None = None
+
+
+@dataclass(slots=True)
 class ConnectorState:
-    """One connector as the newest evidence shows it."""
+    """One EVSE as the newest evidence shows it (a 1.6 connector is an EVSE of one).
+
+    `connector_id` is the EVSE id (the 1.6 connector id); `plugs` holds the
+    connectors a 2.x station reported statuses for, by connector id within the EVSE.
+    """
 
     connector_id: int
     status: str = ""
@@ -31,6 +51,14 @@ class ConnectorState:
     power_at: float | None = None
     last_seen: float | None = None
     history: MeterHistory = field(default_factory=lambda: MeterHistory())
+    plugs: dict[int, PlugState] = field(default_factory=dict)
+
+    def plug(self, connector_id: int) -> PlugState:
+        """The EVSE's connector with that id, created on first sight."""
+        found = self.plugs.get(connector_id)
+        if found is None:
+            found = self.plugs[connector_id] = PlugState(connector_id)
+        return found
 
     def add_sample(self, ts: float, energy_wh: float | None, power_w: float | None) -> None:
         """Keep a (time, energy, power) sample in time order, the newest METER_HISTORY."""
@@ -136,14 +164,20 @@ class StationState:
     status_at: float | None = None
     connected_at: float | None = None
     disconnected_at: float | None = None
+    refused_at: float | None = None  # the newest handshake refused (no common subprotocol)
     last_boot: float | None = None
     last_heartbeat: float | None = None
     last_status: float | None = None
     last_tx_start: float | None = None
     last_tx_stop: float | None = None
     last_frame: float | None = None
-    declared_connectors: int | None = None
+    declared_connectors: int | None = None  # EVSEs (1.6: connectors) the station declares
     declared_at: float | None = None
+    # (EVSE id, connector id) pairs of the newest 2.x inventory report; (n, 0) is an EVSE
+    # reported without its connectors.
+    declared_layout: frozenset[tuple[int, int]] = frozenset()
+    # 2.x reports by requestId: (newest generatedAt, union of the parts' pairs).
+    reports: dict[int, tuple[float, frozenset[tuple[int, int]]]] = field(default_factory=dict)
     roster: frozenset[int] = frozenset()  # connectors listed by the newest full report
     roster_at: float | None = None
     frames: int = 0

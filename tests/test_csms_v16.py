@@ -454,12 +454,12 @@ async def test_malformed_text_gets_callerror_and_connection_stays_open(engine: E
 @pytest.mark.timeout(20)
 async def test_unsupported_subprotocol_is_refused(engine: Engine) -> None:
     with pytest.raises(InvalidStatus) as refused:
-        await connect(f"{engine.csms.url}/CP201", subprotocols=["ocpp2.0.1"])
+        await connect(f"{engine.csms.url}/CP15", subprotocols=["ocpp1.5"])
     assert refused.value.response.status_code == 400
-    [frame] = frames_of(engine, "CP201")
+    [frame] = frames_of(engine, "CP15")
     assert frame.kind is Kind.REFUSED
-    assert "ocpp2.0.1" in frame.text
-    assert not engine.state.is_online(engine.state.stations["CP201"])
+    assert "ocpp1.5" in frame.text
+    assert not engine.state.is_online(engine.state.stations["CP15"])
     assert engine.csms.connected() == []
 
 

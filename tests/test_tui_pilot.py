@@ -141,11 +141,11 @@ async def test_moving_the_station_cursor_changes_the_connectors_pane() -> None:
         assert connectors.border_title == "Connectors · CP-BRAVO"
         assert connectors.row_count == 3
         assert "declares 2 but connector 3 reported" in str(connectors.border_subtitle)
-        assert "102 (TAG-BRAVO)" in str(connectors.get_row("2")[5])
+        assert "102 (TAG-BRAVO)" in str(connectors.get_row("2/1")[5])
         await pilot.press("down")
         await pilot.pause()
         assert connectors.border_title == "Connectors · CP-CHARLIE"
-        assert "GroundFailure" in str(connectors.get_row("1")[2])
+        assert "GroundFailure" in str(connectors.get_row("1/1")[2])
 
 
 @pytest.mark.timeout(30)
@@ -439,7 +439,7 @@ async def test_live_remote_start_then_stop(tmp_path: Path) -> None:
         assert tx is not None and tx.id_tag == "TAG-0001"
         assert int(tx.transaction_id) == cp.transaction_id
         connectors = app.query_one(ConnectorsTable)
-        await wait_for(lambda: "TAG-0001" in str(connectors.get_row("1")[5]))
+        await wait_for(lambda: "TAG-0001" in str(connectors.get_row("1/1")[5]))
         await pilot.press("x")
         await wait_for(lambda: cp.remote_stops == [cp.transaction_id])
         await wait_for(lambda: frame_log_has(app, "CP-LIVE", "RemoteStopTransaction"))

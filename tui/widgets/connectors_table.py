@@ -1,18 +1,23 @@
-"""Connectors pane: the selected station's connectors with meter and transaction."""
+"""Connectors pane: the selected station's EVSEs and connectors with meter and transaction.
+
+One row per connector, labelled "EVSE/connector": a 1.6 connector n is "n/1";
+a 2.x EVSE shows each connector it reported ("1/1", "1/2"), with the EVSE's
+meter and transaction on each.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ...core.state import ConnectorState, State, connector_count
+from ...core.state import ConnectorState, PlugState, State, connector_count
 from ..formatting import kw, kwh
 
 COLUMNS = (
-    ("#", 2),
+    ("EVSE", 4),
     ("Status", 11),
     ("Error", 13),
-    ("Meter", 13),
+    ("Meter", 11),
     ("Power", 8),
     ("Transaction", 15),
     ("Energy", 10),
@@ -31,15 +36,18 @@ _STATUS_STYLE = {
 }
 
 
-def connector_row(state: State, station_id: str, conn: ConnectorState) -> tuple[Text | str, ...]:
-    """The cells of one connector's row."""
-    status = Text(conn.status or "—", style=_STATUS_STYLE.get(conn.status, ""))
+def connector_row(
+    state: State, station_id: str, conn: ConnectorState, plug: PlugState | None = None
+) -> tuple[Text | str, ...]:
+    """The cells of one connector's row (`plug`: a 2.x connector of the EVSE `conn`)."""
+    word = plug.status if plug is not None else conn.status
+    status = Text(word or "—", style=_STATUS_STYLE.get(word, ""))
     error = conn.error_code if conn.error_code not in ("", "NoError") else "—"
     tx = state.open_transaction_on(station_id, conn.connector_id)
     tx_text = f"{tx.transaction_id} ({tx.id_tag})" if tx else "—"
     energy = kwh(state.energy_so_far(tx)) if tx else "—"
     return (
-        str(conn.connector_id),
+        f"{conn.connector_id}/{plug.connector_id if plug is not None else 1}",
         status,
         Text(error, style="red") if error != "—" else error,
         kwh(conn.energy_wh),
@@ -55,19 +63,20 @@ class ConnectorsTable(DataTable[Text | str]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.station_id: str | None = None
-        self._rows: dict[int, tuple[Text | str, ...]] = {}
+        self._rows: dict[str, tuple[Text | str, ...]] = {}
 
     def on_mount(self) -> None:
-        for label, width in COLUMNS:
-            self.add_column(label, width=width)
+        keys = [self.add_column(label, width=width) for label, width in COLUMNS]
+        self._first_column = keys[0]
         self.border_title = "Connectors"
 
     @property
     def selected(self) -> int | None:
-        """The connector id under the cursor."""
+        """The EVSE (1.6: connector) id under the cursor."""
         if not self.row_count:
             return None
-        return int(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value or 0)
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value or "0"
+        return int(key.split("/", 1)[0])
 
     def show(self, state: State, station_id: str | None) -> None:
         """Show a station's connectors, keeping the cursor when the station is unchanged."""
@@ -80,17 +89,34 @@ class ConnectorsTable(DataTable[Text | str]):
             self.border_title = "Connectors"
             self.border_subtitle = ""
             return
+        shown: set[str] = set()
+        added = False
         for cid in sorted(c for c in station.connectors if c > 0):
-            row = connector_row(state, station.station_id, station.connectors[cid])
-            old = self._rows.get(cid)
-            if old is None:
-                self.add_row(*row, key=str(cid))
-            elif old != row:
-                index = self.get_row_index(str(cid))
-                for column, (before, after) in enumerate(zip(old, row, strict=True)):
-                    if before != after:
-                        self.update_cell_at((index, column), after)
-            self._rows[cid] = row
+            conn = station.connectors[cid]
+            plugs: list[PlugState | None] = [conn.plugs[n] for n in sorted(conn.plugs)] or [None]
+            for plug in plugs:
+                row = connector_row(state, station.station_id, conn, plug)
+                key = str(row[0])
+                shown.add(key)
+                old = self._rows.get(key)
+                if old is None:
+                    self.add_row(*row, key=key)
+                    added = True
+                elif old != row:
+                    index = self.get_row_index(key)
+                    for column, (before, after) in enumerate(zip(old, row, strict=True)):
+                        if before != after:
+                            self.update_cell_at((index, column), after)
+                self._rows[key] = row
+        for gone in [key for key in self._rows if key not in shown]:
+            self.remove_row(gone)  # "n/1" once the EVSE reports its own connectors
+            del self._rows[gone]
+        if added:
+            self.sort(self._first_column, key=_evse_order)
         self.border_title = f"Connectors · {station.station_id}"
         count = connector_count(station)
         self.border_subtitle = count.reason or f"{count.declared} declared, all reporting"
+
+
+def _evse_order(label: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in label.split("/"))

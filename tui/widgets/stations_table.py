@@ -23,6 +23,9 @@ def station_row(state: State, station: StationState) -> tuple[Text | str, ...]:
     """The cells of one station's row."""
     online = state.is_online(station)
     link = Text("● online", style="bold green") if online else Text("○ offline", style="dim")
+    refused = station.refused_at
+    if not online and refused is not None and refused >= (station.connected_at or refused):
+        link = Text("✕ refused", style="bold red")  # its last attempt failed the handshake
     count = connector_count(station)
     declared = "?" if count.declared is None else str(count.declared)
     conn = Text(f"{declared}/{count.seen}")
