@@ -55,7 +55,8 @@ class DemoRun:
             speed=self.settings.speed,
             id_tags=(self.settings.default_id_tag, "TAG-0002", "TAG-0003"),
         )
-        specs = fleet_specs(self.settings.stations, self.settings.seed)
+        # The fleet speaks what the CSMS serves, the stations taking those versions in turn.
+        specs = fleet_specs(self.settings.stations, self.settings.seed, self.settings.protocols)
         self.fleet = Fleet(specs, self.engine.csms.url, sim, self.settings.seed, self.clock)
         await self.fleet.start()
 

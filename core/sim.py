@@ -1,9 +1,11 @@
-"""A simulated fleet of OCPP 1.6J charging stations speaking over real websockets.
+"""A simulated fleet of OCPP charging stations speaking over real websockets.
 
 Each `SimStation` is a real `ocpp.v16.ChargePoint` client: it boots, heartbeats, reports status
 and runs one `ConnectorSim` state machine per connector, answers the common CSMS requests and
-reconnects with backoff. Time can be compressed (`SimSettings.speed`), timestamps come from an
-injected `Clock` and all randomness from a seeded `random.Random`, so runs are reproducible.
+reconnects with backoff; its 1.6 messages and handlers are in core/sim_v16.py, and 2.0.1/2.1
+stations (core/sim_v201.py) build on it. Time can be compressed (`SimSettings.speed`),
+timestamps come from an injected `Clock` and all randomness from a seeded `random.Random`, so
+runs are reproducible.
 """
 
 from __future__ import annotations
@@ -15,39 +17,29 @@ from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ocpp.routing import after, on
-from ocpp.v16 import ChargePoint, call, call_result
-from ocpp.v16.datatypes import KeyValue
+from ocpp.charge_point import ChargePoint as AnyChargePoint
+from ocpp.v16 import call
 from ocpp.v16.enums import (
-    Action,
-    AvailabilityStatus,
-    AvailabilityType,
     ChargePointErrorCode,
     ChargePointStatus,
-    ClearCacheStatus,
     ConfigurationStatus,
-    DataTransferStatus,
     MessageTrigger,
     ReadingContext,
-    Reason,
     RegistrationStatus,
-    RemoteStartStopStatus,
-    ResetStatus,
-    ResetType,
-    TriggerMessageStatus,
-    UnlockStatus,
 )
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 from websockets.typing import Subprotocol
 
 from .clock import Clock, SystemClock, to_iso
-from .sim_connector import ConnectorSim, pause
+from .sim_connector import ConnectorSim, StationLink, pause
+from .sim_v16 import V16Link, V16Point
 
 log = logging.getLogger("ocppdeck.sim")
-wire_log = logging.getLogger("ocppdeck.sim.wire")  # every frame, for those who want it
 
 SUPPORTED_PROTOCOL = "ocpp1.6"
+PROTOCOLS = ("ocpp1.6", "ocpp2.0.1", "ocpp2.1")  # what the simulator speaks
+DEFAULT_MIX = ("ocpp1.6", "ocpp2.0.1")
 FIRMWARE = "ocppdeck-sim 0.1"
 DEFAULT_HEARTBEAT_S = 300.0  # until a BootNotification.conf says otherwise
 BOOT_RETRY_S = 30.0  # when BootNotification got no usable answer at all
@@ -55,12 +47,6 @@ RESPONSE_TIMEOUT_S = 15.0
 MIN_TIMEOUT_S = 2.0
 CLOSE_TIMEOUT_S = 2.0
 CANCEL_RETRY_S = 0.1
-TRIGGERABLE = (
-    MessageTrigger.boot_notification,
-    MessageTrigger.heartbeat,
-    MessageTrigger.status_notification,
-    MessageTrigger.meter_values,
-)
 # Fictional hardware, so generated fleets never look like claims about real products.
 MODELS = (
     ("Voltaris", "VX-22"),
@@ -100,13 +86,21 @@ class StationSpec:
             raise ValueError(f"{self.station_id}: a station needs at least one connector")
 
 
-def fleet_specs(count: int = 5, seed: int = 7) -> list[StationSpec]:
-    """Deterministic fleet: ids SIM-001.., 1 to 3 connectors each from random.Random(seed)."""
+def fleet_specs(
+    count: int = 5, seed: int = 7, protocols: Sequence[str] = DEFAULT_MIX
+) -> list[StationSpec]:
+    """Deterministic fleet: ids SIM-001.., 1 to 3 connectors each from random.Random(seed).
+
+    Stations take `protocols` in turn, so any fleet of at least that many has every version.
+    """
+    if not protocols or set(protocols) - set(PROTOCOLS):
+        raise ValueError(f"protocols must be some of {', '.join(PROTOCOLS)}: {protocols!r}")
     rng = random.Random(seed)
     specs = []
     for number in range(1, count + 1):
         vendor, model = rng.choice(MODELS)
-        specs.append(StationSpec(f"SIM-{number:03d}", rng.randint(1, 3), vendor, model))
+        protocol = protocols[(number - 1) % len(protocols)]
+        specs.append(StationSpec(f"SIM-{number:03d}", rng.randint(1, 3), vendor, model, protocol))
     return specs
 
 
@@ -126,11 +120,14 @@ class SimSettings:
 
 
 class SimStation:
-    """One simulated charging station; `run` keeps it connected until cancelled.
+    """One simulated OCPP 1.6 charging station; `run` keeps it connected until cancelled.
 
     Read-only state for observers: `connected`, `booted`, `connector_status`, `transactions`
-    and `meter_wh`.
+    and `meter_wh`. Subclasses for other versions override the `_new_*` factories and the
+    station-level messages (`_boot_request`, `_heartbeat`, `_report_station`, `_trigger`).
     """
+
+    protocols: tuple[str, ...] = (SUPPORTED_PROTOCOL,)
 
     def __init__(
         self,
@@ -140,8 +137,8 @@ class SimStation:
         rng: random.Random,
         clock: Clock,
     ) -> None:
-        if spec.protocol != SUPPORTED_PROTOCOL:
-            raise ValueError(f"{spec.station_id}: only {SUPPORTED_PROTOCOL} is simulated")
+        if spec.protocol not in self.protocols:
+            raise ValueError(f"{spec.station_id}: {type(self).__name__} speaks {self.protocols}")
         self.spec = spec
         self.url = url
         self.settings = settings
@@ -149,8 +146,9 @@ class SimStation:
         self.connected = False
         self.booted = False
         self.station_status = str(ChargePointStatus.available)
+        link = self._new_link(rng)
         self.connectors = {
-            n: ConnectorSim(spec.station_id, n, self, settings, random.Random(rng.getrandbits(64)))
+            n: ConnectorSim(spec.station_id, n, link, settings, random.Random(rng.getrandbits(64)))
             for n in range(1, spec.connectors + 1)
         }
         self._rng = rng
@@ -159,7 +157,7 @@ class SimStation:
         self._meter_s = settings.meter_interval
         self._failures = 0  # connection attempts since the last successful boot
         self._ws: ClientConnection | None = None
-        self._cp: _StationChargePoint | None = None
+        self._cp: AnyChargePoint | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._connector_tasks: list[asyncio.Task[None]] = []
 
@@ -169,7 +167,7 @@ class SimStation:
         return {0: self.station_status} | {n: c.status for n, c in self.connectors.items()}
 
     @property
-    def transactions(self) -> dict[int, int]:
+    def transactions(self) -> dict[int, int | str]:
         """Open transaction id per connector."""
         return {
             n: c.transaction_id for n, c in self.connectors.items() if c.transaction_id is not None
@@ -236,7 +234,7 @@ class SimStation:
     async def _session(self, ws: ClientConnection) -> None:
         """Serve one connection until it closes; nothing started for it outlives it."""
         self._ws = ws
-        self._cp = _StationChargePoint(self, ws)
+        self._cp = self._new_point(ws)
         self.connected = True
         receiver = asyncio.create_task(self._cp.start(), name=self._task_name("receive"))
         self._spawn(self._online(), "online")
@@ -247,6 +245,14 @@ class SimStation:
             self._connector_tasks.clear()
             self._ws = self._cp = None
             self.connected = self.booted = False
+
+    def _new_link(self, rng: random.Random) -> StationLink:
+        """The messages the connectors send."""
+        return V16Link(self)
+
+    def _new_point(self, ws: ClientConnection) -> AnyChargePoint:
+        """The OCPP side of one connection."""
+        return V16Point(self, ws)
 
     def _task_name(self, what: str) -> str:
         return f"sim:{self.spec.station_id}:{what}"
@@ -279,9 +285,12 @@ class SimStation:
         ]
         while True:
             await pause(self._heartbeat_s, self.settings.speed)
-            await self.send(call.Heartbeat())
+            await self.send(self._heartbeat())
 
-    def _boot_request(self) -> call.BootNotification:
+    def _heartbeat(self) -> Any:
+        return call.Heartbeat()
+
+    def _boot_request(self) -> Any:
         return call.BootNotification(
             charge_point_model=self.spec.model,
             charge_point_vendor=self.spec.vendor,
@@ -378,134 +387,6 @@ class SimStation:
                 await connector.send_meter_values(ReadingContext.trigger)
 
 
-class _StationChargePoint(ChargePoint):
-    """The OCPP side of a `SimStation` for one connection.
-
-    `@on` handlers decide the answer without waiting on anything (the receive loop runs them);
-    `@after` handlers act once the answer is on the wire, so follow-ups never overtake it.
-    """
-
-    def __init__(self, station: SimStation, connection: ClientConnection) -> None:
-        super().__init__(
-            station.spec.station_id,
-            connection,
-            response_timeout=station.response_timeout,
-            logger=wire_log,
-        )
-        self._station = station
-        self._remote_starts: dict[str, ConnectorSim] = {}  # call id -> reserved connector
-
-    @on(Action.remote_start_transaction)
-    def on_remote_start(
-        self, id_tag: str, call_unique_id: str, connector_id: int | None = None, **_: Any
-    ) -> call_result.RemoteStartTransaction:
-        free = [c for c in self._station.targets(connector_id) if c.accepts_remote_start()]
-        if connector_id == 0 or not free:
-            return call_result.RemoteStartTransaction(status=RemoteStartStopStatus.rejected)
-        free[0].reserve_remote_start(id_tag)
-        self._remote_starts[call_unique_id] = free[0]
-        return call_result.RemoteStartTransaction(status=RemoteStartStopStatus.accepted)
-
-    @after(Action.remote_start_transaction)
-    def after_remote_start(self, call_unique_id: str, **_: Any) -> None:
-        if (connector := self._remote_starts.pop(call_unique_id, None)) is not None:
-            connector.wake()
-
-    @on(Action.remote_stop_transaction)
-    def on_remote_stop(self, transaction_id: int, **_: Any) -> call_result.RemoteStopTransaction:
-        known = transaction_id in self._station.transactions.values()
-        status = RemoteStartStopStatus.accepted if known else RemoteStartStopStatus.rejected
-        return call_result.RemoteStopTransaction(status=status)
-
-    @after(Action.remote_stop_transaction)
-    def after_remote_stop(self, transaction_id: int, **_: Any) -> None:
-        for connector in self._station.connectors.values():
-            connector.request_stop(Reason.remote, transaction_id)
-
-    @on(Action.get_configuration)
-    def on_get_configuration(
-        self, key: list[str] | None = None, **_: Any
-    ) -> call_result.GetConfiguration:
-        config = self._station.configuration()
-        wanted = key or list(config)
-        return call_result.GetConfiguration(
-            configuration_key=[
-                KeyValue(key=k, readonly=config[k][1], value=config[k][0])
-                for k in wanted
-                if k in config
-            ],
-            unknown_key=[k for k in wanted if k not in config] or None,
-        )
-
-    @on(Action.change_configuration)
-    def on_change_configuration(
-        self, key: str, value: str, **_: Any
-    ) -> call_result.ChangeConfiguration:
-        status = self._station.change_configuration(key, value)
-        return call_result.ChangeConfiguration(status=status)
-
-    @on(Action.reset)
-    def on_reset(self, **_: Any) -> call_result.Reset:
-        return call_result.Reset(status=ResetStatus.accepted)
-
-    @after(Action.reset)
-    def after_reset(self, type: str, **_: Any) -> None:
-        hard = type == ResetType.hard
-        self._station.reset(Reason.hard_reset if hard else Reason.soft_reset)
-
-    @on(Action.unlock_connector)
-    def on_unlock_connector(self, connector_id: int, **_: Any) -> call_result.UnlockConnector:
-        known = connector_id in self._station.connectors
-        status = UnlockStatus.unlocked if known else UnlockStatus.not_supported
-        return call_result.UnlockConnector(status=status)
-
-    @after(Action.unlock_connector)
-    def after_unlock_connector(self, connector_id: int, **_: Any) -> None:
-        # Unlocking the cable ends whatever session was running on it.
-        connector = self._station.connectors.get(connector_id)
-        if connector is not None and connector.transaction_id is not None:
-            connector.request_stop(Reason.unlock_command, connector.transaction_id)
-
-    @on(Action.change_availability)
-    def on_change_availability(self, connector_id: int, **_: Any) -> call_result.ChangeAvailability:
-        addressed = self._station.targets(connector_id)
-        if connector_id != 0 and not addressed:
-            return call_result.ChangeAvailability(status=AvailabilityStatus.rejected)
-        busy = any(c.transaction_id is not None for c in addressed)
-        status = AvailabilityStatus.scheduled if busy else AvailabilityStatus.accepted
-        return call_result.ChangeAvailability(status=status)
-
-    @after(Action.change_availability)
-    def after_change_availability(self, connector_id: int, type: str, **_: Any) -> None:
-        self._station.set_availability(connector_id, type == AvailabilityType.operative)
-
-    @on(Action.trigger_message)
-    def on_trigger_message(
-        self, requested_message: str, connector_id: int | None = None, **_: Any
-    ) -> call_result.TriggerMessage:
-        if requested_message not in TRIGGERABLE:
-            return call_result.TriggerMessage(status=TriggerMessageStatus.not_implemented)
-        if connector_id and connector_id not in self._station.connectors:
-            return call_result.TriggerMessage(status=TriggerMessageStatus.rejected)
-        return call_result.TriggerMessage(status=TriggerMessageStatus.accepted)
-
-    @after(Action.trigger_message)
-    def after_trigger_message(
-        self, requested_message: str, connector_id: int | None = None, **_: Any
-    ) -> None:
-        valid = not connector_id or connector_id in self._station.connectors
-        if requested_message in TRIGGERABLE and valid:
-            self._station.trigger(requested_message, connector_id)
-
-    @on(Action.data_transfer)
-    def on_data_transfer(self, **_: Any) -> call_result.DataTransfer:
-        return call_result.DataTransfer(status=DataTransferStatus.accepted)
-
-    @on(Action.clear_cache)
-    def on_clear_cache(self, **_: Any) -> call_result.ClearCache:
-        return call_result.ClearCache(status=ClearCacheStatus.accepted)
-
-
 class Fleet:
     """A set of simulated stations run as one unit."""
 
@@ -519,9 +400,12 @@ class Fleet:
     ) -> None:
         self.settings = settings or SimSettings()
         shared_clock = clock or SystemClock()
+        # Imported here: the 2.x station is built on SimStation, defined above.
+        from .sim_v201 import SimStationV2
+
         # One generator per station, keyed by its id, so adding a station reshuffles no other.
         self.stations = [
-            SimStation(
+            (SimStation if spec.protocol == SUPPORTED_PROTOCOL else SimStationV2)(
                 spec, url, self.settings, random.Random(f"{seed}:{spec.station_id}"), shared_clock
             )
             for spec in specs

@@ -1,4 +1,8 @@
-"""One simulated connector: the OCPP 1.6 charging-session state machine behind an outlet."""
+"""One simulated connector: the charging-session state machine behind an outlet.
+
+The machine thinks in OCPP 1.6 statuses and stop reasons; a per-version `StationLink` turns
+its moments (status changed, authorize, start, meter, stop) into that version's messages.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,7 @@ import logging
 import random
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ocpp.v16 import call
-from ocpp.v16.datatypes import MeterValue, SampledValue
-from ocpp.v16.enums import (
-    AuthorizationStatus,
-    ChargePointErrorCode,
-    ChargePointStatus,
-    Measurand,
-    ReadingContext,
-    Reason,
-    UnitOfMeasure,
-)
+from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, ReadingContext, Reason
 
 if TYPE_CHECKING:
     from .sim import SimSettings
@@ -61,8 +55,8 @@ async def pause(seconds: float, speed: float, wake: asyncio.Event | None = None)
     return min(seconds, (loop.time() - began) * speed)
 
 
-class StationLink(Protocol):
-    """What a connector needs from the station it belongs to."""
+class Wire(Protocol):
+    """What a link needs from its station: a way to CALL the CSMS, and the time."""
 
     @property
     def meter_interval(self) -> float: ...
@@ -72,9 +66,28 @@ class StationLink(Protocol):
     async def send(self, payload: Any) -> Any | None: ...
 
 
-def _accepted(result: Any | None) -> bool:
-    """Whether an Authorize/StartTransaction result carries an Accepted idTagInfo."""
-    return result is not None and result.id_tag_info.get("status") == AuthorizationStatus.accepted
+class StationLink(Protocol):
+    """What a connector needs from its station: the messages of the station's OCPP version."""
+
+    @property
+    def meter_interval(self) -> float: ...
+
+    async def report_status(self, connector: ConnectorSim, changed: bool) -> None:
+        """Tell the CSMS the connector's status; `changed`: it was just entered, not asked for."""
+
+    async def authorize(self, id_tag: str) -> bool:
+        """Whether the CSMS accepts `id_tag`."""
+
+    async def start_transaction(
+        self, connector: ConnectorSim, id_tag: str, remote_start_id: int | None
+    ) -> tuple[int | str, bool] | None:
+        """Open a transaction: (its id, whether the CSMS accepted it), None when unanswered."""
+
+    async def meter_values(self, connector: ConnectorSim, context: str) -> None:
+        """Report the connector's energy register and power."""
+
+    async def stop_transaction(self, connector: ConnectorSim, reason: str) -> None:
+        """Close the connector's open transaction with `reason` (a 1.6 Reason)."""
 
 
 class ConnectorSim:
@@ -96,7 +109,9 @@ class ConnectorSim:
         self.label = f"{station_id}/{connector_id}"  # for logs
         self.status = str(ChargePointStatus.available)
         self.error_code = str(ChargePointErrorCode.no_error)
-        self.transaction_id: int | None = None
+        self.transaction_id: int | str | None = None  # 1.6: the CSMS's int; 2.x: ours, a str
+        self.id_tag: str | None = None  # of the open transaction
+        self.remote_start_id: int | None = None  # 2.x: of the RequestStartTransaction served
         self.meter_wh = round(rng.uniform(*METER_START_RANGE_WH), 1)
         self.rated_power_w = round(rng.uniform(*POWER_RANGE_W), -2)
         self.power_w = 0.0
@@ -104,8 +119,8 @@ class ConnectorSim:
         self._link = link
         self._settings = settings
         self._rng = rng
-        self._id_tag: str | None = None
         self._remote_tag: str | None = None
+        self._remote_start_id: int | None = None
         self._stop_reason: str | None = None
         self._listening = False
         # Set once the CSMS has our answer to a request that needs action (remote start/stop,
@@ -118,11 +133,11 @@ class ConnectorSim:
         """True while idle (Available, or Preparing before a tag was presented) and operative."""
         return self._listening and self._remote_tag is None and self.operative
 
-    def reserve_remote_start(self, id_tag: str) -> None:
+    def reserve_remote_start(self, id_tag: str, remote_start_id: int | None = None) -> None:
         """Hold the connector for a remote start; it begins on the next `wake`."""
-        self._remote_tag = id_tag
+        self._remote_tag, self._remote_start_id = id_tag, remote_start_id
 
-    def request_stop(self, reason: str, transaction_id: int) -> None:
+    def request_stop(self, reason: str, transaction_id: int | str) -> None:
         """End the session with `reason` if `transaction_id` is still the open one."""
         if self.transaction_id == transaction_id:
             self._stop_reason = reason
@@ -175,27 +190,21 @@ class ConnectorSim:
             self._listening = False
         self._wake.clear()
         tag, self._remote_tag = self._remote_tag, None
+        self.remote_start_id, self._remote_start_id = self._remote_start_id, None
         return tag
 
     async def _serve(self, id_tag: str) -> None:
         """Authorize, start, charge and stop one session for `id_tag`."""
         if self.status != ChargePointStatus.preparing:
             await self.notify(ChargePointStatus.preparing)
-        if not _accepted(await self._link.send(call.Authorize(id_tag=id_tag))):
+        if not await self._link.authorize(id_tag):
             log.info("%s: %s not authorized", self.label, id_tag)
             return
-        started = await self._link.send(
-            call.StartTransaction(
-                connector_id=self.connector_id,
-                id_tag=id_tag,
-                meter_start=round(self.meter_wh),
-                timestamp=self._link.timestamp(),
-            )
-        )
+        started = await self._link.start_transaction(self, id_tag, self.remote_start_id)
         if started is None:
             return
-        self.transaction_id, self._id_tag = started.transaction_id, id_tag
-        reason = await self._charge() if _accepted(started) else Reason.de_authorized
+        (self.transaction_id, accepted), self.id_tag = started, id_tag
+        reason = await self._charge() if accepted else Reason.de_authorized
         await self.finish(reason)
         if self._rng.random() < self._settings.fault_probability:
             await self._fault()
@@ -230,23 +239,13 @@ class ConnectorSim:
         return rng.choice((Reason.local, Reason.ev_disconnected))
 
     async def finish(self, reason: str) -> None:
-        """Close the open transaction, if any: Finishing, then StopTransaction."""
-        transaction_id = self.transaction_id
-        if transaction_id is None:
+        """Close the open transaction, if any: Finishing, then the stop message."""
+        if self.transaction_id is None:
             return
         self.power_w = 0.0
         await self.notify(ChargePointStatus.finishing)
-        await self._link.send(
-            call.StopTransaction(
-                meter_stop=round(self.meter_wh),
-                timestamp=self._link.timestamp(),
-                transaction_id=transaction_id,
-                reason=reason,
-                id_tag=self._id_tag,
-                transaction_data=[self._sample(ReadingContext.transaction_end)],
-            )
-        )
-        self.transaction_id = self._id_tag = self._stop_reason = None
+        await self._link.stop_transaction(self, reason)
+        self.transaction_id = self.id_tag = self._stop_reason = self.remote_start_id = None
 
     async def _fault(self) -> None:
         """A short Faulted episode with a random error code."""
@@ -258,44 +257,12 @@ class ConnectorSim:
     async def notify(self, status: str, error_code: str = ChargePointErrorCode.no_error) -> None:
         """Enter `status` and report it."""
         self.status, self.error_code = str(status), str(error_code)  # plain str, not the enum
-        await self.report_status()
+        await self._link.report_status(self, changed=True)
 
     async def report_status(self) -> None:
-        """Send a StatusNotification with the current status."""
-        await self._link.send(
-            call.StatusNotification(
-                connector_id=self.connector_id,
-                error_code=self.error_code,
-                status=self.status,
-                timestamp=self._link.timestamp(),
-            )
-        )
+        """Report the current status again (TriggerMessage)."""
+        await self._link.report_status(self, changed=False)
 
     async def send_meter_values(self, context: str) -> None:
-        """Send the current energy register and power as MeterValues."""
-        await self._link.send(
-            call.MeterValues(
-                connector_id=self.connector_id,
-                meter_value=[self._sample(context)],
-                transaction_id=self.transaction_id,
-            )
-        )
-
-    def _sample(self, context: str) -> MeterValue:
-        return MeterValue(
-            timestamp=self._link.timestamp(),
-            sampled_value=[
-                SampledValue(
-                    value=f"{self.meter_wh:.1f}",
-                    context=context,
-                    measurand=Measurand.energy_active_import_register,
-                    unit=UnitOfMeasure.wh,
-                ),
-                SampledValue(
-                    value=f"{self.power_w:.0f}",
-                    context=context,
-                    measurand=Measurand.power_active_import,
-                    unit=UnitOfMeasure.w,
-                ),
-            ],
-        )
+        """Report the current energy register and power."""
+        await self._link.meter_values(self, context)

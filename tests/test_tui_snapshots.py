@@ -7,6 +7,7 @@ Update after an intended change of the screen with
 from __future__ import annotations
 
 from scenario import scenario_app, scenario_frames
+from scenario_mixed import mixed_app
 
 from ocppdeck.core.frame import Kind
 
@@ -44,3 +45,9 @@ def test_help_screen(snap_compare) -> None:
 def test_frame_log_filtered_by_station(snap_compare) -> None:
     keys = ["slash", *"station:CP-ALPHA", "enter"]
     assert snap_compare(scenario_app(), press=keys, terminal_size=SIZE)
+
+
+def test_mixed_versions_main_screen(snap_compare) -> None:
+    """A 1.6 and a 2.0.1 station side by side, the 2.0.1 one selected: its EVSEs and the
+    energy of its TransactionEvent transaction."""
+    assert snap_compare(mixed_app(), press=["down"], terminal_size=SIZE)

@@ -25,6 +25,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="a TOML settings file")
     parser.add_argument("--heartbeat-interval", type=int, help="seconds, sent in BootNotification")
     parser.add_argument(
+        "--protocols", help="subprotocols to serve, e.g. ocpp1.6,ocpp2.0.1 (default: all)"
+    )
+    parser.add_argument(
         "--accept-unknown-tags",
         action="store_true",
         default=None,
@@ -35,6 +38,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _console_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--theme", help="ocppdeck-dark or ocppdeck-light")
     parser.add_argument("--id-tag", dest="default_id_tag", help="default id tag for remote start")
+
+
+def _fleet_protocols(value: str) -> tuple[str, ...]:
+    """`simulate --protocols`: versions from "ocpp1.6,ocpp2.0.1", each one the simulator speaks."""
+    from ..core.sim import PROTOCOLS
+
+    chosen = tuple(p.strip() for p in value.split(",") if p.strip())
+    if not chosen or set(chosen) - set(PROTOCOLS):
+        raise argparse.ArgumentTypeError(f"expected a comma-separated subset of {PROTOCOLS}")
+    return chosen
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--stations", type=int, default=5)
     simulate.add_argument("--seed", type=int, default=7)
     simulate.add_argument("--speed", type=float, default=1.0)
+    simulate.add_argument(
+        "--protocols",
+        type=_fleet_protocols,
+        default="ocpp1.6,ocpp2.0.1",
+        help="versions the stations take in turn, e.g. ocpp1.6,ocpp2.0.1,ocpp2.1",
+    )
     project = sub.add_parser(
         "project", help="fold a recording or a log and print the answers, without the console"
     )
@@ -100,6 +119,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "accept_unknown_tags": True,
         "port": 0,  # any free port: a demo must not clash with a live console
         "heartbeat_interval": 15,  # so the heartbeat column moves within a demo
+        # The fleet takes the served versions in turn (--protocols picks the mix).
+        "protocols": "ocpp1.6,ocpp2.0.1",
     }
     return load_settings(cli, config_file=args.config, defaults=demo_defaults)
 
@@ -181,9 +202,8 @@ def _project(args: argparse.Namespace) -> int:
 async def _simulate(args: argparse.Namespace) -> None:
     from ..core.sim import Fleet, SimSettings, fleet_specs
 
-    fleet = Fleet(
-        fleet_specs(args.stations, args.seed), args.url.rstrip("/"), SimSettings(speed=args.speed)
-    )
+    specs = fleet_specs(args.stations, args.seed, args.protocols)
+    fleet = Fleet(specs, args.url.rstrip("/"), SimSettings(speed=args.speed))
     await fleet.start()
     try:
         await _until_signalled()
