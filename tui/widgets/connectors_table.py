@@ -33,6 +33,7 @@ _STATUS_STYLE = {
     "Reserved": "magenta",
     "Unavailable": "dim",
     "Faulted": "bold red",
+    "Occupied": "bold blue",  # 2.x: a vehicle is plugged in
 }
 
 
