@@ -8,28 +8,17 @@ current reading of every connector, so it is also a full report of them.
 
 from __future__ import annotations
 
-from math import isfinite
 from typing import Any
 
 from . import facts as f
 from .frame import Frame, Kind
+from .readings import finite_number
 
 PROTOCOL = "eventlog"
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    # NaN and infinities are no reading (and an infinite connector id would not convert).
-    return number if isfinite(number) else None
-
-
 def _connector(value: Any) -> int | None:
-    number = _number(value)
+    number = finite_number(value)
     if number is None or number != int(number) or number < 0:
         return None
     return int(number)
@@ -44,7 +33,7 @@ def readings(meter_values: Any, at: float) -> list[f.MeterSample]:
         if not isinstance(entry, dict):
             continue
         cid = _connector(entry.get("connectorId"))
-        reading = _number(entry.get("reading"))
+        reading = finite_number(entry.get("reading"))
         if cid is not None and reading is not None:
             samples.append(f.MeterSample(at, cid, reading, None, None))
     return samples

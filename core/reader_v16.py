@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from math import isfinite
 from typing import Any
 
 from . import facts as f
-from .clock import parse_iso
+from . import readings
 from .frame import Direction, Frame, Kind
-
-ENERGY = "Energy.Active.Import.Register"
-POWER = "Power.Active.Import"
-_SCALE = {"Wh": 1.0, "kWh": 1000.0, "W": 1.0, "kW": 1000.0}
+from .readings import finite_number, payload_time
 
 
 def _int(value: Any) -> int | None:
@@ -21,51 +17,15 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if isfinite(number) else None  # "inf" / "nan" are no reading
-
-
-def _time(payload: dict[str, Any], key: str, fallback: float) -> float:
-    """The payload's own timestamp, or the frame's when it has none."""
-    ts = parse_iso(payload.get(key)) if isinstance(payload, dict) else None
-    return fallback if ts is None else ts
+def _unit_v16(sv: dict[str, Any]) -> tuple[str | None, int]:
+    return sv.get("unit"), 0
 
 
 def meter_samples(
     meter_values: Any, connector_id: int, fallback: float, transaction_id: str | None
 ) -> list[f.MeterSample]:
-    """Energy (Wh) and power (W) per `meterValue` entry; other measurands are passed over."""
-    samples: list[f.MeterSample] = []
-    if not isinstance(meter_values, list):
-        return samples
-    for entry in meter_values:
-        if not isinstance(entry, dict):
-            continue
-        energy: float | None = None
-        power: float | None = None
-        for sv in entry.get("sampledValue") or ():
-            if not isinstance(sv, dict) or sv.get("phase"):
-                continue  # per-phase values would overwrite the total
-            value = _float(sv.get("value"))
-            if value is None:
-                continue
-            measurand = sv.get("measurand", ENERGY)
-            unit = sv.get("unit")
-            if measurand == ENERGY:
-                energy = value * _SCALE.get(unit or "Wh", 1.0)
-            elif measurand == POWER:
-                power = value * _SCALE.get(unit or "W", 1.0)
-        if energy is None and power is None:
-            continue
-        at = _time(entry, "timestamp", fallback)
-        samples.append(f.MeterSample(at, connector_id, energy, power, transaction_id))
-    return samples
+    """Energy (Wh) and power (W) per 1.6 `meterValue` entry (`unit` beside the value)."""
+    return readings.meter_samples(meter_values, connector_id, fallback, transaction_id, _unit_v16)
 
 
 def expects_answer(call: Frame) -> bool:
@@ -97,7 +57,7 @@ def call_facts(frame: Frame) -> list[f.Fact]:
             return []
         return [
             f.StatusChanged(
-                _time(p, "timestamp", frame.ts),
+                payload_time(p, frame.ts),
                 cid,
                 str(p.get("status", "")),
                 str(p.get("errorCode", "")),
@@ -114,8 +74,8 @@ def call_facts(frame: Frame) -> list[f.Fact]:
         tx = _tx_id(p.get("transactionId"))
         if tx is None:
             return []
-        at = _time(p, "timestamp", frame.ts)
-        meter_stop = _float(p.get("meterStop"))
+        at = payload_time(p, frame.ts)
+        meter_stop = finite_number(p.get("meterStop"))
         return [f.TxStopped(at, tx, meter_stop, str(p.get("reason", "Local")))]
     return []
 
@@ -134,8 +94,8 @@ def answer_facts(call: Frame, answer: Frame) -> list[f.Fact]:
         cid = _int(p.get("connectorId"))
         if tx is None or cid is None:
             return []
-        at = _time(p, "timestamp", call.ts)
-        meter_start = _float(p.get("meterStart"))
+        at = payload_time(p, call.ts)
+        meter_start = finite_number(p.get("meterStart"))
         started: list[f.Fact] = [f.TxStarted(at, tx, cid, str(p.get("idTag", "")), meter_start)]
         if meter_start is not None:
             started.append(f.MeterSample(at, cid, meter_start, None, tx))
@@ -154,11 +114,9 @@ def stop_samples(call: Frame, connector_id: int) -> list[f.MeterSample]:
     p = call.payload if isinstance(call.payload, dict) else {}
     tx = _tx_id(p.get("transactionId"))
     samples = meter_samples(p.get("transactionData"), connector_id, call.ts, tx)
-    meter_stop = _float(p.get("meterStop"))
+    meter_stop = finite_number(p.get("meterStop"))
     if meter_stop is not None:
-        samples.append(
-            f.MeterSample(_time(p, "timestamp", call.ts), connector_id, meter_stop, 0.0, tx)
-        )
+        samples.append(f.MeterSample(payload_time(p, call.ts), connector_id, meter_stop, 0.0, tx))
     return samples
 
 

@@ -10,64 +10,31 @@ projection finds the EVSE from the transaction.
 
 from __future__ import annotations
 
-from math import isfinite
 from typing import Any
 
 from . import facts as f
+from . import readings
 from .clock import parse_iso
 from .frame import Direction, Frame, Kind
-from .reader_v16 import ENERGY, POWER
+from .readings import finite_number, payload_time
 
 PROTOCOLS = ("ocpp2.0.1", "ocpp2.1")
-_SCALE = {"Wh": 1.0, "kWh": 1000.0, "W": 1.0, "kW": 1000.0}
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if isfinite(number) else None
-
-
-def _time(payload: dict[str, Any], fallback: float) -> float:
-    ts = parse_iso(payload.get("timestamp"))
-    return fallback if ts is None else ts
 
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _unit_v2(sv: dict[str, Any]) -> tuple[str | None, int]:
+    unit = _dict(sv.get("unitOfMeasure"))
+    return unit.get("unit"), int(finite_number(unit.get("multiplier")) or 0)
+
+
 def meter_samples(
     meter_values: Any, evse_id: int, fallback: float, transaction_id: str | None
 ) -> list[f.MeterSample]:
-    """Energy (Wh) and power (W) per `meterValue` entry, with unit and multiplier applied."""
-    samples: list[f.MeterSample] = []
-    for entry in meter_values if isinstance(meter_values, list) else ():
-        if not isinstance(entry, dict):
-            continue
-        energy: float | None = None
-        power: float | None = None
-        for sv in entry.get("sampledValue") or ():
-            if not isinstance(sv, dict) or sv.get("phase"):
-                continue  # per-phase values would overwrite the total
-            value = _number(sv.get("value"))
-            if value is None:
-                continue
-            unit = _dict(sv.get("unitOfMeasure"))
-            multiplier = 10 ** int(_number(unit.get("multiplier")) or 0)
-            measurand = sv.get("measurand", ENERGY)
-            if measurand == ENERGY:
-                energy = value * multiplier * _SCALE.get(unit.get("unit") or "Wh", 1.0)
-            elif measurand == POWER:
-                power = value * multiplier * _SCALE.get(unit.get("unit") or "W", 1.0)
-        if energy is not None or power is not None:
-            at = _time(entry, fallback)
-            samples.append(f.MeterSample(at, evse_id, energy, power, transaction_id))
-    return samples
+    """Energy (Wh) and power (W) per 2.x `meterValue` entry, unit and multiplier applied."""
+    return readings.meter_samples(meter_values, evse_id, fallback, transaction_id, _unit_v2)
 
 
 def expects_answer(call: Frame) -> bool:
@@ -95,15 +62,15 @@ def call_facts(frame: Frame) -> list[f.Fact]:
             )
         ]
     if action == "StatusNotification":
-        evse = _number(p.get("evseId"))
+        evse = finite_number(p.get("evseId"))
         if evse is None:
             return []
         status = str(p.get("connectorStatus", ""))
-        plug = _number(p.get("connectorId"))
-        at = _time(p, frame.ts)
+        plug = finite_number(p.get("connectorId"))
+        at = payload_time(p, frame.ts)
         return [f.StatusChanged(at, int(evse), status, "", "", int(plug or 0) if evse else 0)]
     if action == "MeterValues":
-        evse = _number(p.get("evseId"))
+        evse = finite_number(p.get("evseId"))
         if evse is None:
             return []
         return list(meter_samples(p.get("meterValue"), int(evse), frame.ts, None))
@@ -116,19 +83,19 @@ def call_facts(frame: Frame) -> list[f.Fact]:
 
 def _report(p: dict[str, Any], fallback: float) -> list[f.Fact]:
     """The EVSEs and connectors a NotifyReport part lists (none: no fact)."""
-    request_id = _number(p.get("requestId"))
+    request_id = finite_number(p.get("requestId"))
     pairs: set[tuple[int, int]] = set()
     for item in p.get("reportData") or ():
         component = _dict(_dict(item).get("component"))
         evse = _dict(component.get("evse"))
-        evse_id = _number(evse.get("id"))
+        evse_id = finite_number(evse.get("id"))
         if evse_id is None or evse_id < 1:
             continue
         name = component.get("name")
         if name == "EVSE":
             pairs.add((int(evse_id), 0))
         elif name == "Connector":
-            connector = _number(evse.get("connectorId"))
+            connector = finite_number(evse.get("connectorId"))
             pairs.add((int(evse_id), int(connector) if connector and connector > 0 else 0))
     if request_id is None or not pairs:
         return []
@@ -141,8 +108,8 @@ def _transaction_event(p: dict[str, Any], fallback: float) -> list[f.Fact]:
     tx = info.get("transactionId")
     if not isinstance(tx, str) or not tx:
         return []
-    at = _time(p, fallback)
-    evse_id = _number(_dict(p.get("evse")).get("id"))
+    at = payload_time(p, fallback)
+    evse_id = finite_number(_dict(p.get("evse")).get("id"))
     evse = int(evse_id) if evse_id is not None else 0  # 0: the projection asks the transaction
     samples = meter_samples(p.get("meterValue"), evse, at, tx)
     found: list[f.Fact] = list(samples)
