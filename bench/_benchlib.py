@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ocpp import v201
+from ocpp.charge_point import ChargePoint as AnyChargePoint
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.datatypes import KeyValue
@@ -30,6 +32,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 PROTOCOL = Subprotocol("ocpp1.6")
+PROTOCOL_V201 = Subprotocol("ocpp2.0.1")
 KILL_GRACE_S = 5.0  # how long a child gets to exit after terminate() before kill()
 
 # ocppdeck's own CLI sends the `ocpp` library's per-message INFO lines nowhere;
@@ -190,6 +193,21 @@ class BenchStation(ChargePoint):
         )
 
 
+class BenchStationV201(v201.ChargePoint):
+    """A bare OCPP 2.0.1 station: it accepts the GetBaseReport the CSMS sends after boot
+    (and sends no NotifyReport)."""
+
+    @on("GetBaseReport")
+    def on_get_base_report(self, **_: Any) -> v201.call_result.GetBaseReport:
+        return v201.call_result.GetBaseReport(status="Accepted")
+
+
+STATIONS: dict[str, type[AnyChargePoint]] = {
+    PROTOCOL: BenchStation,
+    PROTOCOL_V201: BenchStationV201,
+}
+
+
 def boot_payload() -> call.BootNotification:
     """The BootNotification every bench station sends first."""
     return call.BootNotification(charge_point_vendor="ocppdeck-bench", charge_point_model="B1")
@@ -216,7 +234,7 @@ class Link:
     """One connected bench station: its socket, its ChargePoint and the receive loop."""
 
     ws: ClientConnection
-    cp: BenchStation
+    cp: AnyChargePoint  # BenchStation or BenchStationV201 (see STATIONS)
     reader: asyncio.Task[None]
 
     async def close(self) -> None:
@@ -227,7 +245,7 @@ class Link:
         await asyncio.gather(self.reader, return_exceptions=True)
 
 
-async def _read(cp: BenchStation) -> None:
+async def _read(cp: AnyChargePoint) -> None:
     with contextlib.suppress(Exception):
         await cp.start()
 
@@ -238,19 +256,21 @@ async def open_station(
     timeout: float = 30.0,
     response_timeout: float = 30.0,
     compression: bool = True,
+    protocol: str = PROTOCOL,
 ) -> Link:
     """Connect a bench station to `url/<station_id>` and start reading; raises on failure.
 
     `compression=False` does not offer permessage-deflate (many chargers do not).
+    `protocol` (a key of STATIONS) is the only subprotocol offered and picks the station.
     """
     ws = await connect(
         f"{url}/{station_id}",
-        subprotocols=[PROTOCOL],
+        subprotocols=[Subprotocol(protocol)],
         open_timeout=timeout,
         close_timeout=2.0,
         compression="deflate" if compression else None,
     )
-    cp = BenchStation(station_id, ws, response_timeout=response_timeout)
+    cp = STATIONS[protocol](station_id, ws, response_timeout=response_timeout)
     return Link(ws, cp, asyncio.create_task(_read(cp), name=f"read:{station_id}"))
 
 
@@ -261,6 +281,7 @@ async def open_many(
     timeout: float,
     after_open: Callable[[Link], Awaitable[None]] | None = None,
     compression: bool = True,
+    protocol: str = PROTOCOL,
 ) -> tuple[list[Link], list[str]]:
     """Connect stations `batch` at a time; returns (links, one error text per failure)."""
     links: list[Link] = []
@@ -268,7 +289,7 @@ async def open_many(
 
     async def one(station_id: str) -> None:
         try:
-            link = await open_station(url, station_id, timeout, timeout, compression)
+            link = await open_station(url, station_id, timeout, timeout, compression, protocol)
         except Exception as exc:
             errors.append(f"{station_id}: {type(exc).__name__}: {exc}")
             return

@@ -3,13 +3,16 @@
 N OCPP 1.6 stations (real `ocpp.v16.ChargePoint` clients over real websockets on
 127.0.0.1) each send BootNotification once, then loop
 Authorize -> StartTransaction -> 3x MeterValues -> StopTransaction.
+With --protocol ocpp2.0.1 they are `ocpp.v201.ChargePoint`s (answering the CSMS's
+GetBaseReport) looping Authorize -> TransactionEvent Started -> 3x TransactionEvent
+Updated -> TransactionEvent Ended: the same six calls a cycle.
 
 Two servers are measured in this process, one after the other:
 
 * ocppdeck: `Engine(...)` with projection, JSONL recording, TinyDB store, metrics
   and frame log on, exactly as `ocppdeck serve` runs it;
-* bare: `websockets.serve` plus an `ocpp.v16.ChargePoint` subclass with the same
-  answers, no persistence, no capture.
+* bare: `websockets.serve` plus an `ocpp.v16.ChargePoint` (or `ocpp.v201.ChargePoint`)
+  subclass with the same answers, no persistence, no capture.
 
 The load generator runs in a child process (this file with `--client`), so its CPU
 does not compete with the server's event loop in the same interpreter. Latency is
@@ -31,12 +34,15 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from _benchlib import (
+    PROTOCOL,
+    PROTOCOL_V201,
     Child,
     Link,
     boot_payload,
@@ -51,6 +57,8 @@ from _benchlib import (
     summarize_ms,
     table,
 )
+from ocpp import v201
+from ocpp.charge_point import ChargePoint as AnyChargePoint
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.datatypes import IdTagInfo
@@ -64,6 +72,11 @@ if TYPE_CHECKING:  # the --client process never imports ocppdeck
 TARGET_RATIO = 0.9  # ocppdeck calls/s >= 0.9 x bare at N=100
 TARGET_P99_MS = 50.0  # p99 < 50 ms at N=100 x 1 call/s
 ID_TAG = "BENCH-TAG"
+PROTOCOLS = (PROTOCOL, PROTOCOL_V201)
+CYCLES = {
+    PROTOCOL: "Authorize, StartTransaction, 3x MeterValues, StopTransaction",
+    PROTOCOL_V201: "Authorize, TransactionEvent Started, 3x Updated, Ended",
+}
 
 
 # --- the bare central system -------------------------------------------------
@@ -110,11 +123,50 @@ class BareSession(ChargePoint):
         return call_result.MeterValues()
 
 
-async def _bare_handler(ws: ServerConnection) -> None:
-    assert ws.request is not None
-    station_id = ws.request.path.strip("/").split("/")[-1]
-    with contextlib.suppress(ConnectionClosed):
-        await BareSession(station_id, ws).start()
+class BareSessionV201(v201.ChargePoint):
+    """The same for OCPP 2.0.1: same answers as ocppdeck's SessionV201, nothing kept."""
+
+    @on("BootNotification")
+    def on_boot_notification(self, **_: Any) -> v201.call_result.BootNotification:
+        return v201.call_result.BootNotification(
+            current_time=now_iso(), interval=300, status="Accepted"
+        )
+
+    @on("Heartbeat")
+    def on_heartbeat(self) -> v201.call_result.Heartbeat:
+        return v201.call_result.Heartbeat(current_time=now_iso())
+
+    @on("StatusNotification")
+    def on_status_notification(self, **_: Any) -> v201.call_result.StatusNotification:
+        return v201.call_result.StatusNotification()
+
+    @on("Authorize")
+    def on_authorize(self, **_: Any) -> v201.call_result.Authorize:
+        return v201.call_result.Authorize(id_token_info={"status": "Accepted"})
+
+    @on("TransactionEvent")
+    def on_transaction_event(self, **extra: Any) -> v201.call_result.TransactionEvent:
+        if extra.get("id_token") is None:
+            return v201.call_result.TransactionEvent()
+        return v201.call_result.TransactionEvent(id_token_info={"status": "Accepted"})
+
+
+BARE_SESSIONS: dict[str, type[AnyChargePoint]] = {
+    PROTOCOL: BareSession,
+    PROTOCOL_V201: BareSessionV201,
+}
+
+
+def _bare_handler(protocol: str) -> Any:
+    session = BARE_SESSIONS[protocol]
+
+    async def handler(ws: ServerConnection) -> None:
+        assert ws.request is not None
+        station_id = ws.request.path.strip("/").split("/")[-1]
+        with contextlib.suppress(ConnectionClosed):
+            await session(station_id, ws).start()
+
+    return handler
 
 
 class Target:
@@ -135,19 +187,20 @@ class Target:
 
 
 class BareTarget(Target):
-    """`websockets.serve` + BareSession."""
+    """`websockets.serve` + BareSession (or BareSessionV201), serving one subprotocol."""
 
     name = "bare"
 
-    def __init__(self) -> None:
+    def __init__(self, protocol: str = PROTOCOL) -> None:
         self._server: Server | None = None
+        self.protocol = protocol
 
     async def start(self) -> str:
         self._server = await serve(
-            _bare_handler,
+            _bare_handler(self.protocol),
             "127.0.0.1",
             0,
-            subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+            subprotocols=[self.protocol],  # type: ignore[list-item]
         )
         port = self._server.sockets[0].getsockname()[1]
         return f"ws://127.0.0.1:{port}"
@@ -248,19 +301,36 @@ async def _drive(
     wh = 0
     tx_id = 0
 
-    def cycle() -> Any:
-        yield call.Authorize(id_tag=ID_TAG)
-        yield call.StartTransaction(
-            connector_id=1, id_tag=ID_TAG, meter_start=wh, timestamp=now_iso()
+    def cycle() -> Iterator[tuple[str, Any]]:
+        yield "Authorize", call.Authorize(id_tag=ID_TAG)
+        yield (
+            "StartTransaction",
+            call.StartTransaction(
+                connector_id=1, id_tag=ID_TAG, meter_start=wh, timestamp=now_iso()
+            ),
         )
         for _ in range(3):
-            yield meter_values_payload(tx_id, wh)
-        yield call.StopTransaction(
-            meter_stop=wh, timestamp=now_iso(), transaction_id=tx_id, id_tag=ID_TAG
+            yield "MeterValues", meter_values_payload(tx_id, wh)
+        yield (
+            "StopTransaction",
+            call.StopTransaction(
+                meter_stop=wh, timestamp=now_iso(), transaction_id=tx_id, id_tag=ID_TAG
+            ),
         )
 
+    def cycle_v201() -> Iterator[tuple[str, Any]]:
+        token = {"id_token": ID_TAG, "type": "ISO14443"}
+        info = {"transaction_id": str(uuid.uuid4())}
+        yield "Authorize", v201.call.Authorize(id_token=token)
+        yield "TxEvent Started", _tx_event("Started", "Authorized", 0, info, wh, id_token=token)
+        for seq in range(1, 4):
+            yield "TxEvent Updated", _tx_event("Updated", "MeterValuePeriodic", seq, info, wh)
+        ended = {**info, "stopped_reason": "Local"}
+        yield "TxEvent Ended", _tx_event("Ended", "StopAuthorized", 4, ended, wh)
+
+    cycles = cycle_v201 if args.protocol == PROTOCOL_V201 else cycle
     while True:
-        for payload in cycle():
+        for label, payload in cycles():
             if interval:
                 delay = next_at - loop.time()
                 if delay > 0:
@@ -284,7 +354,7 @@ async def _drive(
                 tally.completed += 1
                 took = finished - started
                 tally.latencies.append(took)
-                tally.by_action.setdefault(type(payload).__name__, []).append(took)
+                tally.by_action.setdefault(label, []).append(took)
             if isinstance(result, call_result.StartTransaction):
                 tx_id = result.transaction_id
             wh += 10
@@ -296,6 +366,46 @@ async def _drive(
                     next_at = now
 
 
+def _tx_event(
+    event_type: str,
+    trigger: str,
+    seq_no: int,
+    info: dict[str, Any],
+    wh: int,
+    **extra: Any,
+) -> v201.call.TransactionEvent:
+    """One OCPP 2.0.1 TransactionEvent on EVSE 1 / connector 1 with an energy sample."""
+    now = now_iso()
+    return v201.call.TransactionEvent(
+        event_type=event_type,
+        timestamp=now,
+        trigger_reason=trigger,
+        seq_no=seq_no,
+        transaction_info=info,
+        evse={"id": 1, "connector_id": 1},
+        meter_value=[
+            {
+                "timestamp": now,
+                "sampled_value": [
+                    {
+                        "value": wh,
+                        "measurand": "Energy.Active.Import.Register",
+                        "unit_of_measure": {"unit": "Wh"},
+                    }
+                ],
+            }
+        ],
+        **extra,
+    )
+
+
+def _boot_payload_v201() -> v201.call.BootNotification:
+    return v201.call.BootNotification(
+        charging_station={"vendor_name": "ocppdeck-bench", "model": "B1"},
+        reason="PowerUp",
+    )
+
+
 async def client_main(args: argparse.Namespace) -> None:
     """Connect, boot, run the window, report one JSON line per phase on stdout."""
     raise_nofile()
@@ -303,11 +413,15 @@ async def client_main(args: argparse.Namespace) -> None:
     skip = not args.client_validate
     ids = [f"BENCH{i:05d}" for i in range(args.stations)]
 
+    payload = _boot_payload_v201 if args.protocol == PROTOCOL_V201 else boot_payload
+
     async def boot(link: Link) -> None:
-        await link.cp.call(boot_payload(), suppress=False, skip_schema_validation=skip)
+        await link.cp.call(payload(), suppress=False, skip_schema_validation=skip)
 
     started = loop.time()
-    links, errors = await open_many(args.client, ids, batch=50, timeout=30.0, after_open=boot)
+    links, errors = await open_many(
+        args.client, ids, batch=50, timeout=30.0, after_open=boot, protocol=args.protocol
+    )
     try:
         emit(
             "connected",
@@ -316,7 +430,7 @@ async def client_main(args: argparse.Namespace) -> None:
             errors=errors[:5],
             seconds=loop.time() - started,
         )
-        await asyncio.sleep(args.settle)  # let the CSMS's GetConfiguration round trips finish
+        await asyncio.sleep(args.settle)  # let the CSMS's GetConfiguration/GetBaseReport finish
         t0 = loop.time()
         t_end = t0 + args.seconds
         cpu0 = cpu_seconds()
@@ -352,6 +466,7 @@ class RunResult:
     """One run of one target in one mode."""
 
     target: str
+    protocol: str
     mode: str
     stations: int
     connected: int
@@ -384,6 +499,8 @@ def _client_argv(args: argparse.Namespace, url: str, flood: bool, seconds: float
         str(args.settle),
         "--seed",
         str(args.seed),
+        "--protocol",
+        args.protocol,
     ]
     if flood:
         argv.append("--flood")
@@ -419,6 +536,7 @@ async def run_once(target: Target, args: argparse.Namespace, flood: bool) -> Run
         fps = (frames1 - frames0) / wall if wall else None
     return RunResult(
         target=target.name,
+        protocol=args.protocol,
         mode=mode,
         stations=args.stations,
         connected=int(connected["ok"]),
@@ -445,6 +563,7 @@ def print_run(label: str, r: RunResult, rate: float) -> None:
     header = [
         "run",
         "target",
+        "protocol",
         "mode",
         "stations",
         "rate/st",
@@ -462,6 +581,7 @@ def print_run(label: str, r: RunResult, rate: float) -> None:
     row = [
         label,
         r.target,
+        r.protocol,
         r.mode,
         f"{r.connected}/{r.stations}",
         rate_text,
@@ -492,7 +612,7 @@ def _mean(values: Sequence[float]) -> float:
 
 def print_summary(results: list[RunResult], args: argparse.Namespace) -> None:
     """The ratios and targets, from the mean of each target's runs."""
-    print("=== summary (means over runs) ===")
+    print(f"=== summary {args.protocol} (means over runs) ===")
     rows = []
     for mode in ("paced", "flood"):
         bare = [r for r in results if r.mode == mode and r.target == "bare"]
@@ -579,7 +699,19 @@ def plan(args: argparse.Namespace) -> list[tuple[str, bool]]:
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    """Every planned run, printed as it finishes, then the summary."""
+    """Every planned run of each protocol, printed as it finishes, then its summary."""
+    protocols = list(PROTOCOLS) if args.protocol == "both" else [args.protocol]
+    summaries: list[tuple[list[RunResult], argparse.Namespace]] = []
+    for protocol in protocols:
+        one = argparse.Namespace(**{**vars(args), "protocol": protocol})
+        summaries.append((await run_protocol(one), one))
+    if len(summaries) > 1:  # both again, side by side at the end
+        for results, one in summaries:
+            print_summary(results, one)
+
+
+async def run_protocol(args: argparse.Namespace) -> list[RunResult]:
+    """Every planned run for `args.protocol`, printed as it finishes, then the summary."""
     soft, _ = raise_nofile()
     if soft < args.stations * 2 + 100:
         print(f"warning: open-files limit {soft} is low for {args.stations} stations")
@@ -589,16 +721,19 @@ async def main_async(args: argparse.Namespace) -> None:
         f"x{args.flood_repeat}; ocppdeck store starts with {args.aged} transactions; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
         f"client validation {'on' if args.client_validate else 'off'}; "
-        f"cycle Authorize, StartTransaction, 3x MeterValues, StopTransaction",
+        f"{args.protocol} cycle {CYCLES[args.protocol]}",
         flush=True,
     )
     results: list[RunResult] = []
     for n, (name, flood) in enumerate(plan(args), 1):
-        target: Target = OcppdeckTarget(args.aged) if name == "ocppdeck" else BareTarget()
+        target: Target = (
+            OcppdeckTarget(args.aged) if name == "ocppdeck" else BareTarget(args.protocol)
+        )
         result = await run_once(target, args, flood)
         results.append(result)
         print_run(f"#{n}", result, args.rate)
     print_summary(results, args)
+    return results
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -648,6 +783,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         metavar="TX",
         help="start ocppdeck with TX closed transactions already in its store (an older CSMS)",
+    )
+    p.add_argument(
+        "--protocol",
+        choices=(*PROTOCOLS, "both"),
+        default=PROTOCOL,
+        help="the stations' OCPP version (both: the whole comparison for each in turn)",
     )
     p.add_argument("--seed", type=int, default=7, help="pacing phase seed")
     p.add_argument("--profile", metavar="FILE", help="cProfile the server process into FILE")

@@ -16,7 +16,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 MODEST: dict[str, list[str]] = {
-    "csms_throughput": ["--stations", "50", "--seconds", "10", "--flood-seconds", "5"],
+    "csms_throughput": [
+        "--stations",
+        "50",
+        "--seconds",
+        "10",
+        "--flood-seconds",
+        "5",
+        "--protocol",
+        "both",
+    ],
     "idle_scale": ["--stations", "500", "--hold", "10"],
     "tui_load": ["--seconds", "10"],
     "projection_scale": ["--frames", "100000", "--events", "100000"],
