@@ -122,10 +122,12 @@ class Store:
         self._transactions = self.db.table("open_transactions")
         self.closed_path = path.with_name("transactions.jsonl")
         self._closed: BinaryIO | None = None  # opened on the first closed transaction
-        # Found by document id, not by query: a query reads every open transaction.
-        self._open_docs = {
-            (doc["station"], doc["transaction_id"]): doc.doc_id for doc in self._transactions.all()
+        # Open transactions change with every start and stop; TinyDB would rebuild
+        # the table on each. They are kept here and written to it with each flush.
+        self._open: dict[tuple[str, str], dict[str, Any]] = {
+            (doc["station"], doc["transaction_id"]): dict(doc) for doc in self._transactions.all()
         }
+        self._open_changed = False
         self._counters = self.db.table("counters")
         counters = self._counters.get(Query().name == "transaction_id")
         reserved = int(counters["reserved"]) if counters else 0  # type: ignore[index]
@@ -136,6 +138,10 @@ class Store:
     # --- flushing ---------------------------------------------------------
     def pending_write(self) -> bytes | None:
         """Serialized database if it changed; write it with `write_atomic` off the loop."""
+        if self._open_changed:
+            self._open_changed = False
+            self._transactions.truncate()
+            self._transactions.insert_multiple(self._open.values())
         return self._storage.snapshot()
 
     def flush(self) -> None:
@@ -209,23 +215,19 @@ class Store:
     def record_transaction(self, station_id: str, transaction_id: str, **fields: Any) -> None:
         """Create or update a transaction record; one with `stopped_at` is closed.
 
-        Open transactions live in TinyDB (a table as small as the number of
-        connectors). A closed one moves to an append-only JSONL file: TinyDB
-        rewrites a whole table on every write, and closed transactions only grow.
+        Open transactions go to TinyDB with the next batched flush (a table as
+        small as the number of connectors; the recording has them at once). A
+        closed one is appended to a JSONL file straight away: TinyDB rewrites a
+        whole table on every write, and closed transactions only grow.
         """
-        record = {"station": station_id, "transaction_id": transaction_id, **fields}
-        doc_id = self._open_docs.get((station_id, transaction_id))
+        key = (station_id, transaction_id)
+        record = {**self._open.get(key, {}), "station": station_id, **fields}
+        record["transaction_id"] = transaction_id
+        self._open_changed = True
         if "stopped_at" not in fields:
-            if doc_id is None:
-                self._open_docs[(station_id, transaction_id)] = self._transactions.insert(record)
-            else:
-                self._transactions.update(record, doc_ids=[doc_id])
+            self._open[key] = record
             return
-        if doc_id is not None:
-            opened = self._transactions.get(doc_id=doc_id)
-            record = {**(opened or {}), **record}
-            self._transactions.remove(doc_ids=[doc_id])
-            del self._open_docs[(station_id, transaction_id)]
+        self._open.pop(key, None)
         if self._closed is None:
             self._closed = _append_only(self.closed_path)
         self._closed.write(orjson.dumps(record) + b"\n")
@@ -241,4 +243,4 @@ class Store:
                         closed.append(orjson.loads(line))
                     except orjson.JSONDecodeError:
                         continue  # a line torn by a crash: its transaction is in the recording
-        return closed + [dict(doc) for doc in self._transactions.all()]
+        return closed + [dict(record) for record in self._open.values()]
