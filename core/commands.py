@@ -9,7 +9,7 @@ from ocpp import v21, v201
 from ocpp.v16 import call
 
 from .csms import Csms
-from .outbound_queue import Command
+from .outbound_queue import CancelRefused, Command, CommandRecord
 from .state import State
 
 
@@ -169,6 +169,20 @@ class Commands:
             station_id,
             calls.GetBaseReport(request_id=self._csms.next_request_id(), report_base=report_base),
         )
+
+    # --- the outbound queue -------------------------------------------------
+    def queue_overview(self) -> list[CommandRecord]:
+        """Every station's queued, in-flight and recent commands, oldest first; none in replay."""
+        return [] if self._csms is None else self._csms.commands_overview()
+
+    def cancel(self, command_id: int) -> Command:
+        """Withdraw a queued command before it is sent."""
+        if self._csms is None:
+            raise CommandUnavailable("replay: commands are off, nothing is queued")
+        try:
+            return self._csms.cancel(command_id)
+        except CancelRefused as exc:
+            raise CommandUnavailable(str(exc)) from None
 
 
 _CALLS_2X: dict[str, Any] = {"ocpp2.0.1": v201.call, "ocpp2.1": v21.call}

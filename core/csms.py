@@ -19,8 +19,18 @@ from websockets.typing import Subprotocol
 from .clock import Clock
 from .config import Settings
 from .frame import Direction, Frame, Kind
+from .id_tags import effective_status
 from .metrics import Metrics
-from .outbound_queue import Command, StationQueue
+from .outbound_queue import (
+    CancelRefused,
+    Command,
+    CommandRecord,
+    CommandState,
+    Outcome,
+    StationQueue,
+    payload_from_json,
+    payload_to_json,
+)
 from .session_v16 import SessionV16
 from .session_v201 import SessionV21, SessionV201
 from .store import Store
@@ -95,7 +105,8 @@ class Csms:
 
     # --- lifecycle --------------------------------------------------------
     async def start(self) -> None:
-        """Listen on the configured host and port."""
+        """Put back the commands a previous run left queued, then listen."""
+        self._restore_queues()
         self._server = await serve(
             self._handle,
             self.settings.host,
@@ -123,12 +134,16 @@ class Csms:
         return f"ws://{self.settings.host}:{self.port}"
 
     async def close(self) -> None:
-        """Stop listening, close every connection and queue worker."""
+        """Stop every queue worker, then listening and every connection.
+
+        Workers first: a call in flight goes back to its queue (sent again after
+        a restart) rather than failing as "station left" when its socket closes.
+        """
+        await asyncio.gather(*(q.close() for q in self._queues.values()))
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
-        await asyncio.gather(*(q.close() for q in self._queues.values()))
 
     # --- what sessions and commands use -----------------------------------
     def connected(self) -> list[str]:
@@ -144,7 +159,7 @@ class Csms:
         found = self._queues.get(station_id)
         if found is None:
             found = self._queues[station_id] = StationQueue(
-                station_id, timeout=self.settings.call_timeout
+                station_id, timeout=self.settings.call_timeout, on_change=self._command_changed
             )
             live = self._live.get(station_id)
             if live is not None:
@@ -152,19 +167,97 @@ class Csms:
         return found
 
     def submit(self, station_id: str, payload: Any) -> Command:
-        """Queue a CSMS-initiated call to a station."""
-        return self.queue(station_id).submit(payload)
+        """Queue a CSMS-initiated call to a station; it is persisted with the next store flush."""
+        command_id = self.store.add_command(
+            {
+                "station": station_id,
+                "action": type(payload).__name__,
+                "payload": payload_to_json(payload),
+                "created_at": self.clock.now(),
+                "state": CommandState.QUEUED.value,
+            }
+        )
+        return self.queue(station_id).enqueue(Command(station_id, payload, id=command_id))
+
+    def cancel(self, command_id: int) -> Command:
+        """Cancel a queued command; CancelRefused says why when it cannot be."""
+        record = next((r for r in self.store.commands() if r["id"] == command_id), None)
+        if record is None:
+            raise CancelRefused(f"no command {command_id}")
+        if CommandState(record["state"]).finished:
+            raise CancelRefused(f"command {command_id} has already ended: {record['state']}")
+        return self.queue(record["station"]).cancel(command_id)
+
+    def commands_overview(self) -> list[CommandRecord]:
+        """Every persisted command (queued, in flight and recent history), oldest first."""
+        return [
+            CommandRecord(
+                id=r["id"],
+                station=r["station"],
+                action=r["action"],
+                state=CommandState(r["state"]),
+                created_at=r["created_at"],
+                status=r.get("status", ""),
+                detail=r.get("detail", ""),
+            )
+            for r in self.store.commands()
+        ]
+
+    def _command_changed(self, command: Command, outcome: Outcome | None) -> None:
+        """Write a command's new state to the store (TinyDB, flushed in batches)."""
+        if outcome is None:
+            self.store.update_command(command.id, state=command.state.value)
+            return
+        self.store.update_command(
+            command.id,
+            state=outcome.state.value,
+            status=outcome.status,
+            detail=outcome.detail,
+            finished_at=self.clock.now(),
+        )
+
+    def _restore_queues(self) -> None:
+        """Queue again, in their order, the commands a previous run had not finished.
+
+        One in flight when that run ended may or may not have reached the
+        station; it goes again (at least once): OCPP calls are meant to be
+        safe to repeat, and a lost command is worse than a repeated one.
+        """
+        for record in self.store.commands():
+            if CommandState(record["state"]).finished:
+                continue
+            try:
+                payload = payload_from_json(record["payload"])
+            except ValueError as exc:
+                log.warning("command %s not restored: %s", record["id"], exc)
+                self.store.update_command(
+                    record["id"],
+                    state=CommandState.FAILED.value,
+                    status="NotRestored",
+                    detail=str(exc),
+                    finished_at=self.clock.now(),
+                )
+                continue
+            if record["state"] != CommandState.QUEUED.value:
+                self.store.update_command(record["id"], state=CommandState.QUEUED.value)
+            station_id = record["station"]
+            self.queue(station_id).enqueue(Command(station_id, payload, id=record["id"]))
 
     def next_request_id(self) -> int:
         """A fresh requestId / remoteStartId for a 2.x call."""
         return next(self._request_ids)
 
     def authorize(self, id_tag: str) -> str:
-        """The authorization status of an id tag, by the store and the settings."""
+        """What Authorize and transaction starts answer for an id tag, on the CSMS clock.
+
+        A known tag answers by its stored status, its parent's block and its
+        expiry (`effective_status`); an unknown one by the settings.
+        """
         tag = self.store.id_tag(id_tag)
-        if tag is not None:
-            return tag.status
-        return "Accepted" if self.settings.accept_unknown_tags else "Invalid"
+        if tag is None:
+            return "Accepted" if self.settings.accept_unknown_tags else "Invalid"
+        parent = self.store.id_tag(tag.parent) if tag.parent else None
+        return effective_status(tag, self.clock.now(), parent)
 
     # --- connections ------------------------------------------------------
     def _frame(self, kind: Kind, station_id: str, protocol: str, text: str) -> None:

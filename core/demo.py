@@ -9,6 +9,7 @@ from .engine import Engine
 from .frame_log import FrameLog
 from .sim import Fleet, SimSettings, fleet_specs
 from .state import State
+from .store import Store
 
 
 class DemoRun:
@@ -37,6 +38,11 @@ class DemoRun:
     def frames(self) -> FrameLog:
         """The engine's frame log."""
         return self.engine.frames
+
+    @property
+    def store(self) -> Store:
+        """The engine's store (id tags are managed in a demo too)."""
+        return self.engine.store
 
     @property
     def commands(self) -> Commands:

@@ -2,17 +2,22 @@
 
 Commands wait here while a station is offline and go out in order when it
 (re)connects. A station that never answers does not block its queue: each
-call has a timeout, then the next one goes.
+call has a timeout, then the next one goes. The queue itself is in memory;
+its owner makes it durable through `on_change` (the CSMS writes every change
+to the store) and `enqueue` (the CSMS puts restored commands back).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from importlib import import_module
 from typing import Any, Protocol
 
 from ocpp.exceptions import OCPPError
@@ -37,6 +42,15 @@ class CommandState(StrEnum):
     FAILED = "failed"
     TIMED_OUT = "timed out"
     CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        """Whether the command has ended (it will never be sent again)."""
+        return self not in (CommandState.QUEUED, CommandState.IN_FLIGHT)
+
+
+class CancelRefused(Exception):
+    """A command that cannot be cancelled; the message says why, for the user."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,22 +90,91 @@ class Command:
         return type(self.payload).__name__
 
 
+@dataclass(frozen=True, slots=True)
+class CommandRecord:
+    """One command as the queue pane shows it: plain values, no future, no payload."""
+
+    id: int
+    station: str
+    action: str
+    state: CommandState
+    created_at: float
+    status: str = ""
+    detail: str = ""
+
+
+# Where a payload may be rebuilt from: the `ocpp` library's call modules, nothing else.
+CALL_MODULES = frozenset({"ocpp.v16.call", "ocpp.v201.call", "ocpp.v21.call"})
+
+
+def payload_to_json(payload: Any) -> dict[str, Any]:
+    """An `ocpp` call dataclass as plain JSON: its module, class and non-None fields."""
+    module = type(payload).__module__
+    if module not in CALL_MODULES or not dataclasses.is_dataclass(payload):
+        raise TypeError(f"not an ocpp call payload: {payload!r}")
+    fields = {k: v for k, v in dataclasses.asdict(payload).items() if v is not None}
+    return {"module": module, "name": type(payload).__name__, "fields": fields}
+
+
+def payload_from_json(data: dict[str, Any]) -> Any:
+    """The call dataclass `payload_to_json` described; ValueError when it cannot be rebuilt."""
+    module = data.get("module")
+    if module not in CALL_MODULES:
+        raise ValueError(f"unknown call module {module!r}")
+    cls = getattr(import_module(module), str(data.get("name")), None)
+    if cls is None or not dataclasses.is_dataclass(cls):
+        raise ValueError(f"no call {data.get('name')!r} in {module}")
+    try:
+        return cls(**data.get("fields", {}))
+    except TypeError as exc:  # fields of another library version
+        raise ValueError(str(exc)) from None
+
+
+# Called on each change of a command's state, with its outcome once it has one.
+ChangeHook = Callable[[Command, Outcome | None], None]
+
+
 class StationQueue:
     """The outbound queue of one station; a worker drains it while a session is attached."""
 
-    def __init__(self, station_id: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self, station_id: str, timeout: float = 30.0, on_change: ChangeHook | None = None
+    ) -> None:
         self.station_id = station_id
         self.timeout = timeout
+        self._on_change = on_change
         self._pending: deque[Command] = deque()
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
+        self._closing = False
         self.in_flight: Command | None = None
 
     def submit(self, payload: Any) -> Command:
         """Queue a call (an `ocpp` call payload); await `command.future` for its outcome."""
-        command = Command(self.station_id, payload)
+        return self.enqueue(Command(self.station_id, payload))
+
+    def enqueue(self, command: Command) -> Command:
+        """Queue a command made elsewhere (with a durable id, or restored after a restart)."""
         self._pending.append(command)
         self._wake.set()
+        return command
+
+    def cancel(self, command_id: int) -> Command:
+        """Withdraw a queued command: it is never sent and ends CANCELLED.
+
+        A command in flight cannot be cancelled: OCPP has no way to recall a
+        CALL, so it ends with the station's answer or its timeout.
+        """
+        if self.in_flight is not None and self.in_flight.id == command_id:
+            raise CancelRefused(
+                f"command {command_id} is in flight: OCPP cannot recall a call already sent; "
+                "it ends with the answer or the timeout"
+            )
+        command = next((c for c in self._pending if c.id == command_id), None)
+        if command is None:
+            raise CancelRefused(f"command {command_id} is not queued for {self.station_id}")
+        self._pending.remove(command)
+        self._finish(command, Outcome(CommandState.CANCELLED, "Cancelled", "by the operator"))
         return command
 
     def pending(self) -> list[Command]:
@@ -110,9 +193,15 @@ class StationQueue:
             self._worker = None
 
     async def close(self) -> None:
-        """Stop the worker and wait for it."""
+        """Stop the worker and wait for it (ocppdeck is shutting down).
+
+        A command in flight goes back to the head of the queue, unresolved: its
+        answer can no longer arrive, and a durable queue sends it again after
+        the restart (at least once), as it would after a crash.
+        """
         worker, self._worker = self._worker, None
         if worker is not None:
+            self._closing = True
             worker.cancel()
             await asyncio.gather(worker, return_exceptions=True)
 
@@ -127,18 +216,34 @@ class StationQueue:
                 await self._wake.wait()
                 continue
             command = self._pending.popleft()
-            if command.future.done():  # cancelled by the operator while queued
-                continue
-            command.state = CommandState.IN_FLIGHT
+            self._changed(command, CommandState.IN_FLIGHT)
             self.in_flight = command
             try:
                 outcome = await self._send(session, command)
             except asyncio.CancelledError:
-                _finish(command, Outcome(CommandState.FAILED, "ConnectionLost", "station left"))
+                if self._closing:
+                    self._pending.appendleft(command)
+                    self._changed(command, CommandState.QUEUED)
+                else:
+                    self._finish(
+                        command, Outcome(CommandState.FAILED, "ConnectionLost", "station left")
+                    )
                 raise
             finally:
                 self.in_flight = None
-            _finish(command, outcome)
+            self._finish(command, outcome)
+
+    def _changed(self, command: Command, state: CommandState) -> None:
+        command.state = state
+        if self._on_change is not None:
+            self._on_change(command, None)
+
+    def _finish(self, command: Command, outcome: Outcome) -> None:
+        command.state = outcome.state
+        if not command.future.done():
+            command.future.set_result(outcome)
+        if self._on_change is not None:
+            self._on_change(command, outcome)
 
     async def _send(self, session: Caller, command: Command) -> Outcome:
         try:
@@ -157,9 +262,3 @@ class StationQueue:
         status = getattr(response, "status", None)
         word = getattr(status, "value", status) or "Answered"
         return Outcome(CommandState.ANSWERED, str(word), "", response)
-
-
-def _finish(command: Command, outcome: Outcome) -> None:
-    command.state = outcome.state
-    if not command.future.done():
-        command.future.set_result(outcome)

@@ -185,6 +185,25 @@ class Store:
         )
         self._tag_index[tag.tag] = tag
 
+    def put_id_tags(self, tags: list[IdTag]) -> None:
+        """Add or replace many id tags (an import) in two table writes, not one per tag."""
+        records = {tag.tag: tag for tag in tags}
+        if not records:
+            return
+        self._tags.remove(Query().tag.one_of(list(records)))
+        self._tags.insert_multiple(
+            {"tag": t.tag, "status": t.status, "parent": t.parent, "expiry": t.expiry}
+            for t in records.values()
+        )
+        self._tag_index.update(records)
+
+    def delete_id_tag(self, tag: str) -> bool:
+        """Forget an id tag; False when it was not known."""
+        if self._tag_index.pop(tag, None) is None:
+            return False
+        self._tags.remove(Query().tag == tag)
+        return True
+
     def id_tag(self, tag: str) -> IdTag | None:
         """The id tag, if known. Every Authorize asks: answered from memory, not a query."""
         return self._tag_index.get(tag)
@@ -244,3 +263,31 @@ class Store:
                     except orjson.JSONDecodeError:
                         continue  # a line torn by a crash: its transaction is in the recording
         return closed + [dict(record) for record in self._open.values()]
+
+    # --- outbound queue ---------------------------------------------------
+    # One document per command in the "outbound" table, its TinyDB doc id the
+    # command id: TinyDB hands out max(existing id) + 1, and the newest command
+    # is never trimmed, so ids stay unique across restarts with no counter.
+    # A command is updated in place as its state changes; finished ones (those
+    # with `finished_at`) are kept as history, the newest OUTBOUND_HISTORY.
+    OUTBOUND_HISTORY = 500
+
+    def add_command(self, record: dict[str, Any]) -> int:
+        """Persist a new command (written with the next flush); its id."""
+        return self.db.table("outbound").insert(record)
+
+    def update_command(self, command_id: int, **fields: Any) -> None:
+        """Change a command's record; a finished one trims the oldest history past the bound."""
+        outbound = self.db.table("outbound")
+        outbound.update(fields, doc_ids=[command_id])
+        if "finished_at" not in fields:
+            return
+        finished = sorted(doc.doc_id for doc in outbound.all() if "finished_at" in doc)
+        excess = finished[: -self.OUTBOUND_HISTORY]
+        if excess:
+            outbound.remove(doc_ids=excess)
+
+    def commands(self) -> list[dict[str, Any]]:
+        """Every persisted command, oldest first, each with its `id`."""
+        docs = sorted(self.db.table("outbound").all(), key=lambda doc: doc.doc_id)
+        return [{**doc, "id": doc.doc_id} for doc in docs]

@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from conftest import make_settings, wait_for
 
 from ocppdeck.core.frame import Direction, Frame, Kind
 from ocppdeck.core.player import CHECKPOINT_EVERY, Mark, Player
@@ -141,6 +141,8 @@ async def test_replay_of_a_live_run_shows_the_live_state(tmp_path: Path) -> None
         await asyncio.sleep(2.0)
     finally:
         await demo.fleet.close()  # type: ignore[union-attr]
+        # The CSMS records each goodbye when its side of the socket closes.
+        await wait_for(lambda: demo.engine.csms.connected() == [])
         live = summary(demo.state)
         await demo.engine.close()
     replay = ReplaySource(read_recording(settings.recording_path), settings, "live")

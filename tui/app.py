@@ -46,6 +46,8 @@ class OcppDeckApp(App[None]):
         Binding("g", "seek", "Go to time"),
         Binding("n", "jump(True)", "Next event", show=False),
         Binding("p", "jump(False)", "Previous event", show=False),
+        Binding("i", "id_tags", "Id tags"),
+        Binding("w", "queue", "Queue"),
     ]
     TRANSPORT_ACTIONS = frozenset({"play", "step", "speed", "seek", "jump"})
 
@@ -317,6 +319,30 @@ class OcppDeckApp(App[None]):
             for b in self.BINDINGS
             if isinstance(b, Binding) and b.action.split("(")[0] in self.TRANSPORT_ACTIONS
         }
+
+    def action_id_tags(self) -> None:
+        """Open the id tags screen (live and demo: a replay has no store)."""
+        # Imported here so the id tags feature stays this one method of the console.
+        from ..core.id_tags import IdTagBook
+        from .screens.id_tags import IdTagsScreen
+
+        store = getattr(self.source, "store", None)
+        if store is None:
+            self.notify("Id tags are not available in replay.", severity="warning")
+            return
+        if not isinstance(self.screen, IdTagsScreen):
+            book = IdTagBook(store, self.source.clock)
+            self.push_screen(IdTagsScreen(book, self.source.settings.data_dir / "id_tags.csv"))
+
+    def action_queue(self) -> None:
+        """Open the outbound queue: every station's commands; cancel a queued one."""
+        # Imported here so the queue pane stays this one method of the console.
+        from .screens.queue import QueueScreen
+
+        if not isinstance(self.screen, QueueScreen):
+            self.push_screen(
+                QueueScreen(self.source.commands, self.source.settings.redraw_interval)
+            )
 
     async def action_quit(self) -> None:
         """Close the source (sockets, recording, store), then leave."""

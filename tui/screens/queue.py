@@ -1,0 +1,122 @@
+"""Outbound queue: every station's commands and their states; cancel a queued one."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Static
+
+from ...core.commands import Commands, CommandUnavailable
+from ...core.outbound_queue import CommandRecord, CommandState
+from ..formatting import clock_time
+
+COLUMNS = ("Id", "Station", "Action", "State", "Created", "Status", "Detail")
+
+STATE_STYLES = {
+    CommandState.QUEUED: "yellow",
+    CommandState.IN_FLIGHT: "bold cyan",
+    CommandState.ANSWERED: "green",
+    CommandState.FAILED: "bold red",
+    CommandState.TIMED_OUT: "red",
+    CommandState.CANCELLED: "dim",
+}
+
+
+class QueueScreen(ModalScreen[None]):
+    """Lists every command, newest last, redrawn from the core on a timer."""
+
+    DEFAULT_CSS = """
+    QueueScreen {
+        align: center middle;
+    }
+    #queue {
+        width: 95%;
+        height: 85%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    #queue-note {
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS = [
+        Binding("c,delete", "cancel_command", "Cancel command", key_display="c"),
+        Binding("escape,q", "dismiss", "Close"),
+    ]
+
+    def __init__(self, commands: Commands, interval: float) -> None:
+        super().__init__()
+        self.commands = commands
+        self.interval = interval
+        self._shown: list[CommandRecord] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="queue") as body:
+            body.border_title = "Outbound queue"
+            note = (
+                "Commands wait here for their station and go out in order, one at a time."
+                if self.commands.enabled
+                else "Replay: commands are off, nothing is queued or sent."
+            )
+            yield Static(note, id="queue-note")
+            table: DataTable[str] = DataTable(id="queue-table", cursor_type="row")
+            table.add_columns(*COLUMNS)
+            yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_rows()
+        self.query_one(DataTable).focus()
+        self.set_interval(self.interval, self.refresh_rows)
+
+    def refresh_rows(self) -> None:
+        """Redraw the table when the core's records changed, keeping the cursor's command."""
+        records = self.commands.queue_overview()
+        if records == self._shown:
+            return
+        self._shown = records
+        table = self.query_one(DataTable)
+        selected = self.selected
+        table.clear()
+        for record in records:
+            table.add_row(
+                str(record.id),
+                record.station,
+                record.action,
+                f"[{STATE_STYLES[record.state]}]{record.state.value}[/]",
+                clock_time(record.created_at),
+                record.status,
+                record.detail,
+                key=str(record.id),
+            )
+        if selected is not None and str(selected) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(selected)))
+        elif records:
+            table.move_cursor(row=len(records) - 1)  # newest last: start at the newest
+
+    @property
+    def selected(self) -> int | None:
+        """The id of the command under the cursor."""
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    def action_cancel_command(self) -> None:
+        """Cancel the selected command, if it is still queued."""
+        command_id = self.selected
+        if command_id is None:
+            self.notify("No command selected.", severity="warning")
+            return
+        try:
+            command = self.commands.cancel(command_id)
+        except CommandUnavailable as exc:
+            self.notify(str(exc), title="Cancel", severity="error")
+            return
+        self.notify(f"{command.action} to {command.station} cancelled.", title="Cancel")
+        self.refresh_rows()
