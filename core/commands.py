@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ocpp import v21, v201
 from ocpp.v16 import call
 
+from .clock import to_iso
 from .csms import Csms
 from .outbound_queue import CancelRefused, Command, CommandRecord
 from .state import State
@@ -15,6 +18,97 @@ from .state import State
 
 class CommandUnavailable(Exception):
     """A command that cannot be sent now; the message says why, for the user."""
+
+
+# The triggers each version's TriggerMessage schema allows. 1.6 keeps LogStatusNotification
+# and SignChargePointCertificate for ExtendedTriggerMessage; 2.1's CustomTrigger needs a
+# vendor's customTrigger name, which this console does not ask for.
+TRIGGERS_16 = (
+    "BootNotification",
+    "DiagnosticsStatusNotification",
+    "FirmwareStatusNotification",
+    "Heartbeat",
+    "MeterValues",
+    "StatusNotification",
+)
+TRIGGERS_2X = tuple(m.value for m in v201.enums.MessageTriggerEnumType)
+
+# 2.x has no "all keys" read: the console asks these common variables of the OCPP 2.0.1
+# device model (component, variable, read-only per the spec's mutability).
+COMMON_VARIABLES_2X = (
+    ("OCPPCommCtrlr", "HeartbeatInterval", False),
+    ("OCPPCommCtrlr", "OfflineThreshold", False),
+    ("OCPPCommCtrlr", "ResetRetries", False),
+    ("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", False),
+    ("TxCtrlr", "EVConnectionTimeOut", False),
+    ("TxCtrlr", "StopTxOnEVSideDisconnect", False),
+    ("TxCtrlr", "TxStartPoint", False),
+    ("TxCtrlr", "TxStopPoint", False),
+    ("SampledDataCtrlr", "TxUpdatedInterval", False),
+    ("SampledDataCtrlr", "TxUpdatedMeasurands", False),
+    ("AuthCtrlr", "AuthorizeRemoteStart", False),
+    ("AuthCtrlr", "LocalAuthorizeOffline", False),
+    ("AuthCtrlr", "LocalPreAuthorize", False),
+    ("AuthCacheCtrlr", "Enabled", False),
+    ("LocalAuthListCtrlr", "Enabled", False),
+    ("LocalAuthListCtrlr", "Entries", True),
+    ("SecurityCtrlr", "SecurityProfile", True),
+    ("ClockCtrlr", "DateTime", True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One configuration key (1.6) or device-model variable (2.x) as a station reported it."""
+
+    component: str  # "" for 1.6 keys
+    key: str
+    value: str | None  # None: the station did not give a value (unknown or write-only)
+    readonly: bool
+    note: str = ""  # e.g. a 2.x attributeStatus other than Accepted
+
+
+def settings_from(response: Any) -> list[Setting]:
+    """The settings a GetConfiguration (1.6) or GetVariables (2.x) answer lists."""
+    if response is None:
+        return []
+    found: list[Setting] = []
+    for item in getattr(response, "configuration_key", None) or []:
+        found.append(Setting("", item["key"], item.get("value"), bool(item.get("readonly"))))
+    found.extend(
+        Setting("", key, None, True, "unknown key")
+        for key in getattr(response, "unknown_key", None) or []
+    )
+    readonly = {(c, v): ro for c, v, ro in COMMON_VARIABLES_2X}
+    for item in getattr(response, "get_variable_result", None) or []:
+        component, variable = item["component"]["name"], item["variable"]["name"]
+        status = item.get("attribute_status", "")
+        found.append(
+            Setting(
+                component,
+                variable,
+                item.get("attribute_value"),
+                readonly.get((component, variable), False),
+                "" if status == "Accepted" else status,
+            )
+        )
+    return found
+
+
+def answer_summary(response: Any) -> str:
+    """What an answer says beyond its status, for the notification (e.g. a list version)."""
+    version = getattr(response, "list_version", None)
+    if version is None:
+        version = getattr(response, "version_number", None)
+    if version is not None:
+        return f" (list version {version})"
+    data = getattr(response, "data", None)  # a DataTransfer answer; 2.x data may be any JSON
+    return f" ({str(data)[:80]})" if data else ""
+
+
+def set_statuses(response: Any) -> list[str]:
+    """The per-variable statuses of a 2.x SetVariables answer (1.6 answers have none)."""
+    return [r.get("attribute_status", "") for r in getattr(response, "set_variable_result", [])]
 
 
 class Commands:
@@ -49,6 +143,16 @@ class Commands:
         station = self._state.stations.get(station_id)
         protocol = station.protocol if station is not None else ""
         return _CALLS_2X.get(protocol)
+
+    def new_id(self) -> int:
+        """A fresh id for a reservation or a request, unique across this CSMS's run."""
+        if self._csms is None:
+            raise CommandUnavailable("replay: commands are off, nothing is sent to stations")
+        return self._csms.next_request_id()
+
+    def triggers(self, station_id: str) -> tuple[str, ...]:
+        """The messages a TriggerMessage may ask of this station, in its version."""
+        return TRIGGERS_2X if self._calls_2x(station_id) is not None else TRIGGERS_16
 
     def remote_start(self, station_id: str, connector_id: int, id_tag: str) -> Command:
         """Ask a station to start charging on a connector (a 2.x EVSE) for an id tag.
@@ -128,6 +232,8 @@ class Commands:
         self, station_id: str, message: str, connector_id: int | None = None
     ) -> Command:
         """Ask a station to send a message now (e.g. StatusNotification, MeterValues)."""
+        if message not in self.triggers(station_id):
+            raise CommandUnavailable(f"{station_id} cannot be asked for {message}")
         calls = self._calls_2x(station_id)
         if calls is not None:
             evse = {"id": connector_id} if connector_id else None
@@ -168,6 +274,168 @@ class Commands:
         return self._submit(
             station_id,
             calls.GetBaseReport(request_id=self._csms.next_request_id(), report_base=report_base),
+        )
+
+    def clear_cache(self, station_id: str) -> Command:
+        """Empty a station's authorization cache."""
+        calls = self._calls_2x(station_id)
+        return self._submit(station_id, (calls or call).ClearCache())
+
+    def data_transfer(
+        self, station_id: str, vendor_id: str, message_id: str = "", data: str = ""
+    ) -> Command:
+        """Send a vendor-specific DataTransfer (message id and data are optional)."""
+        if not vendor_id.strip():
+            raise CommandUnavailable("a data transfer needs a vendor id")
+        calls = self._calls_2x(station_id)
+        return self._submit(
+            station_id,
+            (calls or call).DataTransfer(
+                vendor_id=vendor_id.strip(), message_id=message_id or None, data=data or None
+            ),
+        )
+
+    def get_configuration(self, station_id: str) -> Command:
+        """Read a station's settings: 1.6 GetConfiguration of every key; 2.x GetVariables
+        of `COMMON_VARIABLES_2X`. `settings_from` reads either answer."""
+        calls = self._calls_2x(station_id)
+        if calls is None:
+            return self._submit(station_id, call.GetConfiguration())
+        data = [
+            {"component": {"name": c}, "variable": {"name": v}} for c, v, _ in COMMON_VARIABLES_2X
+        ]
+        return self._submit(station_id, calls.GetVariables(get_variable_data=data))
+
+    def reserve_now(
+        self, station_id: str, connector_id: int, id_tag: str, minutes: int, reservation_id: int
+    ) -> Command:
+        """Reserve a connector (2.x: an EVSE; 0: any) for an id tag for `minutes` from now."""
+        id_tag = id_tag.strip()
+        if not id_tag:
+            raise CommandUnavailable("a reservation needs an id tag")
+        expiry = to_iso(time.time() + minutes * 60)
+        calls = self._calls_2x(station_id)
+        if calls is not None:
+            return self._submit(
+                station_id,
+                calls.ReserveNow(
+                    id=reservation_id,
+                    expiry_date_time=expiry,
+                    id_token={"id_token": id_tag, "type": "Central"},
+                    evse_id=connector_id or None,
+                ),
+            )
+        return self._submit(
+            station_id,
+            call.ReserveNow(
+                connector_id=connector_id,
+                expiry_date=expiry,
+                id_tag=id_tag,
+                reservation_id=reservation_id,
+            ),
+        )
+
+    def cancel_reservation(self, station_id: str, reservation_id: int) -> Command:
+        """Withdraw a reservation made with `reserve_now`."""
+        calls = self._calls_2x(station_id)
+        return self._submit(
+            station_id, (calls or call).CancelReservation(reservation_id=reservation_id)
+        )
+
+    def send_local_list(
+        self, station_id: str, version: int, id_tags: list[str], full: bool = True
+    ) -> Command:
+        """Send the local authorization list: `id_tags` all Accepted; Full replaces the list."""
+        update = "Full" if full else "Differential"
+        calls = self._calls_2x(station_id)
+        if calls is not None:
+            entries = [
+                {
+                    "id_token": {"id_token": tag, "type": "Central"},
+                    "id_token_info": {"status": "Accepted"},
+                }
+                for tag in id_tags
+            ]
+            return self._submit(
+                station_id,
+                calls.SendLocalList(
+                    version_number=version,
+                    update_type=update,
+                    local_authorization_list=entries or None,
+                ),
+            )
+        listed = [{"id_tag": tag, "id_tag_info": {"status": "Accepted"}} for tag in id_tags]
+        return self._submit(
+            station_id,
+            call.SendLocalList(
+                list_version=version, update_type=update, local_authorization_list=listed
+            ),
+        )
+
+    def get_local_list_version(self, station_id: str) -> Command:
+        """Ask which local authorization list version a station holds (in the answer)."""
+        calls = self._calls_2x(station_id)
+        return self._submit(station_id, (calls or call).GetLocalListVersion())
+
+    def set_charging_profile(
+        self, station_id: str, connector_id: int, limit: float, unit: str, duration: int
+    ) -> Command:
+        """Limit charging to `limit` A or W for `duration` seconds from now, with one period.
+
+        On a connector (2.x: EVSE) it is the default profile of its transactions
+        (TxDefaultProfile); on 0 the whole station's maximum (1.6
+        ChargePointMaxProfile, 2.x ChargingStationMaxProfile).
+        """
+        if unit not in ("A", "W"):
+            raise CommandUnavailable("a limit is in A or W")
+        if limit < 0 or duration <= 0:
+            raise CommandUnavailable("a limit is 0 or more, for 1 second or more")
+        calls = self._calls_2x(station_id)
+        profile_id = self.new_id()
+        schedule = {
+            "charging_rate_unit": unit,
+            "charging_schedule_period": [{"start_period": 0, "limit": limit}],
+            "duration": duration,
+            "start_schedule": to_iso(time.time()),
+        }
+        if calls is not None:
+            purpose = "ChargingStationMaxProfile" if connector_id == 0 else "TxDefaultProfile"
+            profile = {
+                "id": profile_id,
+                "stack_level": 0,
+                "charging_profile_purpose": purpose,
+                "charging_profile_kind": "Absolute",
+                "charging_schedule": [{"id": profile_id, **schedule}],
+            }
+            return self._submit(
+                station_id, calls.SetChargingProfile(evse_id=connector_id, charging_profile=profile)
+            )
+        purpose = "ChargePointMaxProfile" if connector_id == 0 else "TxDefaultProfile"
+        profile = {
+            "charging_profile_id": profile_id,
+            "stack_level": 0,
+            "charging_profile_purpose": purpose,
+            "charging_profile_kind": "Absolute",
+            "charging_schedule": schedule,
+        }
+        return self._submit(
+            station_id,
+            call.SetChargingProfile(connector_id=connector_id, cs_charging_profiles=profile),
+        )
+
+    def clear_charging_profile(self, station_id: str, connector_id: int) -> Command:
+        """Clear the profiles `set_charging_profile` sets on a connector (2.x EVSE; 0: station)."""
+        calls = self._calls_2x(station_id)
+        if calls is not None:
+            purpose = "ChargingStationMaxProfile" if connector_id == 0 else "TxDefaultProfile"
+            criteria = {"evse_id": connector_id, "charging_profile_purpose": purpose}
+            return self._submit(
+                station_id, calls.ClearChargingProfile(charging_profile_criteria=criteria)
+            )
+        purpose = "ChargePointMaxProfile" if connector_id == 0 else "TxDefaultProfile"
+        return self._submit(
+            station_id,
+            call.ClearChargingProfile(connector_id=connector_id, charging_profile_purpose=purpose),
         )
 
     # --- the outbound queue -------------------------------------------------

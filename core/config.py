@@ -14,6 +14,7 @@ import platformdirs
 
 # Subprotocols the CSMS can serve; `Settings.protocols` may restrict them.
 PROTOCOLS = ("ocpp1.6", "ocpp2.0.1", "ocpp2.1")
+DEFAULT_AUTOMATIONS = ("orphan-recovery", "connector-count")
 
 
 def default_data_dir() -> Path:
@@ -36,6 +37,11 @@ class Settings:
     redraw_interval: float = 0.25
     recording_max_mb: int = 64  # the live recording rotates into a gzip segment past this
     protocols: tuple[str, ...] = PROTOCOLS  # subprotocols served; the station's order wins
+    # Automations on at start (entry-point names); auto-start is off unless asked for,
+    # since it sends commands no operator gave.
+    automations: tuple[str, ...] = DEFAULT_AUTOMATIONS
+    auto_start_stations: tuple[str, ...] = ()  # stations auto-start acts on; empty: all
+    auto_start_id_tag: str = ""  # the id tag auto-start uses; empty: default_id_tag
     # demo fleet
     stations: int = 5
     seed: int = 7
@@ -87,7 +93,7 @@ def _coerce(name: str, value: Any) -> Any:
         if kind == "Path":
             return Path(value).expanduser()
         if kind == "tuple[str, ...]":
-            return _protocols(value)
+            return _protocols(value) if name == "protocols" else _names(value)
         return str(value)
     except (TypeError, ValueError):
         expected = (
@@ -104,6 +110,14 @@ def _protocols(value: Any) -> tuple[str, ...]:
     if not chosen or unknown:
         raise ValueError(value)
     return chosen
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """Names from "a,b" or a list, stripped, blanks and repeats dropped."""
+    if not isinstance(value, str | list | tuple):
+        raise TypeError(value)
+    items = value.split(",") if isinstance(value, str) else value
+    return tuple(dict.fromkeys(str(n).strip() for n in items if str(n).strip()))
 
 
 def load_settings(

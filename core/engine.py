@@ -1,6 +1,6 @@
 """The engine: one live run's core, wired as DESIGN.md draws it.
 
-sources -> bus -> (projection, recorder, metrics, frame log); commands -> CSMS.
+sources -> bus -> (projection, recorder, metrics, frame log, automations); commands -> CSMS.
 The TUI and `ocppdeck serve` both hold one Engine and nothing else of the core.
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import snapshot
+from .automations import Automations
 from .bus import FrameBus
 from .clock import Clock, SystemClock
 from .commands import Commands
@@ -70,6 +71,9 @@ class Engine:
         self.store = Store(settings.store_path)
         self.csms = Csms(settings, self.store, self.clock, self.bus.publish, self.metrics)
         self.commands = Commands(self.csms, lambda: self.projection.state)
+        self.automations = Automations(
+            settings, self.commands, self.bus.publish, self.clock, self.store, lambda: self.state
+        )
         self.restored = ImportReport()
         self._snapshot_seq = 0
         self._recorder: Recorder | None = None
@@ -127,6 +131,9 @@ class Engine:
         self._unsubscribe_recorder = self.bus.subscribe(self._capture)
         self.bus.subscribe(self.projection.apply)
         self.bus.subscribe(self.metrics.observe)
+        # Last, and only after the restore: automations see each frame already folded,
+        # and never act again on what a previous run recorded.
+        self.bus.subscribe(self.automations.on_frame)
         # Marks every station offline as of now: earlier connections died with the last run.
         self.bus.publish(Frame(self.clock.now(), "", Direction.IN, Kind.SERVER_START))
         await self.csms.start()

@@ -31,6 +31,7 @@ class Kind(StrEnum):
     DISCONNECTED = "DISCONNECTED"
     REFUSED = "REFUSED"  # handshake refused (no common subprotocol, bad path)
     SERVER_START = "SERVER_START"  # the CSMS (re)started: every station is offline
+    AUTOMATION = "AUTOMATION"  # what an automation did (see core/automations.py)
 
 
 OCPP_KINDS = frozenset({Kind.CALL, Kind.RESULT, Kind.ERROR})

@@ -51,7 +51,7 @@ class Metrics:
         if kind is Kind.REFUSED:
             self.refused.inc()
             return
-        if kind is Kind.SERVER_START:
+        if kind is Kind.SERVER_START or kind is Kind.AUTOMATION:
             return
         self._frame_counters[(frame.direction, kind)].inc()
         if kind is Kind.CALL:

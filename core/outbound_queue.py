@@ -83,6 +83,7 @@ class Command:
     future: asyncio.Future[Outcome] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+    validate: bool = True  # False: sent without the library's schema check (message crafter)
 
     @property
     def action(self) -> str:
@@ -247,8 +248,10 @@ class StationQueue:
 
     async def _send(self, session: Caller, command: Command) -> Outcome:
         try:
+            # Only a crafted message asks to skip validation; other callers keep `call`'s defaults.
+            skip = {} if command.validate else {"skip_schema_validation": True}
             response = await asyncio.wait_for(
-                session.call(command.payload, suppress=False), self.timeout
+                session.call(command.payload, suppress=False, **skip), self.timeout
             )
         except OCPPError as exc:
             return Outcome(CommandState.FAILED, exc.code, str(exc.description or ""))

@@ -35,6 +35,9 @@ class Mark(StrEnum):
 
     ERROR = "error"  # CALLERROR, malformed, Faulted status, rejected authorization
     TX_START = "tx"
+    # Something an automation did. Named to sort after "error": the mark searches
+    # bisect with ERROR as the lowest mark of a position.
+    AUTOMATION = "noted"
 
 
 def mark_of(frame: Frame, call: Frame | None) -> Mark | None:
@@ -42,6 +45,8 @@ def mark_of(frame: Frame, call: Frame | None) -> Mark | None:
     kind = frame.kind
     if kind is Kind.ERROR or kind is Kind.MALFORMED or kind is Kind.REFUSED:
         return Mark.ERROR
+    if kind is Kind.AUTOMATION:
+        return Mark.AUTOMATION
     payload = frame.payload if isinstance(frame.payload, dict) else {}
     if kind is Kind.CALL:
         if frame.action == "StatusNotification" and payload.get("status") == "Faulted":

@@ -76,6 +76,9 @@ class Projection:
         if kind is Kind.SERVER_START:
             state.server_started_at = _max(state.server_started_at, frame.ts)
             return
+        if kind is Kind.AUTOMATION:
+            self._on_automation(frame)
+            return
         if not frame.station:
             if kind is Kind.RESULT or kind is Kind.ERROR:
                 self._on_stationless_answer(frame)
@@ -100,6 +103,18 @@ class Projection:
         elif kind is Kind.REFUSED:
             station.disconnected_at = _max(station.disconnected_at, frame.ts)
             station.refused_at = _max(station.refused_at, frame.ts)
+
+    def _on_automation(self, frame: Frame) -> None:
+        """An automation's note is not the station's traffic; only a close changes state."""
+        p = frame.payload if isinstance(frame.payload, dict) else {}
+        tx_id = p.get("closeTransaction")
+        if not frame.station or not isinstance(tx_id, str | int) or isinstance(tx_id, bool):
+            return
+        meter_stop = p.get("meterStop")
+        if not isinstance(meter_stop, int | float) or isinstance(meter_stop, bool):
+            meter_stop = None
+        fact = f.TxStopped(frame.ts, str(tx_id), meter_stop, str(p.get("reason", "Other")))
+        self._fold_one(self.state.station(frame.station), fact, frame)
 
     def _on_call(self, station: StationState, call: Frame) -> None:
         key = (call.station, call.direction, call.unique_id)
@@ -222,6 +237,8 @@ class Projection:
                 tx.stopped_at, tx.meter_stop, tx.stop_reason = at, meter_stop, reason
                 station.last_tx_stop = _max(station.last_tx_stop, at)
                 state.reindex(tx)
+                if source.kind is Kind.AUTOMATION:
+                    return  # an automation's close carries no readings of its own
                 if tx.connector_id is None:
                     self._stops_waiting[(station.station_id, tx_id)] = source
                 else:

@@ -155,6 +155,18 @@ ROUND_TRIP = [
     Frame(TS + 4, "CP1", Direction.IN, Kind.DISCONNECTED, "", "", {}, "ocpp1.6", "closed 1006", 6),
     Frame(TS + 5, "CP9", Direction.IN, Kind.REFUSED, "", "", {}, "", "no common subprotocol", 7),
     Frame(TS + 6, "", Direction.IN, Kind.SERVER_START, "", "", {}, "", "", 8),
+    Frame(
+        TS + 7,
+        "CP1",
+        Direction.OUT,
+        Kind.AUTOMATION,
+        "",
+        "",
+        {"automation": "orphan-recovery", "closeTransaction": "7", "meterStop": 1200.0},
+        "",
+        "orphan-recovery: closed orphaned transaction 7",
+        9,
+    ),
 ]
 
 

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Static
 
-from ..core.commands import CommandUnavailable
+from ..core.commands import CommandUnavailable, answer_summary
 from ..core.formats import SourceError
 from ..core.outbound_queue import Command, CommandState
 from ..core.replay import ReplaySource
 from ..core.source import ConsoleSource
 from ..themes import STYLESHEET, THEMES
+from .command_palette import StationCommandsProvider
 from .formatting import clock_time
 from .screens.help import HelpScreen
 from .screens.inspector import InspectorScreen
 from .screens.prompt import PromptScreen
 from .seek import parse_seek
+from .station_commands import STATION_COMMANDS, Target, station_bindings
 from .widgets.connectors_table import ConnectorsTable
 from .widgets.frame_log_view import FrameLogView
 from .widgets.meter_plot import MeterPlot
@@ -33,6 +37,9 @@ class OcppDeckApp(App[None]):
     BINDINGS = [
         Binding("s", "remote_start", "Start charge"),
         Binding("x", "remote_stop", "Stop charge"),
+        # Station commands (R reset, u unlock, v availability, t trigger, K configuration…),
+        # off the footer: `?` and the palette list them all.
+        *station_bindings(),
         Binding("slash", "filter", "Filter frames"),
         Binding("question_mark", "help", "Help"),
         Binding("q,ctrl+q", "quit", "Quit", key_display="q"),
@@ -48,7 +55,10 @@ class OcppDeckApp(App[None]):
         Binding("p", "jump(False)", "Previous event", show=False),
         Binding("i", "id_tags", "Id tags"),
         Binding("w", "queue", "Queue"),
+        Binding("a", "automations", "Automations"),
+        Binding("e", "crafter", "Craft message"),  # not k: the frame log uses k for up
     ]
+    COMMANDS = App.COMMANDS | {StationCommandsProvider}
     TRANSPORT_ACTIONS = frozenset({"play", "step", "speed", "seek", "jump"})
 
     def __init__(self, source: ConsoleSource) -> None:
@@ -112,6 +122,11 @@ class OcppDeckApp(App[None]):
         stations.refresh_from(state)
         self._show_selection()
         self.query_one(FrameLogView).sync()
+        from .screens.automations import automations_of  # the automations' part of the console
+
+        automations = automations_of(self.source)
+        for notice in automations.take_notices() if automations is not None else ():
+            self.notify(notice.text, title=notice.station, severity="warning", timeout=10)
         if self.transport is not None:
             self.query_one(Timeline).refresh()
         online = sum(1 for s in state.stations.values() if state.is_online(s))
@@ -138,8 +153,8 @@ class OcppDeckApp(App[None]):
         self.push_screen(InspectorScreen(event.frame, self.source.frames))
 
     # --- commands ---------------------------------------------------------
-    def _target(self) -> tuple[str, int] | None:
-        """The selected station and connector, when a command can go to them."""
+    def _target(self, needs_connector: bool = True) -> tuple[str, int] | None:
+        """The selected station and connector (0 when none and none is needed)."""
         if not self.source.commands.enabled:
             self.notify("Replay: commands are off, nothing is sent.", severity="warning")
             return None
@@ -148,10 +163,35 @@ class OcppDeckApp(App[None]):
         if station_id is None:
             self.notify("Select a station first.", severity="warning")
             return None
-        if connector_id is None:
+        if connector_id is None and needs_connector:
             self.notify(f"{station_id} has reported no connectors yet.", severity="warning")
             return None
-        return station_id, connector_id
+        return station_id, connector_id or 0
+
+    def select_station(self, station_id: str) -> None:
+        """Put the stations cursor on a station (the palette's "Go to station")."""
+        table = self.query_one(StationsTable)
+        if station_id in table.rows:
+            table.move_cursor(row=table.get_row_index(station_id))
+            table.focus()
+            self._show_selection()
+
+    def action_station_command(self, name: str) -> None:
+        """Run a station command on the selection; its form first when it takes arguments."""
+        command = STATION_COMMANDS[name]
+        target = self._target(command.needs_connector)
+        if target is not None:
+            station_id, connector_id = target
+            command.run(
+                Target(
+                    station_id,
+                    connector_id,
+                    self.source.commands,
+                    self._run,
+                    self.push_screen,
+                    self.source.settings.default_id_tag,
+                )
+            )
 
     def action_remote_start(self) -> None:
         """Remote start on the selected connector; asks for the id tag."""
@@ -189,21 +229,26 @@ class OcppDeckApp(App[None]):
             f"Remote stop {station_id} #{connector_id}",
         )
 
-    def _run(self, submit: object, label: str) -> None:
+    def _run(self, submit: Callable[[], Command], label: str) -> Command | None:
+        """Queue a command and notify its outcome; None (and a notice) when it cannot go."""
         try:
-            command: Command = submit()  # type: ignore[operator]
+            command = submit()
         except CommandUnavailable as exc:
             self.notify(str(exc), title=label, severity="error")
-            return
+            return None
         if not self.source.commands.is_connected(command.station):
             self.notify("Station offline: queued until it reconnects.", title=label)
         self.run_worker(self._report(command, label), group="commands")
+        return command
 
     async def _report(self, command: Command, label: str) -> None:
         outcome = await command.future
         if outcome.state is CommandState.ANSWERED:
             severity = "information" if outcome.accepted else "warning"
-            self.notify(f"{command.action}: {outcome.status}", title=label, severity=severity)
+            summary = answer_summary(outcome.response)
+            self.notify(
+                f"{command.action}: {outcome.status}{summary}", title=label, severity=severity
+            )
         else:
             detail = f" ({outcome.detail})" if outcome.detail else ""
             self.notify(
@@ -343,6 +388,29 @@ class OcppDeckApp(App[None]):
             self.push_screen(
                 QueueScreen(self.source.commands, self.source.settings.redraw_interval)
             )
+
+    def action_automations(self) -> None:
+        """Open the automations: every installed plugin, toggled on or off for this run."""
+        # Imported here so the automations pane stays this one method of the console.
+        from .screens.automations import AutomationsScreen, automations_of
+
+        automations = automations_of(self.source)
+        if automations is None:
+            self.notify("Replay: automations are off, nothing is sent.", severity="warning")
+        elif not isinstance(self.screen, AutomationsScreen):
+            self.push_screen(AutomationsScreen(automations))
+
+    def action_crafter(self) -> None:
+        """Open the message crafter: any call of a station's version, as raw JSON."""
+        # Imported here so the crafter stays this one method of the console.
+        from ..core.crafter import Crafter
+        from .screens.crafter import CrafterScreen
+
+        if not self.source.commands.enabled:
+            self.notify("Replay: commands are off, nothing is sent.", severity="warning")
+        elif not isinstance(self.screen, CrafterScreen):
+            station = self.query_one(StationsTable).selected
+            self.push_screen(CrafterScreen(Crafter.for_source(self.source), self.source, station))
 
     async def action_quit(self) -> None:
         """Close the source (sockets, recording, store), then leave."""

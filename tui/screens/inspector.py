@@ -41,7 +41,7 @@ def _describe(frame: Frame, title: str) -> Group:
     wire = to_wire(frame)
     if wire is not None:
         return Group(head, _json(wire))
-    if frame.kind is Kind.MALFORMED:
+    if frame.kind is Kind.MALFORMED or frame.kind is Kind.AUTOMATION:  # the payload says more
         return Group(head, Text(frame.text), _json(frame.payload))
     return Group(head, Text(frame.text or "(no payload)"))
 

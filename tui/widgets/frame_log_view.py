@@ -35,6 +35,7 @@ _KIND_LABEL = {
     Kind.DISCONNECTED: "CLOSE",
     Kind.REFUSED: "REFUSED",
     Kind.SERVER_START: "START",
+    Kind.AUTOMATION: "AUTO",
 }
 
 

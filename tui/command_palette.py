@@ -1,0 +1,58 @@
+"""Command palette entries: every station command and "go to station", on the main screen.
+
+Modal screens (queue, configuration, forms) have their own keys, so nothing is
+offered over them: the palette offers what makes sense where it was opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from .station_commands import STATION_COMMANDS
+
+if TYPE_CHECKING:
+    from .app import OcppDeckApp
+
+
+class StationCommandsProvider(Provider):
+    """The operator's commands on the selected station, and a jump to any station."""
+
+    def _entries(self) -> list[tuple[str, Callable[[], object], str]]:
+        if self.screen.is_modal:
+            return []
+        app: OcppDeckApp = self.app  # type: ignore[assignment]
+        entries: list[tuple[str, Callable[[], object], str]] = [
+            (
+                command.title,
+                partial(app.action_station_command, command.name),
+                f"{command.help} (key {command.key})",
+            )
+            for command in STATION_COMMANDS.values()
+        ]
+        state = app.source.state
+        for station_id in sorted(state.stations):
+            station = state.stations[station_id]
+            link = "online" if state.is_online(station) else "offline"
+            entries.append(
+                (
+                    f"Go to station {station_id}",
+                    partial(app.select_station, station_id),
+                    f"{station.protocol or 'protocol unknown'} · {link}",
+                )
+            )
+        return entries
+
+    async def discover(self) -> Hits:
+        for display, run, help_text in self._entries():
+            yield DiscoveryHit(display, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for display, run, help_text in self._entries():
+            score = matcher.match(display)
+            if score > 0:
+                yield Hit(score, matcher.highlight(display), run, help=help_text)

@@ -1,0 +1,97 @@
+"""Automations: every installed plugin, on or off, toggled for this run."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Static
+
+from ...core.automations import Automations
+
+COLUMNS = ("Automation", "State", "What it does", "From")
+NOTE = (
+    "Toggling changes this run only; list the automations to start with as "
+    "`automations` in the config file to keep them."
+)
+
+
+def automations_of(source: object) -> Automations | None:
+    """The running automations of a console source: the engine's (or the demo's engine's)."""
+    found = getattr(source, "automations", None)
+    if found is None:
+        found = getattr(getattr(source, "engine", None), "automations", None)
+    return found if isinstance(found, Automations) else None
+
+
+class AutomationsScreen(ModalScreen[None]):
+    """Lists the automations with their state; space toggles the one under the cursor."""
+
+    DEFAULT_CSS = """
+    AutomationsScreen {
+        align: center middle;
+    }
+    #automations {
+        width: 95%;
+        height: 70%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    #automations-note {
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS = [
+        Binding("space,enter,t", "toggle", "On/off", key_display="space"),
+        Binding("escape,q", "dismiss", "Close"),
+    ]
+
+    def __init__(self, automations: Automations) -> None:
+        super().__init__()
+        self.automations = automations
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="automations") as body:
+            body.border_title = "Automations"
+            yield Static(NOTE, id="automations-note")
+            yield DataTable(id="automations-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(*COLUMNS)
+        self._fill()
+        table.focus()
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for name, plugin in self.automations.plugins.items():
+            if plugin.broken:
+                state = "[bold red]broken[/]"
+            elif plugin.enabled:
+                state = "[green]on[/]"
+            else:
+                state = "[dim]off[/]"
+            table.add_row(name, state, plugin.description, plugin.target, key=name)
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
+    def action_toggle(self) -> None:
+        """Turn the automation under the cursor on or off (for this run)."""
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return
+        name = list(self.automations.plugins)[table.cursor_row]
+        plugin = self.automations.plugins[name]
+        if plugin.broken:
+            self.notify(f"{name} is broken: {plugin.error}", severity="error")
+            return
+        self.automations.set_enabled(name, not plugin.enabled)
+        word = "on" if plugin.enabled else "off"
+        self.notify(f"{name} is {word} for this run (the config file is unchanged).")
+        self._fill()
