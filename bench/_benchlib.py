@@ -17,7 +17,7 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -390,3 +390,24 @@ class Child:
             self._pump.cancel()
             await asyncio.gather(self._pump, return_exceptions=True)
         return proc.returncode
+
+
+def run_client(client_main: Callable[[Any], Coroutine[Any, Any, None]], args: Any) -> int:
+    """The load-generating child's entry: run it, and report a failure to the parent first."""
+    try:
+        asyncio.run(client_main(args))
+    except Exception as exc:
+        emit("error", detail=f"{type(exc).__name__}: {exc}")
+        raise
+    return 0
+
+
+def run_timed(main_async: Callable[[Any], Coroutine[Any, Any, None]], args: Any) -> int:
+    """The measured side's entry: run it and say how long it took."""
+    started = time.monotonic()
+    try:
+        asyncio.run(main_async(args))
+    except KeyboardInterrupt:
+        return 130
+    print(f"finished in {time.monotonic() - started:.1f} s")
+    return 0

@@ -54,6 +54,7 @@ from _benchlib import (
     now_iso,
     open_many,
     raise_nofile,
+    run_client,
     summarize_ms,
     table,
 )
@@ -800,12 +801,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: the parent by default, the load generator with --client."""
     args = build_parser().parse_args(argv)
     if args.client:
-        try:
-            asyncio.run(client_main(args))
-        except Exception as exc:
-            emit("error", detail=f"{type(exc).__name__}: {exc}")
-            raise
-        return 0
+        return run_client(client_main, args)
     args.targets = args.targets or ["bare", "ocppdeck"]
     if args.flood:
         args.repeat = 0

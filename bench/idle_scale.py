@@ -22,7 +22,6 @@ import os
 import random
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,6 +37,8 @@ from _benchlib import (
     open_many,
     proc_status_kb,
     raise_nofile,
+    run_client,
+    run_timed,
     summarize_ms,
     table,
 )
@@ -276,19 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: the CSMS side by default, the fleet with --client."""
     args = build_parser().parse_args(argv)
     if args.client:
-        try:
-            asyncio.run(client_main(args))
-        except Exception as exc:
-            emit("error", detail=f"{type(exc).__name__}: {exc}")
-            raise
-        return 0
-    started = time.monotonic()
-    try:
-        asyncio.run(main_async(args))
-    except KeyboardInterrupt:
-        return 130
-    print(f"finished in {time.monotonic() - started:.1f} s")
-    return 0
+        return run_client(client_main, args)
+    return run_timed(main_async, args)
 
 
 if __name__ == "__main__":

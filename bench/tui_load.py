@@ -22,7 +22,6 @@ import os
 import random
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +41,8 @@ from _benchlib import (
     now_iso,
     open_many,
     raise_nofile,
+    run_client,
+    run_timed,
     summarize_ms,
     table,
 )
@@ -310,19 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: the console by default, the station driver with --client."""
     args = build_parser().parse_args(argv)
     if args.client:
-        try:
-            asyncio.run(client_main(args))
-        except Exception as exc:
-            emit("error", detail=f"{type(exc).__name__}: {exc}")
-            raise
-        return 0
-    started = time.monotonic()
-    try:
-        asyncio.run(main_async(args))
-    except KeyboardInterrupt:
-        return 130
-    print(f"finished in {time.monotonic() - started:.1f} s")
-    return 0
+        return run_client(client_main, args)
+    return run_timed(main_async, args)
 
 
 if __name__ == "__main__":
