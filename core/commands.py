@@ -13,7 +13,7 @@ from ocpp.v16 import call
 from .clock import to_iso
 from .csms import Csms
 from .outbound_queue import CancelRefused, Command, CommandRecord
-from .state import State
+from .state import State, VariableKey
 
 
 class CommandUnavailable(Exception):
@@ -21,8 +21,8 @@ class CommandUnavailable(Exception):
 
 
 # The triggers each version's TriggerMessage schema allows. 1.6 keeps LogStatusNotification
-# and SignChargePointCertificate for ExtendedTriggerMessage; 2.1's CustomTrigger needs a
-# vendor's customTrigger name, which this console does not ask for.
+# and SignChargePointCertificate for ExtendedTriggerMessage; 2.1's CustomTrigger names a
+# vendor's message in customTrigger.
 TRIGGERS_16 = (
     "BootNotification",
     "DiagnosticsStatusNotification",
@@ -32,8 +32,10 @@ TRIGGERS_16 = (
     "StatusNotification",
 )
 TRIGGERS_2X = tuple(m.value for m in v201.enums.MessageTriggerEnumType)
+TRIGGERS_21 = tuple(m.value for m in v21.enums.MessageTriggerEnumType)
 
-# 2.x has no "all keys" read: the console asks these common variables of the OCPP 2.0.1
+# A 2.x station lists its variables in NotifyReport; until one has, the console asks these
+# common variables of the OCPP 2.0.1
 # device model (component, variable, read-only per the spec's mutability).
 COMMON_VARIABLES_2X = (
     ("OCPPCommCtrlr", "HeartbeatInterval", False),
@@ -66,6 +68,7 @@ class Setting:
     value: str | None  # None: the station did not give a value (unknown or write-only)
     readonly: bool
     note: str = ""  # e.g. a 2.x attributeStatus other than Accepted
+    where: VariableKey | None = None  # a reported 2.x variable: instances, EVSE and connector
 
 
 def settings_from(response: Any) -> list[Setting]:
@@ -93,6 +96,22 @@ def settings_from(response: Any) -> list[Setting]:
             )
         )
     return found
+
+
+def _component_variable(where: VariableKey) -> dict[str, Any]:
+    """The component and variable fields of a 2.x SetVariables entry naming `where`."""
+    evse: dict[str, int] = {"id": where.evse} if where.evse else {}
+    if where.evse and where.connector:
+        evse["connector_id"] = where.connector
+    component: dict[str, Any] = {"name": where.component}
+    if where.component_instance:
+        component["instance"] = where.component_instance
+    if evse:
+        component["evse"] = evse
+    variable = {"name": where.variable}
+    if where.variable_instance:
+        variable["instance"] = where.variable_instance
+    return {"component": component, "variable": variable}
 
 
 def answer_summary(response: Any) -> str:
@@ -152,7 +171,28 @@ class Commands:
 
     def triggers(self, station_id: str) -> tuple[str, ...]:
         """The messages a TriggerMessage may ask of this station, in its version."""
-        return TRIGGERS_2X if self._calls_2x(station_id) is not None else TRIGGERS_16
+        calls = self._calls_2x(station_id)
+        if calls is None:
+            return TRIGGERS_16
+        return TRIGGERS_21 if calls is v21.call else TRIGGERS_2X
+
+    def reported_settings(self, station_id: str) -> list[Setting] | None:
+        """The variables a 2.x station reported (NotifyReport), in order; [] before any
+        report; None for a 1.6 (or unknown) station, which has no device model."""
+        station = self._state.stations.get(station_id)
+        if station is None or self._calls_2x(station_id) is None:
+            return None
+        return [
+            Setting(
+                key.component,
+                key.variable,
+                reported.value,
+                reported.readonly,
+                "write-only" if reported.mutability == "WriteOnly" else "",
+                key,
+            )
+            for key, reported in sorted(station.variables.items())
+        ]
 
     def remote_start(self, station_id: str, connector_id: int, id_tag: str) -> Command:
         """Ask a station to start charging on a connector (a 2.x EVSE) for an id tag.
@@ -229,16 +269,30 @@ class Commands:
         )
 
     def trigger_message(
-        self, station_id: str, message: str, connector_id: int | None = None
+        self,
+        station_id: str,
+        message: str,
+        connector_id: int | None = None,
+        custom_trigger: str = "",
     ) -> Command:
-        """Ask a station to send a message now (e.g. StatusNotification, MeterValues)."""
+        """Ask a station to send a message now (e.g. StatusNotification, MeterValues);
+        2.1's CustomTrigger asks for the vendor's message named `custom_trigger`."""
         if message not in self.triggers(station_id):
             raise CommandUnavailable(f"{station_id} cannot be asked for {message}")
         calls = self._calls_2x(station_id)
         if calls is not None:
             evse = {"id": connector_id} if connector_id else None
+            if message != "CustomTrigger":
+                return self._submit(
+                    station_id, calls.TriggerMessage(requested_message=message, evse=evse)
+                )
+            if not custom_trigger.strip():
+                raise CommandUnavailable("CustomTrigger needs the custom trigger's name")
             return self._submit(
-                station_id, calls.TriggerMessage(requested_message=message, evse=evse)
+                station_id,
+                calls.TriggerMessage(
+                    requested_message=message, evse=evse, custom_trigger=custom_trigger.strip()
+                ),
             )
         return self._submit(
             station_id, call.TriggerMessage(requested_message=message, connector_id=connector_id)
@@ -252,17 +306,20 @@ class Commands:
             return self._submit(station_id, calls.GetVariables(get_variable_data=data))
         return self._submit(station_id, call.GetConfiguration(key=[variable]))
 
-    def set_variables(self, station_id: str, component: str, variable: str, value: str) -> Command:
-        """Change a setting: 2.x SetVariables; 1.6 ChangeConfiguration of the key `variable`."""
+    def set_variables(
+        self,
+        station_id: str,
+        component: str,
+        variable: str,
+        value: str,
+        where: VariableKey | None = None,
+    ) -> Command:
+        """Change a setting: 2.x SetVariables (of `where` when given: a reported variable with
+        its instances and EVSE); 1.6 ChangeConfiguration of the key `variable`."""
         calls = self._calls_2x(station_id)
         if calls is not None:
-            data = [
-                {
-                    "attribute_value": value,
-                    "component": {"name": component},
-                    "variable": {"name": variable},
-                }
-            ]
+            names = _component_variable(where or VariableKey(component, variable))
+            data = [{"attribute_value": value, **names}]
             return self._submit(station_id, calls.SetVariables(set_variable_data=data))
         return self._submit(station_id, call.ChangeConfiguration(key=variable, value=value))
 
@@ -297,7 +354,8 @@ class Commands:
 
     def get_configuration(self, station_id: str) -> Command:
         """Read a station's settings: 1.6 GetConfiguration of every key; 2.x GetVariables
-        of `COMMON_VARIABLES_2X`. `settings_from` reads either answer."""
+        of `COMMON_VARIABLES_2X` (for a station that sent no report, see
+        `reported_settings`). `settings_from` reads either answer."""
         calls = self._calls_2x(station_id)
         if calls is None:
             return self._submit(station_id, call.GetConfiguration())

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .state import VariableKey
+
 
 @dataclass(frozen=True, slots=True)
 class Booted:
@@ -112,6 +114,17 @@ class EvsesReported:
     pairs: frozenset[tuple[int, int]]
 
 
+@dataclass(frozen=True, slots=True)
+class VariablesReported:
+    """One part of a 2.x device-model report: each variable's Actual value and mutability.
+
+    `entries` are (variable, value or None, mutability); the newest report wins per variable.
+    """
+
+    at: float
+    entries: tuple[tuple[VariableKey, str | None, str], ...]
+
+
 Fact = (
     Booted
     | BootAnswered
@@ -123,4 +136,5 @@ Fact = (
     | ConnectorsDeclared
     | ConnectorsReported
     | EvsesReported
+    | VariablesReported
 )

@@ -15,7 +15,7 @@ from typing import Any
 from . import facts as f
 from . import reader_eventlog, reader_v16, reader_v201
 from .frame import Direction, Frame, Kind
-from .state import ConnectorState, State, StationState
+from .state import ConnectorState, ReportedVariable, State, StationState
 
 _CallKey = tuple[str, Direction, str]  # (station, direction of the CALL, message id)
 # Calls never answered (and answers whose call never comes) are forgotten oldest
@@ -216,6 +216,13 @@ class Projection:
                     station.declared_connectors, station.declared_at = count, at
             case f.EvsesReported(at, request_id, pairs):
                 _fold_report(station, at, request_id, pairs)
+            case f.VariablesReported(at, entries):
+                for key, value, mutability in entries:
+                    cur = station.variables.get(key)
+                    if cur is None or _later(
+                        at, (value, mutability), cur.at, (cur.value, cur.mutability)
+                    ):
+                        station.variables[key] = ReportedVariable(at, value, mutability)
             case f.TxStarted(at, tx_id, cid, id_tag, meter_start):
                 tx = state.transaction(station.station_id, tx_id)
                 tx.connector_id, tx.id_tag, tx.meter_start, tx.started_at = (

@@ -3,7 +3,8 @@
 State is station → EVSE → connector for every version (core/state.py): a 2.x
 EVSE n sits where a 1.6 connector n does, with its meter and transactions,
 and a StatusNotification's connectorId names the connector within it. A
-NotifyReport's EVSE and Connector components declare the inventory.
+NotifyReport's EVSE and Connector components declare the inventory, and every
+variable it lists keeps its Actual value and mutability for the configuration.
 TransactionEvents that name no EVSE carry their transaction id, and the
 projection finds the EVSE from the transaction.
 """
@@ -17,6 +18,7 @@ from . import readings
 from .clock import parse_iso
 from .frame import Direction, Frame, Kind
 from .readings import finite_number, payload_time
+from .state import VariableKey
 
 PROTOCOLS = ("ocpp2.0.1", "ocpp2.1")
 
@@ -82,7 +84,15 @@ def call_facts(frame: Frame) -> list[f.Fact]:
 
 
 def _report(p: dict[str, Any], fallback: float) -> list[f.Fact]:
-    """The EVSEs and connectors a NotifyReport part lists (none: no fact)."""
+    """The variables a NotifyReport part lists, and its EVSEs and connectors."""
+    at = parse_iso(p.get("generatedAt"))
+    at = fallback if at is None else at
+    found: list[f.Fact] = []
+    data = p.get("reportData")
+    items = data if isinstance(data, list) else []
+    entries = tuple(filter(None, (_variable(_dict(item)) for item in items)))
+    if entries:
+        found.append(f.VariablesReported(at, entries))
     request_id = finite_number(p.get("requestId"))
     pairs: set[tuple[int, int]] = set()
     for item in p.get("reportData") or ():
@@ -97,10 +107,44 @@ def _report(p: dict[str, Any], fallback: float) -> list[f.Fact]:
         elif name == "Connector":
             connector = finite_number(evse.get("connectorId"))
             pairs.add((int(evse_id), int(connector) if connector and connector > 0 else 0))
-    if request_id is None or not pairs:
-        return []
-    at = parse_iso(p.get("generatedAt"))
-    return [f.EvsesReported(fallback if at is None else at, int(request_id), frozenset(pairs))]
+    if request_id is not None and pairs:
+        found.append(f.EvsesReported(at, int(request_id), frozenset(pairs)))
+    return found
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _variable(item: dict[str, Any]) -> tuple[VariableKey, str | None, str] | None:
+    """A reportData item's variable with its Actual value and mutability (None: no Actual)."""
+    component = _dict(item.get("component"))
+    variable = _dict(item.get("variable"))
+    name, var_name = _text(component.get("name")), _text(variable.get("name"))
+    attributes = item.get("variableAttribute")
+    actual = next(
+        (
+            _dict(a)
+            for a in (attributes if isinstance(attributes, list) else ())
+            if _dict(a).get("type", "Actual") == "Actual"
+        ),
+        None,
+    )
+    if not name or not var_name or actual is None:
+        return None
+    evse = _dict(component.get("evse"))
+    evse_id, connector = finite_number(evse.get("id")), finite_number(evse.get("connectorId"))
+    key = VariableKey(
+        name,
+        var_name,
+        _text(component.get("instance")),
+        _text(variable.get("instance")),
+        int(evse_id or 0),
+        int(connector or 0),
+    )
+    value = actual.get("value")
+    mutability = _text(actual.get("mutability")) or "ReadWrite"  # the spec's default
+    return key, value if isinstance(value, str) else None, mutability
 
 
 def _transaction_event(p: dict[str, Any], fallback: float) -> list[f.Fact]:

@@ -19,7 +19,7 @@ from .projection import Projection
 
 log = logging.getLogger("ocppdeck.snapshot")
 
-FORMAT = 2  # bump when the projection's pickled shape changes
+FORMAT = 3  # bump when the projection's pickled shape changes
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,6 +147,34 @@ class Transaction:
         return self.started_at is not None and self.stopped_at is None
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class VariableKey:
+    """A 2.x device-model variable: its component (with instance, EVSE and connector, 0 when
+    none) and its variable (with instance)."""
+
+    component: str
+    variable: str
+    component_instance: str = ""
+    variable_instance: str = ""
+    evse: int = 0
+    connector: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedVariable:
+    """A variable's Actual value (None: write-only or not given) and mutability
+    (ReadOnly / ReadWrite / WriteOnly) as the newest report at `at` gave them."""
+
+    at: float
+    value: str | None
+    mutability: str
+
+    @property
+    def readonly(self) -> bool:
+        """Whether the station refuses a new value."""
+        return self.mutability == "ReadOnly"
+
+
 @dataclass(slots=True)
 class StationState:
     """One charging station."""
@@ -178,6 +206,8 @@ class StationState:
     declared_layout: frozenset[tuple[int, int]] = frozenset()
     # 2.x reports by requestId: (newest generatedAt, union of the parts' pairs).
     reports: dict[int, tuple[float, frozenset[tuple[int, int]]]] = field(default_factory=dict)
+    # 2.x device-model variables the station reported (NotifyReport), newest per variable.
+    variables: dict[VariableKey, ReportedVariable] = field(default_factory=dict)
     roster: frozenset[int] = frozenset()  # connectors listed by the newest full report
     roster_at: float | None = None
     frames: int = 0

@@ -7,21 +7,27 @@ the station records the call's fields, so the version-specific shape is checked.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 import pytest
-from command_stations import station16, station201
+from command_stations import REPORT_2X, station16, station201
+from conftest import wait_for
 
 from ocppdeck.core.commands import (
     COMMON_VARIABLES_2X,
     TRIGGERS_16,
+    TRIGGERS_21,
     CommandUnavailable,
     Setting,
     answer_summary,
     settings_from,
 )
 from ocppdeck.core.engine import Engine
+from ocppdeck.core.frame import Direction, Frame, Kind
 from ocppdeck.core.outbound_queue import Command, Outcome
+from ocppdeck.core.projection import project
+from ocppdeck.core.state import VariableKey
 
 
 async def outcome_of(command: Command) -> Outcome:
@@ -238,3 +244,88 @@ def test_settings_from_marks_unknown_keys_and_refused_variables() -> None:
     ]
     assert settings_from(V2()) == [Setting("X", "Y", None, False, "UnknownVariable")]
     assert settings_from(None) == []
+
+
+@pytest.mark.timeout(20)
+async def test_v201_report_lists_every_variable_and_set_names_its_evse(engine: Engine) -> None:
+    async with station201(engine, "CS2", REPORT_2X) as cp:
+        st = engine.state.stations["CS2"]
+        await wait_for(lambda: len(st.variables) == 4)
+        heartbeat = st.variables[VariableKey("OCPPCommCtrlr", "HeartbeatInterval")]
+        assert (heartbeat.value, heartbeat.mutability) == ("300", "ReadWrite")
+        assert st.variables[VariableKey("SecurityCtrlr", "SecurityProfile")].readonly
+        settings = engine.commands.reported_settings("CS2")
+        assert settings is not None
+        by_key = {s.key: s for s in settings}
+        enabled = by_key["Enabled"]
+        assert (enabled.value, enabled.readonly) == ("true", False)
+        assert enabled.where == VariableKey("Connector", "Enabled", evse=1, connector=1)
+        assert (by_key["BasicAuthPassword"].value, by_key["BasicAuthPassword"].note) == (
+            None,
+            "write-only",
+        )
+        c = engine.commands
+        await outcome_of(c.set_variables("CS2", "Connector", "Enabled", "false", enabled.where))
+        [sent] = cp.of("SetVariables")
+        assert sent["set_variable_data"] == [
+            {
+                "attribute_value": "false",
+                "component": {"name": "Connector", "evse": {"id": 1, "connector_id": 1}},
+                "variable": {"name": "Enabled"},
+            }
+        ]
+
+
+@pytest.mark.timeout(20)
+async def test_reported_settings_are_none_for_16_and_empty_before_a_report(
+    engine: Engine,
+) -> None:
+    async with station16(engine, "CP16"), station201(engine, "CS2"):
+        assert engine.commands.reported_settings("CP16") is None
+        assert engine.commands.reported_settings("CS2") == []
+
+
+def test_variable_reports_fold_newest_first_in_any_order() -> None:
+    t0 = 1_735_725_600.0
+
+    def report(uid: str, at: str, value: str, mutability: str) -> Frame:
+        item = {
+            "component": {"name": "TxCtrlr", "instance": "Main"},
+            "variable": {"name": "EVConnectionTimeOut"},
+            "variableAttribute": [{"value": value, "mutability": mutability}],
+        }
+        other = {
+            "component": {"name": "TxCtrlr"},
+            "variable": {"name": uid},
+            "variableAttribute": [{"value": "x"}],
+        }
+        payload = {"requestId": 1, "generatedAt": at, "seqNo": 0, "reportData": [item, other]}
+        return Frame(t0, "CS", Direction.IN, Kind.CALL, uid, "NotifyReport", payload, "ocpp2.1")
+
+    frames = [
+        report("old", "2025-01-01T10:00:00Z", "30", "ReadWrite"),
+        report("new", "2025-01-01T11:00:00Z", "60", "ReadOnly"),
+        report("same", "2025-01-01T09:00:00Z", "90", "ReadWrite"),
+    ]
+    seen = set()
+    for order in itertools.permutations(frames):
+        variables = project(order).stations["CS"].variables
+        seen.add(tuple(sorted((k, v.value, v.mutability) for k, v in variables.items())))
+    [found] = seen
+    key = VariableKey("TxCtrlr", "EVConnectionTimeOut", component_instance="Main")
+    assert (key, "60", "ReadOnly") in found
+    assert {k.variable for k, _, _ in found} == {"EVConnectionTimeOut", "old", "new", "same"}
+
+
+@pytest.mark.timeout(20)
+async def test_v21_offers_every_trigger_and_custom_trigger_needs_a_name(engine: Engine) -> None:
+    async with station201(engine, "CS21", protocol="ocpp2.1") as cp:
+        c = engine.commands
+        assert c.triggers("CS21") == TRIGGERS_21
+        assert {"CustomTrigger", "SignV2G20Certificate"} <= set(c.triggers("CS21"))
+        with pytest.raises(CommandUnavailable):
+            c.trigger_message("CS21", "CustomTrigger")
+        await outcome_of(c.trigger_message("CS21", "CustomTrigger", None, "VendorStatus"))
+        assert cp.of("TriggerMessage") == [
+            {"requested_message": "CustomTrigger", "custom_trigger": "VendorStatus"}
+        ]

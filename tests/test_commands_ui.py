@@ -9,13 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from command_stations import station16, station201
+from command_stations import REPORT_2X, station16, station201
 from conftest import wait_for
 from scenario import scenario_app
 from test_tui_pilot import SIZE, Toasts, frame_log_has, live_app, select_live_connector
 from textual.command import CommandList, CommandPalette
-from textual.widgets import DataTable, Input, Label, OptionList
+from textual.widgets import DataTable, Input, Label, OptionList, Static
 
+from ocppdeck.core.commands import COMMON_VARIABLES_2X
 from ocppdeck.tui.app import OcppDeckApp
 from ocppdeck.tui.screens.command_form import CommandForm
 from ocppdeck.tui.screens.configuration import ConfigurationScreen
@@ -164,6 +165,98 @@ async def test_configuration_lists_keys_and_changes_a_writable_one(tmp_path: Pat
         await wait_for(lambda: str(table.get_row_at(1)[2]) == "120")
         await pilot.press("escape")
         await wait_for(lambda: len(app.screen_stack) == 1)
+
+
+def table_rows(table: DataTable[object]) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+@pytest.mark.timeout(20)
+async def test_2x_configuration_lists_the_reported_variables_and_sets_one(tmp_path: Path) -> None:
+    async with (
+        live_app(tmp_path) as (app, engine, pilot, toasts),
+        station201(engine, "CS-UI", REPORT_2X) as cp,
+    ):
+        await wait_for(lambda: len(engine.state.stations["CS-UI"].variables) == 4)
+        await select_live_connector(app, "CS-UI")
+        await pilot.press("K")
+        await wait_for(lambda: isinstance(app.screen, ConfigurationScreen))
+        table = app.screen.query_one(DataTable)
+        await wait_for(lambda: table.row_count == 4)
+        assert table_rows(table) == [
+            ["Connector EVSE 1/1", "Enabled", "true", "read-write"],
+            ["OCPPCommCtrlr", "HeartbeatInterval", "300", "read-write"],
+            ["SecurityCtrlr", "BasicAuthPassword", "write-only", "read-write"],
+            ["SecurityCtrlr", "SecurityProfile", "1", "read-only"],
+        ]
+        assert not cp.of("GetVariables")  # listed from the report: nothing asked
+        await pilot.press("down", "down", "down", "enter")
+        await wait_for(lambda: toasts.having("SecurityProfile is read-only"))
+        await pilot.press("up", "up", "enter")
+        await wait_for(lambda: isinstance(app.screen, PromptScreen))
+        app.screen.query_one(Input).value = "120"
+        await pilot.press("enter")
+        await wait_for(lambda: cp.of("SetVariables"))
+        assert cp.of("SetVariables") == [
+            {
+                "set_variable_data": [
+                    {
+                        "attribute_value": "120",
+                        "component": {"name": "OCPPCommCtrlr"},
+                        "variable": {"name": "HeartbeatInterval"},
+                    }
+                ]
+            }
+        ]
+        # Accepted: the screen asks a new full report (boot's one was the first).
+        await wait_for(lambda: len(cp.of("GetBaseReport")) == 2)
+        assert cp.of("GetBaseReport")[-1]["report_base"] == "FullInventory"
+
+
+@pytest.mark.timeout(20)
+async def test_2x_configuration_without_a_report_asks_the_common_variables(
+    tmp_path: Path,
+) -> None:
+    async with (
+        live_app(tmp_path) as (app, engine, pilot, _),
+        station201(engine, "CS-UI") as cp,
+    ):
+        await select_live_connector(app, "CS-UI")
+        await pilot.press("K")
+        await wait_for(lambda: isinstance(app.screen, ConfigurationScreen))
+        table = app.screen.query_one(DataTable)
+        await wait_for(lambda: table.row_count == len(COMMON_VARIABLES_2X))
+        assert len(cp.of("GetVariables")) == 1
+        note = app.screen.query_one("#configuration-note", Static)
+        assert "No report from the station" in str(note.render())
+
+
+@pytest.mark.timeout(20)
+async def test_custom_trigger_from_the_form_reaches_a_v21_station(tmp_path: Path) -> None:
+    async with (
+        live_app(tmp_path) as (app, engine, pilot, _),
+        station201(engine, "CS-21", protocol="ocpp2.1") as cp,
+    ):
+        await select_live_connector(app, "CS-21")
+        await pilot.press("t")
+        await wait_for(lambda: isinstance(app.screen, CommandForm))
+        options = app.screen.query_one("#field-message", OptionList)
+        options.focus()
+        options.highlighted = options.get_option_index("CustomTrigger")
+        await pilot.press("enter")  # no name yet: the form says so and stays
+        error = app.screen.query_one("#error-custom", Label)
+        await wait_for(lambda: "required for CustomTrigger" in str(error.render()))
+        assert isinstance(app.screen, CommandForm)
+        app.screen.query_one("#field-custom", Input).value = "VendorStatus"
+        await pilot.press("enter")
+        await wait_for(lambda: cp.of("TriggerMessage"))
+        assert cp.of("TriggerMessage") == [
+            {
+                "requested_message": "CustomTrigger",
+                "evse": {"id": 1},
+                "custom_trigger": "VendorStatus",
+            }
+        ]
 
 
 @pytest.mark.timeout(20)

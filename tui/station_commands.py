@@ -15,7 +15,14 @@ from textual.binding import Binding
 
 from ..core.commands import Commands
 from ..core.outbound_queue import Command
-from .screens.command_form import CommandForm, Field, positive_number, required, whole_number
+from .screens.command_form import (
+    Check,
+    CommandForm,
+    Field,
+    positive_number,
+    required,
+    whole_number,
+)
 
 # What the console gives a command: it sends (and reports the outcome) or shows a screen.
 Send = Callable[[Callable[[], Command], str], Command | None]
@@ -49,14 +56,20 @@ class StationCommand:
         return Binding(self.key, f"station_command('{self.name}')", self.title, show=False)
 
 
-def _form(target: Target, title: str, fields: list[Field], then: Callable[[Any], None]) -> None:
+def _form(
+    target: Target,
+    title: str,
+    fields: list[Field],
+    then: Callable[[Any], None],
+    check: Check | None = None,
+) -> None:
     """Ask for the fields, then run `then` with the parsed values (not when cancelled)."""
 
     def done(values: dict[str, Any] | None) -> None:
         if values is not None:
             then(values)
 
-    target.show(CommandForm(f"{title} · {target.station_id}", fields), done)
+    target.show(CommandForm(f"{title} · {target.station_id}", fields, check), done)
 
 
 def _connector_field(target: Target, label: str) -> Field:
@@ -104,21 +117,27 @@ def _availability(t: Target) -> None:
 
 def _trigger(t: Target) -> None:
     def send(v: dict[str, Any]) -> None:
+        custom = v.get("custom", "") if v["message"] == "CustomTrigger" else ""
         t.send(
-            lambda: t.commands.trigger_message(t.station_id, v["message"], v["connector"] or None),
-            f"Trigger {v['message']} {t.station_id}",
+            lambda: t.commands.trigger_message(
+                t.station_id, v["message"], v["connector"] or None, custom
+            ),
+            f"Trigger {custom or v['message']} {t.station_id}",
         )
 
+    def check(v: dict[str, Any]) -> dict[str, str]:
+        if v["message"] == "CustomTrigger" and not v.get("custom"):
+            return {"custom": "required for CustomTrigger"}
+        return {}
+
     triggers = t.commands.triggers(t.station_id)
-    _form(
-        t,
-        "Trigger message",
-        [
-            Field("message", "Message:", "StatusNotification", triggers),
-            _connector_field(t, "Connector (2.x: EVSE; 0 = none):"),
-        ],
-        send,
-    )
+    fields = [
+        Field("message", "Message:", "StatusNotification", triggers),
+        _connector_field(t, "Connector (2.x: EVSE; 0 = none):"),
+    ]
+    if "CustomTrigger" in triggers:  # 2.1: a vendor's message, by name
+        fields.append(Field("custom", "Custom trigger (for CustomTrigger only):"))
+    _form(t, "Trigger message", fields, send, check)
 
 
 def _clear_cache(t: Target) -> None:

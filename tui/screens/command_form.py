@@ -66,8 +66,14 @@ def required(text: str) -> str:
     return text.strip()
 
 
+# Checks the parsed values together: the errors by field name (none: the values go).
+Check = Callable[[dict[str, Any]], dict[str, str]]
+
+
 class CommandForm(ModalScreen[dict[str, Any] | None]):
     """Returns each field's parsed value by name, or None when cancelled.
+
+    `check` judges fields that depend on each other (e.g. one required by another's choice).
 
     Enter in any field sends (a choice field's highlighted option is its value);
     Tab moves between fields; Esc cancels.
@@ -100,10 +106,11 @@ class CommandForm(ModalScreen[dict[str, Any] | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, fields: list[Field]) -> None:
+    def __init__(self, title: str, fields: list[Field], check: Check | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.fields = fields
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(id="command-form") as box:
@@ -144,6 +151,13 @@ class CommandForm(ModalScreen[dict[str, Any] | None]):
                 first_bad = first_bad or field
             else:
                 error.update("")
+        if first_bad is None and self.check is not None:
+            for field in self.fields:
+                problem = self.check(values).get(field.name)
+                if problem is not None:
+                    error = self.query_one(f"#error-{field.name}", Label)
+                    error.update(f"{field.label.rstrip(':')}: {problem}")
+                    first_bad = first_bad or field
         if first_bad is not None:
             self.query_one(f"#field-{first_bad.name}").focus()
             return
