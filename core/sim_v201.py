@@ -155,8 +155,16 @@ class Answers:
     the wire. The library hands payload keys over in snake_case, nested ones too.
     """
 
-    _station: SimStationV2
-    _remote_starts: dict[str, ConnectorSim]  # call id -> reserved connector
+    def __init__(self, station: SimStationV2, connection: ClientConnection) -> None:
+        # Cooperative: the next class in the MRO is the version's ChargePoint.
+        super().__init__(  # type: ignore[call-arg]
+            station.spec.station_id,
+            connection,
+            response_timeout=station.response_timeout,
+            logger=wire_log,
+        )
+        self._station = station
+        self._remote_starts: dict[str, ConnectorSim] = {}  # call id -> reserved connector
 
     @on(Action.request_start_transaction)
     def on_request_start(
@@ -298,29 +306,9 @@ class Answers:
 class V201Point(Answers, ChargePoint):
     """The 2.0.1 side of a `SimStationV2` for one connection."""
 
-    def __init__(self, station: SimStationV2, connection: ClientConnection) -> None:
-        super().__init__(
-            station.spec.station_id,
-            connection,
-            response_timeout=station.response_timeout,
-            logger=wire_log,
-        )
-        self._station = station
-        self._remote_starts = {}
-
 
 class V21Point(Answers, v21.ChargePoint):
     """The 2.1 side of a `SimStationV2` for one connection; other requests are NotImplemented."""
-
-    def __init__(self, station: SimStationV2, connection: ClientConnection) -> None:
-        super().__init__(
-            station.spec.station_id,
-            connection,
-            response_timeout=station.response_timeout,
-            logger=wire_log,
-        )
-        self._station = station
-        self._remote_starts = {}
 
     async def _handle_call(self, msg: Any) -> None:
         # ocpp 2.1.0 answers an unhandled action nothing at all on 2.1 (its key-error mapping
