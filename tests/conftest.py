@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ocppdeck.core.config import Settings
 from ocppdeck.core.engine import Engine
+from ocppdeck.core.frame import Direction, Frame, Kind
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
@@ -26,15 +29,37 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
-    """A started engine; closed after the test whatever happens."""
-    live = Engine(make_settings(tmp_path))
+@asynccontextmanager
+async def own_engine(tmp_path: Path, **overrides: Any) -> AsyncIterator[Engine]:
+    """A started engine with these settings; closed on leaving, whatever happens."""
+    live = Engine(make_settings(tmp_path, **overrides))
     await live.start()
     try:
         yield live
     finally:
         await live.close()
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
+    """A started engine with the test settings."""
+    async with own_engine(tmp_path) as live:
+        yield live
+
+
+def frames_of(engine: Engine, station_id: str) -> list[Frame]:
+    """The frames of one station still in the engine's frame log."""
+    log = engine.frames
+    return [f for p in log.positions() if (f := log.get(p)) is not None and f.station == station_id]
+
+
+def out_calls(engine: Engine, station_id: str, action: str) -> list[Frame]:
+    """The CALLs the CSMS sent a station with that action."""
+    return [
+        f
+        for f in frames_of(engine, station_id)
+        if f.kind is Kind.CALL and f.direction is Direction.OUT and f.action == action
+    ]
 
 
 async def wait_for(predicate: Callable[[], object], timeout: float = 5.0) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings, wait_for
+from conftest import make_settings, own_engine, wait_for
 from ocpp import v201
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
@@ -88,16 +88,6 @@ class Station201(v201.ChargePoint):
     @on("GetBaseReport")
     def on_get_base_report(self, **_: Any) -> Any:
         return v201.call_result.GetBaseReport(status="Accepted")
-
-
-@asynccontextmanager
-async def own_engine(tmp_path: Path, **overrides: Any) -> AsyncIterator[Engine]:
-    live = Engine(make_settings(tmp_path, **overrides))
-    await live.start()
-    try:
-        yield live
-    finally:
-        await live.close()
 
 
 @asynccontextmanager

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import make_settings, wait_for
+from conftest import frames_of, make_settings, out_calls, own_engine, wait_for
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action, RemoteStartStopStatus
@@ -22,7 +22,7 @@ from websockets.exceptions import InvalidStatus
 
 from ocppdeck.core.clock import to_iso
 from ocppdeck.core.engine import Engine
-from ocppdeck.core.frame import Direction, Frame, Kind
+from ocppdeck.core.frame import Direction, Kind
 from ocppdeck.core.outbound_queue import CommandState, StationQueue
 from ocppdeck.core.recording import ReadReport, read_recording
 from ocppdeck.core.store import IdTag
@@ -89,29 +89,6 @@ async def boot(cp: Station) -> call_result.BootNotification:
             charge_point_vendor="ACME", charge_point_model="Twin", firmware_version="1.2"
         )
     )
-
-
-@asynccontextmanager
-async def own_engine(tmp_path: Path, **overrides: Any) -> AsyncIterator[Engine]:
-    live = Engine(make_settings(tmp_path, **overrides))
-    await live.start()
-    try:
-        yield live
-    finally:
-        await live.close()
-
-
-def frames_of(engine: Engine, station_id: str) -> list[Frame]:
-    log = engine.frames
-    return [f for p in log.positions() if (f := log.get(p)) is not None and f.station == station_id]
-
-
-def out_calls(engine: Engine, station_id: str, action: str) -> list[Frame]:
-    return [
-        f
-        for f in frames_of(engine, station_id)
-        if f.kind is Kind.CALL and f.direction is Direction.OUT and f.action == action
-    ]
 
 
 def meter_value(ts: float, energy_wh: float, power_w: float) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import make_settings, wait_for
+from conftest import frames_of, out_calls, own_engine, wait_for
 from ocpp import v21, v201
 from ocpp.routing import after, on
 from websockets.asyncio.client import connect
@@ -175,19 +175,6 @@ async def boot(cp: Any) -> Any:
     )
 
 
-def frames_of(engine: Engine, station_id: str) -> list[Frame]:
-    log = engine.frames
-    return [f for p in log.positions() if (f := log.get(p)) is not None and f.station == station_id]
-
-
-def out_calls(engine: Engine, station_id: str, action: str) -> list[Frame]:
-    return [
-        f
-        for f in frames_of(engine, station_id)
-        if f.kind is Kind.CALL and f.direction is Direction.OUT and f.action == action
-    ]
-
-
 def meter(ts: float, energy_wh: float) -> list[dict[str, Any]]:
     return [
         {
@@ -195,16 +182,6 @@ def meter(ts: float, energy_wh: float) -> list[dict[str, Any]]:
             "sampled_value": [{"value": energy_wh, "measurand": ENERGY}],
         }
     ]
-
-
-@asynccontextmanager
-async def own_engine(tmp_path: Path, **overrides: Any) -> AsyncIterator[Engine]:
-    live = Engine(make_settings(tmp_path, **overrides))
-    await live.start()
-    try:
-        yield live
-    finally:
-        await live.close()
 
 
 # --- boot, base report, status ---------------------------------------------

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings, wait_for
+from conftest import make_settings, out_calls, own_engine, wait_for
 from ocpp.v16 import call
 from ocpp.v201 import call as call_v201
-from test_csms_v16 import DeafToRemoteStart, Station, out_calls, own_engine, station
+from test_csms_v16 import DeafToRemoteStart, Station, station
 from test_tui_pilot import Toasts
 from textual.widgets import DataTable, Static
 
