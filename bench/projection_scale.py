@@ -161,8 +161,8 @@ def _projection_sizes(projection: Any) -> dict[str, int]:
 
 def child_stream(args: argparse.Namespace) -> dict[str, Any]:
     """read_frames + Projection.apply over the whole file, sampling RSS."""
-    from ocppdeck.core.formats import ImportReport, read_frames
-    from ocppdeck.core.projection import Projection
+    from ocppdeck.core.disk.formats import ImportReport, read_frames
+    from ocppdeck.core.model.projection import Projection
 
     gc.collect()
     baseline = rss_kb()
@@ -215,9 +215,9 @@ def _raw_lines(path: Path) -> Iterator[bytes]:
 
 def child_split(args: argparse.Namespace) -> dict[str, Any]:
     """Chunk by chunk: read_frames into a list, then apply over it; then decode alone."""
-    from ocppdeck.core.formats import ImportReport, read_frames
-    from ocppdeck.core.frame import decode
-    from ocppdeck.core.projection import Projection
+    from ocppdeck.core.disk.formats import ImportReport, read_frames
+    from ocppdeck.core.model.projection import Projection
+    from ocppdeck.core.wire.frame import decode
 
     path = Path(args.file)
     report = ImportReport()

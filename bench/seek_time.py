@@ -88,8 +88,8 @@ def measure(args: argparse.Namespace, recording: Path, tmp: Path) -> None:
     """Index, seek, step (and replay); print the figures."""
     from _benchlib import fmt, summarize_ms, table
 
-    from ocppdeck.core.formats import ImportReport, read_frames
-    from ocppdeck.core.player import CHECKPOINT_EVERY, Player, Progress
+    from ocppdeck.core.disk.formats import ImportReport, read_frames
+    from ocppdeck.core.replay.player import CHECKPOINT_EVERY, Player, Progress
 
     gc.collect()
     baseline = rss_kb()
@@ -242,8 +242,8 @@ def measure(args: argparse.Namespace, recording: Path, tmp: Path) -> None:
 def replay(args: argparse.Namespace, recording: Path, tmp: Path) -> None:
     """ReplaySource end to end: start() (index off the loop), then play flat out."""
     from ocppdeck.core.config import Settings
-    from ocppdeck.core.formats import ImportReport, read_frames
-    from ocppdeck.core.replay import FLAT_OUT_FRAMES, SPEEDS, TICK, ReplaySource
+    from ocppdeck.core.disk.formats import ImportReport, read_frames
+    from ocppdeck.core.replay.source import FLAT_OUT_FRAMES, SPEEDS, TICK, ReplaySource
 
     async def run() -> None:
         source = ReplaySource(

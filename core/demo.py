@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from .clock import Clock
-from .commands import Commands
 from .config import Settings
+from .csms.commands import Commands
+from .csms.store import Store
 from .engine import Engine
-from .frame_log import FrameLog
-from .sim import Fleet, SimSettings, fleet_specs
-from .state import State
-from .store import Store
+from .model.state import State
+from .sim.station import Fleet, SimSettings, fleet_specs
+from .wire.frame_log import FrameLog
 
 
 class DemoRun:

@@ -12,21 +12,21 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from . import snapshot
-from .automations import Automations
-from .bus import FrameBus
+from .automations.plugins import Automations
 from .clock import Clock, SystemClock
-from .commands import Commands
 from .config import Settings
-from .csms import Csms
-from .formats import ImportReport, SourceError, read_frames, source_files
-from .frame import Direction, Frame, Kind, encode
-from .frame_log import FrameLog
-from .metrics import Metrics
-from .projection import Projection
-from .recording import Recorder
-from .state import State
-from .store import Store, write_atomic
+from .csms.commands import Commands
+from .csms.metrics import Metrics
+from .csms.server import Csms
+from .csms.store import Store, write_atomic
+from .disk import snapshot
+from .disk.formats import ImportReport, SourceError, read_frames, source_files
+from .disk.recording import Recorder
+from .model.projection import Projection
+from .model.state import State
+from .wire.bus import FrameBus
+from .wire.frame import Direction, Frame, Kind, encode
+from .wire.frame_log import FrameLog
 
 log = logging.getLogger("ocppdeck.engine")
 

@@ -12,7 +12,7 @@ import pytest
 
 from ocppdeck.core.config import Settings
 from ocppdeck.core.engine import Engine
-from ocppdeck.core.frame import Direction, Frame, Kind
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:

@@ -23,8 +23,8 @@ from websockets.asyncio.client import connect
 
 from ocppdeck.core.clock import ManualClock, to_iso
 from ocppdeck.core.config import Settings
+from ocppdeck.core.csms.store import IdTag
 from ocppdeck.core.engine import Engine
-from ocppdeck.core.store import IdTag
 
 START = 1_748_764_800.0  # 2025-06-01T08:00:00Z
 STATION = "CP-FAULT"

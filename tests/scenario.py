@@ -25,8 +25,8 @@ from typing import Any
 from conftest import make_settings
 
 from ocppdeck.core.clock import to_iso
-from ocppdeck.core.frame import Direction, Frame, Kind
-from ocppdeck.core.source import FoldedSource
+from ocppdeck.core.console import FoldedSource
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 from ocppdeck.tui.app import OcppDeckApp
 
 T0 = datetime(2025, 3, 1, 10, 0, 0, tzinfo=UTC).timestamp()

@@ -16,8 +16,8 @@ from conftest import make_settings
 from scenario import ENERGY, POWER, T0
 
 from ocppdeck.core.clock import to_iso
-from ocppdeck.core.frame import Direction, Frame, Kind
-from ocppdeck.core.source import FoldedSource
+from ocppdeck.core.console import FoldedSource
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 from ocppdeck.tui.app import OcppDeckApp
 
 V16, V201 = "ocpp1.6", "ocpp2.0.1"

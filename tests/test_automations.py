@@ -19,16 +19,16 @@ from ocpp.v16.enums import Action, RemoteStartStopStatus
 from textual.widgets import DataTable
 from websockets.asyncio.client import connect
 
-from ocppdeck.core import automations as automations_module
-from ocppdeck.core.automations import ENTRY_POINT_GROUP, Actions
+from ocppdeck.core.automations import plugins as automations_module
+from ocppdeck.core.automations.plugins import ENTRY_POINT_GROUP, Actions
 from ocppdeck.core.clock import to_iso
 from ocppdeck.core.config import load_settings
+from ocppdeck.core.console import FoldedSource
+from ocppdeck.core.disk.recording import read_recording
 from ocppdeck.core.engine import Engine
-from ocppdeck.core.frame import Direction, Frame, Kind
-from ocppdeck.core.projection import project
-from ocppdeck.core.recording import read_recording
-from ocppdeck.core.source import FoldedSource
-from ocppdeck.core.state import State
+from ocppdeck.core.model.projection import project
+from ocppdeck.core.model.state import State
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 from ocppdeck.tui.app import OcppDeckApp
 from ocppdeck.tui.screens.automations import AutomationsScreen, automations_of
 
@@ -304,7 +304,7 @@ async def test_a_plugin_is_listed_and_runs_and_a_broken_one_is_listed_as_broken(
         monkeypatch,
         {
             "greeter": f"{__name__}:Greeter",
-            "missing": "ocppdeck.core.automations:NoSuchAutomation",
+            "missing": "ocppdeck.core.automations.plugins:NoSuchAutomation",
             "not-one": "builtins:dict",
         },
     )

@@ -14,7 +14,7 @@ import pytest
 from command_stations import REPORT_2X, station16, station201
 from conftest import wait_for
 
-from ocppdeck.core.commands import (
+from ocppdeck.core.csms.commands import (
     COMMON_VARIABLES_2X,
     TRIGGERS_16,
     TRIGGERS_21,
@@ -23,11 +23,11 @@ from ocppdeck.core.commands import (
     answer_summary,
     settings_from,
 )
+from ocppdeck.core.csms.outbound_queue import Command, Outcome
 from ocppdeck.core.engine import Engine
-from ocppdeck.core.frame import Direction, Frame, Kind
-from ocppdeck.core.outbound_queue import Command, Outcome
-from ocppdeck.core.projection import project
-from ocppdeck.core.state import VariableKey
+from ocppdeck.core.model.projection import project
+from ocppdeck.core.model.state import VariableKey
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 
 
 async def outcome_of(command: Command) -> Outcome:

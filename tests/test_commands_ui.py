@@ -16,7 +16,7 @@ from test_tui_pilot import SIZE, Toasts, frame_log_has, live_app, select_live_co
 from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable, Input, Label, OptionList, Static
 
-from ocppdeck.core.commands import COMMON_VARIABLES_2X
+from ocppdeck.core.csms.commands import COMMON_VARIABLES_2X
 from ocppdeck.tui.app import OcppDeckApp
 from ocppdeck.tui.screens.command_form import CommandForm
 from ocppdeck.tui.screens.configuration import ConfigurationScreen

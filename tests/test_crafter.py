@@ -22,7 +22,7 @@ from textual.notifications import Notification, Notify
 from textual.widgets import Checkbox, OptionList, Select, Static, TextArea
 from websockets.asyncio.client import connect
 
-from ocppdeck.core.crafter import (
+from ocppdeck.core.csms.crafter import (
     Crafter,
     CraftError,
     FieldError,
@@ -35,7 +35,7 @@ from ocppdeck.core.crafter import (
     wire_json,
 )
 from ocppdeck.core.engine import Engine
-from ocppdeck.core.frame import Direction, Kind
+from ocppdeck.core.wire.frame import Direction, Kind
 from ocppdeck.tui.app import OcppDeckApp
 from ocppdeck.tui.screens.crafter import CrafterScreen
 

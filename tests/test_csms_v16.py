@@ -21,11 +21,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
 from ocppdeck.core.clock import to_iso
+from ocppdeck.core.csms.outbound_queue import CommandState, StationQueue
+from ocppdeck.core.csms.store import IdTag
+from ocppdeck.core.disk.recording import ReadReport, read_recording
 from ocppdeck.core.engine import Engine
-from ocppdeck.core.frame import Direction, Kind
-from ocppdeck.core.outbound_queue import CommandState, StationQueue
-from ocppdeck.core.recording import ReadReport, read_recording
-from ocppdeck.core.store import IdTag
+from ocppdeck.core.wire.frame import Direction, Kind
 
 ENERGY = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"

@@ -19,14 +19,14 @@ from ocpp.routing import after, on
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from ocppdeck.core.answers import answers
 from ocppdeck.core.clock import to_iso
 from ocppdeck.core.config import SettingsError, load_settings
+from ocppdeck.core.disk.recording import read_recording
 from ocppdeck.core.engine import Engine
-from ocppdeck.core.frame import Direction, Frame, Kind
-from ocppdeck.core.projection import project
-from ocppdeck.core.recording import read_recording
-from ocppdeck.core.state import CountVerdict, connector_count
+from ocppdeck.core.model.answers import answers
+from ocppdeck.core.model.projection import project
+from ocppdeck.core.model.state import CountVerdict, connector_count
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 from ocppdeck.tui.widgets.stations_table import station_row
 
 ENERGY = "Energy.Active.Import.Register"

@@ -9,7 +9,7 @@ import pytest
 from conftest import make_settings, wait_for
 
 from ocppdeck.core.demo import DemoRun
-from ocppdeck.core.state import CountVerdict, connector_count
+from ocppdeck.core.model.state import CountVerdict, connector_count
 
 
 @pytest.mark.timeout(30)

@@ -13,10 +13,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ocppdeck.core.answers import answers
 from ocppdeck.core.clock import to_iso
-from ocppdeck.core.import_eventlog import import_events
-from ocppdeck.core.projection import project
+from ocppdeck.core.disk.importers.eventlog import import_events
+from ocppdeck.core.model.answers import answers
+from ocppdeck.core.model.projection import project
 
 T0 = 1_672_560_000.0  # 2023-01-01T08:00:00Z
 Event = dict[str, Any]

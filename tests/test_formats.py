@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ocppdeck.core.formats import (
+from ocppdeck.core.disk.formats import (
     ImportReport,
     SourceError,
     detect_format,
@@ -17,7 +17,7 @@ from ocppdeck.core.formats import (
     read_frames,
     source_files,
 )
-from ocppdeck.core.frame import Direction, Frame, Kind, encode
+from ocppdeck.core.wire.frame import Direction, Frame, Kind, encode
 from ocppdeck.sample_data import sample_path
 
 EVENTLOG = sample_path("eventlog-example.json")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ocppdeck.core.frame import (
+from ocppdeck.core.wire.frame import (
     Direction,
     Frame,
     FrameError,

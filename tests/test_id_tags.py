@@ -16,9 +16,7 @@ from textual.widgets import DataTable, Input
 from websockets.asyncio.client import connect
 
 from ocppdeck.core.clock import ManualClock, to_iso
-from ocppdeck.core.demo import DemoRun
-from ocppdeck.core.engine import Engine
-from ocppdeck.core.id_tags import (
+from ocppdeck.core.csms.id_tags import (
     IdTagBook,
     IdTagError,
     check_tag,
@@ -27,7 +25,9 @@ from ocppdeck.core.id_tags import (
     read_csv,
     write_csv,
 )
-from ocppdeck.core.store import IdTag, Store
+from ocppdeck.core.csms.store import IdTag, Store
+from ocppdeck.core.demo import DemoRun
+from ocppdeck.core.engine import Engine
 from ocppdeck.tui.app import OcppDeckApp
 from ocppdeck.tui.screens.id_tags import AddTagScreen, ConfirmScreen, IdTagsScreen
 from ocppdeck.tui.screens.prompt import PromptScreen

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from ocppdeck.core.clock import parse_iso
-from ocppdeck.core.frame import Direction, Frame, Kind
-from ocppdeck.core.import_eventlog import EventError, event_frame, import_events
-from ocppdeck.core.projection import project
+from ocppdeck.core.disk.importers.eventlog import EventError, event_frame, import_events
+from ocppdeck.core.model.projection import project
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 
 AT = "2023-01-01T10:00:00Z"
 T = parse_iso(AT)

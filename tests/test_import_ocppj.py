@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ocppdeck.core.clock import parse_iso
-from ocppdeck.core.frame import Direction, Frame, Kind
-from ocppdeck.core.import_ocppj import NOT_A_FRAME, import_lines, parse_timestamp
-from ocppdeck.core.projection import project
+from ocppdeck.core.disk.importers.ocppj import NOT_A_FRAME, import_lines, parse_timestamp
+from ocppdeck.core.model.projection import project
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 
 T = parse_iso("2024-05-01T10:00:00Z")
 assert T is not None

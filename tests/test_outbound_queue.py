@@ -20,16 +20,16 @@ from test_csms_v16 import DeafToRemoteStart, Station, station
 from test_tui_pilot import Toasts
 from textual.widgets import DataTable, Static
 
-from ocppdeck.core.commands import CommandUnavailable
-from ocppdeck.core.engine import Engine
-from ocppdeck.core.outbound_queue import (
+from ocppdeck.core.console import FoldedSource
+from ocppdeck.core.csms.commands import CommandUnavailable
+from ocppdeck.core.csms.outbound_queue import (
     CancelRefused,
     CommandState,
     payload_from_json,
     payload_to_json,
 )
-from ocppdeck.core.source import FoldedSource
-from ocppdeck.core.store import Store
+from ocppdeck.core.csms.store import Store
+from ocppdeck.core.engine import Engine
 from ocppdeck.tui.app import OcppDeckApp
 from ocppdeck.tui.screens.queue import QueueScreen
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from conftest import make_settings, wait_for
 
-from ocppdeck.core.frame import Direction, Frame, Kind
-from ocppdeck.core.player import CHECKPOINT_EVERY, Mark, Player
-from ocppdeck.core.projection import project
-from ocppdeck.core.recording import read_recording
-from ocppdeck.core.replay import ReplaySource
-from ocppdeck.core.state import State
+from ocppdeck.core.disk.recording import read_recording
+from ocppdeck.core.model.projection import project
+from ocppdeck.core.model.state import State
+from ocppdeck.core.replay.player import CHECKPOINT_EVERY, Mark, Player
+from ocppdeck.core.replay.source import ReplaySource
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 from ocppdeck.sample_data import sample_path
 
 DEMO = sample_path("demo-v16.jsonl")

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ocppdeck.core.clock import to_iso
-from ocppdeck.core.frame import Direction, Frame, Kind
-from ocppdeck.core.projection import Projection, project
-from ocppdeck.core.state import ConnectorCount, CountVerdict, State, connector_count
+from ocppdeck.core.model.projection import Projection, project
+from ocppdeck.core.model.state import ConnectorCount, CountVerdict, State, connector_count
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 
 T0 = 1_700_000_000.0
 ENERGY = "Energy.Active.Import.Register"

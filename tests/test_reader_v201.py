@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
-from ocppdeck.core.answers import answers
-from ocppdeck.core.frame import Direction, Frame, Kind
-from ocppdeck.core.projection import project
+from ocppdeck.core.model.answers import answers
+from ocppdeck.core.model.projection import project
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 
 T0 = 1_735_725_600.0  # 2025-01-01T10:00:00Z
 

@@ -15,9 +15,9 @@ from ocpp.v16 import ChargePoint, call
 from websockets.asyncio.client import connect
 
 from ocppdeck.core.clock import to_iso
+from ocppdeck.core.csms.store import Store
+from ocppdeck.core.disk.recording import read_recording
 from ocppdeck.core.engine import STORE_FLUSH_INTERVAL, Engine
-from ocppdeck.core.recording import read_recording
-from ocppdeck.core.store import Store
 
 SERVER = textwrap.dedent(
     """

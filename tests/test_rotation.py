@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from conftest import make_settings
 
-from ocppdeck.core import snapshot
+from ocppdeck.core.csms.store import write_atomic
+from ocppdeck.core.disk import snapshot
+from ocppdeck.core.disk.formats import ImportReport, read_frames
+from ocppdeck.core.disk.recording import Recorder
 from ocppdeck.core.engine import Engine
-from ocppdeck.core.formats import ImportReport, read_frames
-from ocppdeck.core.frame import Direction, Frame, Kind
-from ocppdeck.core.projection import Projection
-from ocppdeck.core.recording import Recorder
-from ocppdeck.core.store import write_atomic
+from ocppdeck.core.model.projection import Projection
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 
 
 def meter(seq: int, wh: float) -> Frame:

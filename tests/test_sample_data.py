@@ -7,12 +7,12 @@ from pathlib import Path
 import fault_story
 import pytest
 
-from ocppdeck.core.answers import answers
-from ocppdeck.core.frame import Kind
-from ocppdeck.core.player import Mark, Player
-from ocppdeck.core.projection import project
-from ocppdeck.core.recording import ReadReport, read_recording
-from ocppdeck.core.state import CountVerdict, connector_count
+from ocppdeck.core.disk.recording import ReadReport, read_recording
+from ocppdeck.core.model.answers import answers
+from ocppdeck.core.model.projection import project
+from ocppdeck.core.model.state import CountVerdict, connector_count
+from ocppdeck.core.replay.player import Mark, Player
+from ocppdeck.core.wire.frame import Kind
 from ocppdeck.sample_data import sample_path
 
 

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from ocppdeck.core.clock import ManualClock, to_iso
-from ocppdeck.core.sim import Fleet, SimSettings, SimStation, StationSpec, fleet_specs
+from ocppdeck.core.sim.station import Fleet, SimSettings, SimStation, StationSpec, fleet_specs
 
 CLOCK_START = 1_700_000_000.0
 # 100x compressed: a 30 s session takes 0.3 s, a 5 s meter interval 50 ms.

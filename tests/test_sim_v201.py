@@ -18,8 +18,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from ocppdeck.core.clock import ManualClock, to_iso
-from ocppdeck.core.sim import Fleet, SimStation, StationSpec, fleet_specs
-from ocppdeck.core.sim_v201 import SimStationV2
+from ocppdeck.core.sim.station import Fleet, SimStation, StationSpec, fleet_specs
+from ocppdeck.core.sim.v2_station import SimStationV2
 from ocppdeck.tui.cli import build_parser, settings_from
 
 ENERGY = "Energy.Active.Import.Register"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ocppdeck.core import store as store_module
-from ocppdeck.core.frame import Direction, Frame, Kind
-from ocppdeck.core.recording import ReadReport, Recorder, read_recording
-from ocppdeck.core.store import TX_ID_BLOCK, IdTag, Store, write_atomic
+from ocppdeck.core.csms import store as store_module
+from ocppdeck.core.csms.store import TX_ID_BLOCK, IdTag, Store, write_atomic
+from ocppdeck.core.disk.recording import ReadReport, Recorder, read_recording
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 
 TS = 1_700_000_000.0
 
@@ -244,7 +244,7 @@ def test_a_failed_write_stays_pending_and_is_retried(
     def disk_full(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("ocppdeck.core.store.write_atomic", disk_full)
+    monkeypatch.setattr("ocppdeck.core.csms.store.write_atomic", disk_full)
     with pytest.raises(OSError):
         store.write(pending)
     monkeypatch.undo()

@@ -27,9 +27,9 @@ from textual.widgets import Input, Static
 from websockets.asyncio.client import connect
 
 from ocppdeck.core.clock import to_iso
+from ocppdeck.core.console import FoldedSource
 from ocppdeck.core.engine import Engine
-from ocppdeck.core.frame import Direction, Frame, Kind
-from ocppdeck.core.source import FoldedSource
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 from ocppdeck.tui.app import OcppDeckApp
 from ocppdeck.tui.screens.help import HelpScreen
 from ocppdeck.tui.screens.inspector import InspectorScreen

@@ -8,8 +8,8 @@ import pytest
 from conftest import make_settings
 from test_tui_pilot import SIZE, Toasts
 
-from ocppdeck.core.formats import ImportReport, read_frames
-from ocppdeck.core.replay import ReplaySource
+from ocppdeck.core.disk.formats import ImportReport, read_frames
+from ocppdeck.core.replay.source import ReplaySource
 from ocppdeck.sample_data import sample_path
 from ocppdeck.tui.app import OcppDeckApp
 from ocppdeck.tui.screens.prompt import PromptScreen

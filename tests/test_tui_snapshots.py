@@ -9,7 +9,7 @@ from __future__ import annotations
 from scenario import scenario_app, scenario_frames
 from scenario_mixed import mixed_app
 
-from ocppdeck.core.frame import Kind
+from ocppdeck.core.wire.frame import Kind
 
 SIZE = (160, 48)
 

@@ -9,11 +9,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Static
 
-from ..core.commands import CommandUnavailable, answer_summary
-from ..core.formats import SourceError
-from ..core.outbound_queue import Command, CommandState
-from ..core.replay import ReplaySource
-from ..core.source import ConsoleSource
+from ..core.console import ConsoleSource
+from ..core.csms.commands import CommandUnavailable, answer_summary
+from ..core.csms.outbound_queue import Command, CommandState
+from ..core.disk.formats import SourceError
+from ..core.replay.source import ReplaySource
 from ..themes import STYLESHEET, THEMES
 from .command_palette import StationCommandsProvider
 from .formatting import clock_time
@@ -368,7 +368,7 @@ class OcppDeckApp(App[None]):
     def action_id_tags(self) -> None:
         """Open the id tags screen (live and demo: a replay has no store)."""
         # Imported here so the id tags feature stays this one method of the console.
-        from ..core.id_tags import IdTagBook
+        from ..core.csms.id_tags import IdTagBook
         from .screens.id_tags import IdTagsScreen
 
         store = getattr(self.source, "store", None)
@@ -403,7 +403,7 @@ class OcppDeckApp(App[None]):
     def action_crafter(self) -> None:
         """Open the message crafter: any call of a station's version, as raw JSON."""
         # Imported here so the crafter stays this one method of the console.
-        from ..core.crafter import Crafter
+        from ..core.csms.crafter import Crafter
         from .screens.crafter import CrafterScreen
 
         if not self.source.commands.enabled:

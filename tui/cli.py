@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.config import Settings, SettingsError, load_settings
-from ..core.formats import FORMATS, SourceError
+from ..core.disk.formats import FORMATS, SourceError
 from ..core.logs import configure_logging
 
 log = logging.getLogger("ocppdeck.cli")
@@ -42,7 +42,7 @@ def _console_flags(parser: argparse.ArgumentParser) -> None:
 
 def _fleet_protocols(value: str) -> tuple[str, ...]:
     """`simulate --protocols`: versions from "ocpp1.6,ocpp2.0.1", each one the simulator speaks."""
-    from ..core.sim import PROTOCOLS
+    from ..core.sim.station import PROTOCOLS
 
     chosen = tuple(p.strip() for p in value.split(",") if p.strip())
     if not chosen or set(chosen) - set(PROTOCOLS):
@@ -142,8 +142,8 @@ def run_console(settings: Settings, demo: bool) -> int:
 
 def run_replay(args: argparse.Namespace) -> int:
     """Open the TUI on a recording, with the replay transport."""
-    from ..core.formats import ImportReport, read_frames
-    from ..core.replay import ReplaySource
+    from ..core.disk.formats import ImportReport, read_frames
+    from ..core.replay.source import ReplaySource
     from .app import OcppDeckApp
 
     settings = load_settings(
@@ -200,7 +200,7 @@ def _project(args: argparse.Namespace) -> int:
 
 
 async def _simulate(args: argparse.Namespace) -> None:
-    from ..core.sim import Fleet, SimSettings, fleet_specs
+    from ..core.sim.station import Fleet, SimSettings, fleet_specs
 
     specs = fleet_specs(args.stations, args.seed, args.protocols)
     fleet = Fleet(specs, args.url.rstrip("/"), SimSettings(speed=args.speed))

@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..core.answers import answers
-from ..core.formats import ImportReport, SourceError, read_frames
-from ..core.projection import Projection
+from ..core.disk.formats import ImportReport, SourceError, read_frames
+from ..core.model.answers import answers
+from ..core.model.projection import Projection
 
 PROGRESS_FROM_BYTES = 2 * 1024 * 1024  # smaller sources are read before a bar would show
 LISTED_SKIPS = 20

@@ -13,8 +13,8 @@ from typing import Any
 
 from textual.binding import Binding
 
-from ..core.commands import Commands
-from ..core.outbound_queue import Command
+from ..core.csms.commands import Commands
+from ..core.csms.outbound_queue import Command
 from .screens.command_form import (
     Check,
     CommandForm,

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from ...core.automations import Automations
+from ...core.automations.plugins import Automations
 
 COLUMNS = ("Automation", "State", "What it does", "From")
 NOTE = (

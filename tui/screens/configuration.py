@@ -18,8 +18,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from ...core.commands import Commands, Setting, set_statuses, settings_from
-from ...core.outbound_queue import CommandState, Outcome
+from ...core.csms.commands import Commands, Setting, set_statuses, settings_from
+from ...core.csms.outbound_queue import CommandState, Outcome
 from .prompt import PromptScreen
 
 if TYPE_CHECKING:

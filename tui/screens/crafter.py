@@ -12,7 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, OptionList, Select, Static, TextArea
 
-from ...core.crafter import (
+from ...core.console import ConsoleSource
+from ...core.csms.crafter import (
     Crafted,
     Crafter,
     CraftError,
@@ -21,8 +22,7 @@ from ...core.crafter import (
     parse_payload,
     template,
 )
-from ...core.outbound_queue import Command
-from ...core.source import ConsoleSource
+from ...core.csms.outbound_queue import Command
 from ..formatting import clock_time
 
 

@@ -18,8 +18,8 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from ...core.id_tags import IdTagBook, IdTagError
-from ...core.store import IdTag
+from ...core.csms.id_tags import IdTagBook, IdTagError
+from ...core.csms.store import IdTag
 from .prompt import PromptScreen
 
 FIELDS = ("tag", "parent", "expiry")

@@ -12,8 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from ...core.frame import Frame, Kind, to_wire
-from ...core.frame_log import FrameWindow
+from ...core.wire.frame import Frame, Kind, to_wire
+from ...core.wire.frame_log import FrameWindow
 from ..formatting import full_time
 
 

@@ -8,8 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from ...core.commands import Commands, CommandUnavailable
-from ...core.outbound_queue import CommandRecord, CommandState
+from ...core.csms.commands import Commands, CommandUnavailable
+from ...core.csms.outbound_queue import CommandRecord, CommandState
 from ..formatting import clock_time
 
 COLUMNS = ("Id", "Station", "Action", "State", "Created", "Status", "Detail")

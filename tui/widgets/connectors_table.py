@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ...core.state import ConnectorState, PlugState, State, connector_count
+from ...core.model.state import ConnectorState, PlugState, State, connector_count
 from ..formatting import kw, kwh
 
 COLUMNS = (

@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...core.frame import Direction, Frame, Kind
-from ...core.frame_log import FrameQuery, FrameWindow
+from ...core.wire.frame import Direction, Frame, Kind
+from ...core.wire.frame_log import FrameQuery, FrameWindow
 from ..formatting import precise_time
 
 SCAN_CHUNK = 50_000  # frames a filter looks at per redraw

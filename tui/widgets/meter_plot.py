@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual_plotext import PlotextPlot
 
-from ...core.state import ConnectorState
+from ...core.model.state import ConnectorState
 from ..formatting import clock_time
 
 

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from ...core.state import CountVerdict, State, StationState, connector_count
+from ...core.model.state import CountVerdict, State, StationState, connector_count
 from ..formatting import clock_time
 
 COLUMNS = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
-from ...core.player import Mark
-from ...core.replay import ReplaySource
+from ...core.replay.player import Mark
+from ...core.replay.source import ReplaySource
 from ..formatting import clock_time
 
 

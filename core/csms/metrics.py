@@ -1,0 +1,69 @@
+"""Prometheus metrics of the CSMS, served as text at /metrics on the CSMS port."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from ..wire.frame import Direction, Frame, Kind
+
+_MAX_PENDING = 100_000  # calls awaiting an answer before the oldest are forgotten
+
+
+class Metrics:
+    """Counts frames, connections and call round trips; subscribe `observe` to the bus."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.frames = Counter(
+            "ocppdeck_frames", "OCPP frames seen", ["direction", "kind"], registry=self.registry
+        )
+        self.connected = Gauge(
+            "ocppdeck_stations_connected", "Stations connected now", registry=self.registry
+        )
+        self.refused = Counter(
+            "ocppdeck_connections_refused", "Handshakes refused", registry=self.registry
+        )
+        self.round_trip = Histogram(
+            "ocppdeck_call_round_trip_seconds",
+            "Time from a CALL to its answer",
+            ["direction"],
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry,
+        )
+        self._calls: dict[tuple[str, str, str], float] = {}
+        # labels() costs a lock and a lookup; frames come thousands a second.
+        self._frame_counters = {
+            (d, k): self.frames.labels(d.value, k.value)
+            for d in Direction
+            for k in (Kind.CALL, Kind.RESULT, Kind.ERROR, Kind.MALFORMED)
+        }
+        self._round_trips = {d: self.round_trip.labels(d.value) for d in Direction}
+
+    def observe(self, frame: Frame) -> None:
+        """Account for one frame."""
+        kind = frame.kind
+        if kind is Kind.CONNECTED:
+            self.connected.inc()
+            return
+        if kind is Kind.DISCONNECTED:
+            self.connected.dec()
+            return
+        if kind is Kind.REFUSED:
+            self.refused.inc()
+            return
+        if kind is Kind.SERVER_START or kind is Kind.AUTOMATION:
+            return
+        self._frame_counters[(frame.direction, kind)].inc()
+        if kind is Kind.CALL:
+            if len(self._calls) >= _MAX_PENDING:
+                self._calls.clear()
+            self._calls[(frame.station, frame.direction.value, frame.unique_id)] = frame.ts
+        elif kind is Kind.RESULT or kind is Kind.ERROR:
+            call_dir = Direction.OUT if frame.direction is Direction.IN else Direction.IN
+            sent = self._calls.pop((frame.station, call_dir.value, frame.unique_id), None)
+            if sent is not None:
+                self._round_trips[call_dir].observe(max(0.0, frame.ts - sent))
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition."""
+        return generate_latest(self.registry)

@@ -1,0 +1,241 @@
+"""OCPP-J text-log importer: one frame per log line. Pure: lines in, frames out.
+
+A line is a frame when it holds a timestamp and an OCPP-J array
+(`[2,"id","Action",{…}]`, `[3,"id",{…}]` or `[4,"id","Code","desc",{…}]`).
+Only the text before the array is searched for the timestamp, the station
+and the direction. Shapes understood:
+
+(a) station and an arrow or word just before the array, read from the CSMS's
+    side: `->`, `>>`, `in`, `recv` mean the station sent it (IN); `<-`, `<<`,
+    `out`, `send` mean the CSMS did (OUT):
+        2024-05-01T10:00:00.123Z CP-1 -> [2,"1","Heartbeat",{}]
+        2024-05-01T10:00:00.140Z CP-1 <- [3,"1",{"currentTime":"…"}]
+(b) the `ocpp` library's own log lines, as a CSMS built on it logs them
+    (`receive message` = IN, `send` = OUT):
+        2024-05-01 10:00:00,123 INFO ocpp: CP-1: receive message [2,"1","Heartbeat",{}]
+        2024-05-01 10:00:00,125 INFO ocpp: CP-1: send [3,"1",{"currentTime":"…"}]
+(c) a station hint anywhere before the array: `station=CP-1`, `stationId=`,
+    `chargeBoxId=`, `chargePointId=`, `identity=` (`=` or `:`, quotes allowed),
+    or a path `/ocpp/CP-1` (also `/ocpp1.6/CP-1`, `ws://host/ocpp/CP-1`):
+        2024-05-01T10:00:00Z DEBUG ws chargeBoxId=CP-1 [2,"1","Heartbeat",{}]
+(d) a bare timestamp and the array: the station is the file's name (its stem).
+
+Timestamps: ISO-8601 with `T` or a space, an optional fraction after `.` or
+`,`, an optional `Z` or offset (none means UTC); or epoch seconds (10 digits)
+or milliseconds (13 digits) at the start of the line. The protocol is
+`ocpp2.0.1` or `ocpp2.1` when the line names it, else `ocpp1.6`.
+
+When a line gives no direction: a CALL of an action that stations send
+(BootNotification, Heartbeat, StatusNotification, MeterValues, …) is IN and
+any other CALL is OUT; an answer goes the opposite way to its call, matched by
+station and message id (the newest 100,000 calls are remembered); an answer
+whose call was never seen is taken as the CSMS's answer to a station (OUT).
+
+Lines with no OCPP-J array opener (`[2,` `[3,` `[4,`) are ordinary log noise:
+counted as "not a frame", not listed. A line with an opener that does not
+parse, or without a timestamp, is skipped with its line number and why.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from ...clock import parse_iso
+from ...wire.frame import Direction, Frame, FrameError, Kind, Message, message_from_array
+
+NOT_A_FRAME = "not a frame"  # the skip reason of log noise: counted, never listed
+MAX_REMEMBERED = 100_000
+
+# Actions a station sends; a CALL of any other action comes from the CSMS.
+STATION_ACTIONS = frozenset(
+    {
+        # OCPP 1.6
+        "Authorize",
+        "BootNotification",
+        "DataTransfer",
+        "DiagnosticsStatusNotification",
+        "FirmwareStatusNotification",
+        "Heartbeat",
+        "MeterValues",
+        "StartTransaction",
+        "StatusNotification",
+        "StopTransaction",
+        # OCPP 2.0.1 / 2.1
+        "TransactionEvent",
+        "NotifyReport",
+        "NotifyEvent",
+        "SecurityEventNotification",
+        "LogStatusNotification",
+        "SignCertificate",
+    }
+)
+
+_OPENER = re.compile(r"\[\s*[234]\s*,")
+_ISO = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?(?:\s?(Z|[+-]\d{2}(?::?\d{2})?))?"
+)
+_EPOCH = re.compile(r"\s*\[?(\d{13}|\d{10})(?:\.(\d+))?(?!\d)")
+_LIBRARY = re.compile(r"(?:^|[\s:])([^\s:]+):\s*(receive message|send)\s*$")
+_HINT = re.compile(
+    r"\b(?:station(?:[_-]?id)?|charge_?box_?id|charge_?point_?id|identity)"
+    r"\s*[=:]\s*[\"']?([\w.\-]+)",
+    re.IGNORECASE,
+)
+_PATH = re.compile(r"/ocpp[\w.]*/([^/\s?#\"',;)\]]+)")
+_PROTOCOL = re.compile(r"ocpp2\.0\.1|ocpp2\.1", re.IGNORECASE)
+_WORDS = {
+    "->": Direction.IN,
+    ">>": Direction.IN,
+    "in": Direction.IN,
+    "recv": Direction.IN,
+    "<-": Direction.OUT,
+    "<<": Direction.OUT,
+    "out": Direction.OUT,
+    "send": Direction.OUT,
+}
+_LEVELS = frozenset({"TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "CRITICAL"})
+_decoder = json.JSONDecoder()
+
+
+class LineError(ValueError):
+    """A line with an OCPP-J array opener that is not a frame: `reason` and `detail`."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def has_opener(text: str) -> bool:
+    """Does the text hold what starts an OCPP-J array (`[2,` `[3,` `[4,`)?"""
+    return _OPENER.search(text) is not None
+
+
+def parse_timestamp(prefix: str) -> tuple[float, tuple[int, int]] | None:
+    """Epoch seconds and the span of the first timestamp in `prefix`, or None."""
+    found = _ISO.search(prefix)
+    if found is not None:
+        date, clock, fraction, zone = found.groups()
+        ts = parse_iso(f"{date}T{clock}{zone or ''}")
+        if ts is not None:
+            # Added apart: fromisoformat wants at most 6 fraction digits.
+            return ts + (float(f"0.{fraction}") if fraction else 0.0), found.span()
+    found = _EPOCH.match(prefix)
+    if found is None:
+        return None
+    whole, fraction = found.groups()
+    value = float(f"{whole}.{fraction or 0}")
+    return (value / 1000 if len(whole) == 13 else value), found.span()
+
+
+def _find_message(text: str) -> tuple[int, Message]:
+    """Where the first OCPP-J message of the line starts, and the message."""
+    error: LineError | None = None
+    for opener in _OPENER.finditer(text):
+        try:
+            value, _end = _decoder.raw_decode(text, opener.start())
+            return opener.start(), message_from_array(value)
+        except json.JSONDecodeError as exc:
+            error = error or LineError("bad JSON", exc.msg)
+        except FrameError as exc:
+            error = error or LineError("not an OCPP-J message", str(exc))
+    raise error or LineError("bad JSON")
+
+
+def _station_and_direction(prefix: str) -> tuple[str | None, Direction | None]:
+    """What the text before the array says of the station and the direction."""
+    library = _LIBRARY.search(prefix)
+    if library is not None:
+        way = Direction.IN if library.group(2) == "receive message" else Direction.OUT
+        return library.group(1), way
+    hint = _HINT.search(prefix) or _PATH.search(prefix)
+    station = hint.group(1) if hint else None
+    tokens = prefix.split()
+    way = _WORDS.get(tokens[-1].rstrip(":").lower()) if tokens else None
+    if station is None and way is not None and len(tokens) >= 2:
+        before = tokens[-2].strip("[]()<>:")
+        if before and before.upper() not in _LEVELS:
+            station = before
+    return station, way
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """What one log line says: `direction` is None when the line does not say."""
+
+    ts: float
+    station: str
+    direction: Direction | None
+    protocol: str
+    message: Message
+
+
+def parse_line(text: str, default_station: str) -> LogLine:
+    """Read one log line that holds an OCPP-J array opener. Raises LineError."""
+    start, message = _find_message(text)
+    prefix = text[:start]
+    timed = parse_timestamp(prefix)
+    if timed is None:
+        raise LineError("no timestamp")
+    ts, (ts_start, ts_end) = timed
+    protocol = _PROTOCOL.search(prefix)
+    station, way = _station_and_direction(prefix[:ts_start] + " " + prefix[ts_end:])
+    return LogLine(
+        ts,
+        station or default_station,
+        way,
+        protocol.group().lower() if protocol else "ocpp1.6",
+        message,
+    )
+
+
+def import_lines(
+    lines: Iterable[tuple[int, bytes | str]],
+    skip: Callable[[int, str, str], None],
+    default_station: str = "unknown",
+) -> Iterator[Frame]:
+    """Stream the frames of a text log given as (line number, line).
+
+    Lines that are not frames go to `skip(line, reason, detail)`; log noise
+    with reason NOT_A_FRAME. `default_station` names the station of lines
+    that name none (the file's stem is a good choice).
+    """
+    calls: dict[tuple[str, str], Direction] = {}  # (station, id) -> direction of the CALL
+    for number, raw in lines:
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        if not text.strip():
+            continue
+        if not has_opener(text):
+            skip(number, NOT_A_FRAME, "")
+            continue
+        try:
+            line = parse_line(text, default_station)
+        except LineError as exc:
+            skip(number, exc.reason, exc.detail)
+            continue
+        msg, way = line.message, line.direction
+        key = (line.station, msg.unique_id)
+        if msg.kind is Kind.CALL:
+            if way is None:
+                way = Direction.IN if msg.action in STATION_ACTIONS else Direction.OUT
+            calls[key] = way
+            if len(calls) > MAX_REMEMBERED:
+                del calls[next(iter(calls))]
+        else:
+            call_way = calls.pop(key, Direction.IN)
+            if way is None:
+                way = Direction.OUT if call_way is Direction.IN else Direction.IN
+        yield Frame(
+            line.ts,
+            line.station,
+            way,
+            msg.kind,
+            msg.unique_id,
+            msg.action,
+            msg.payload,
+            line.protocol,
+            msg.text,
+        )

@@ -1,0 +1,67 @@
+"""Reading numbers and meter values out of payloads, the same way for every protocol. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from math import isfinite
+from typing import Any
+
+from ..clock import parse_iso
+from . import facts as f
+
+ENERGY = "Energy.Active.Import.Register"
+POWER = "Power.Active.Import"
+_SCALE = {"Wh": 1.0, "kWh": 1000.0, "W": 1.0, "kW": 1000.0}
+
+# How a protocol says what unit a sampled value is in: (unit name or None, power of ten).
+UnitOf = Callable[[dict[str, Any]], tuple[str | None, int]]
+
+
+def finite_number(value: Any) -> float | None:
+    """A number from a number or a numeric string; None for anything else, NaN or infinity."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if isfinite(number) else None
+
+
+def payload_time(payload: Any, fallback: float, key: str = "timestamp") -> float:
+    """The payload's own timestamp, or the frame's when it has none."""
+    ts = parse_iso(payload.get(key)) if isinstance(payload, dict) else None
+    return fallback if ts is None else ts
+
+
+def meter_samples(
+    meter_values: Any,
+    connector_id: int,
+    fallback: float,
+    transaction_id: str | None,
+    unit_of: UnitOf,
+) -> list[f.MeterSample]:
+    """Energy (Wh) and power (W) per `meterValue` entry; other measurands and
+    per-phase values (which would overwrite the total) are passed over."""
+    samples: list[f.MeterSample] = []
+    for entry in meter_values if isinstance(meter_values, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        energy: float | None = None
+        power: float | None = None
+        for sv in entry.get("sampledValue") or ():
+            if not isinstance(sv, dict) or sv.get("phase"):
+                continue
+            value = finite_number(sv.get("value"))
+            if value is None:
+                continue
+            unit, exponent = unit_of(sv)
+            measurand = sv.get("measurand", ENERGY)
+            if measurand == ENERGY:
+                energy = value * 10**exponent * _SCALE.get(unit or "Wh", 1.0)
+            elif measurand == POWER:
+                power = value * 10**exponent * _SCALE.get(unit or "W", 1.0)
+        if energy is not None or power is not None:
+            at = payload_time(entry, fallback)
+            samples.append(f.MeterSample(at, connector_id, energy, power, transaction_id))
+    return samples

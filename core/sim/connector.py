@@ -1,0 +1,268 @@
+"""One simulated connector: the charging-session state machine behind an outlet.
+
+The machine thinks in OCPP 1.6 statuses and stop reasons; a per-version `StationLink` turns
+its moments (status changed, authorize, start, meter, stop) into that version's messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, ReadingContext, Reason
+
+if TYPE_CHECKING:
+    from .station import SimSettings
+
+log = logging.getLogger("ocppdeck.sim")
+
+POWER_RANGE_W = (7_000.0, 22_000.0)
+METER_START_RANGE_WH = (1_000.0, 50_000.0)  # meters arrive with a lifetime total on them
+PLUG_IN_SECONDS = (1.0, 4.0)  # between the car plugging in and the driver presenting a tag
+SUSPEND_PROBABILITY = 0.3
+FAULT_SECONDS = (5.0, 20.0)
+FAULT_CODES = (
+    ChargePointErrorCode.ground_failure,
+    ChargePointErrorCode.over_current_failure,
+    ChargePointErrorCode.high_temperature,
+    ChargePointErrorCode.ev_communication_error,
+)
+
+
+async def pause(seconds: float, speed: float, wake: asyncio.Event | None = None) -> float:
+    """Wait `seconds` of simulated time, i.e. `seconds / speed` of real time.
+
+    Returns the simulated seconds that passed: all of them, or fewer when `wake` was set first.
+    Every sleep of the simulator goes through here so that `speed` compresses all of them.
+    """
+    if seconds <= 0:
+        return 0.0
+    if wake is None:
+        await asyncio.sleep(seconds / speed)
+        return seconds
+    if wake.is_set():
+        return 0.0
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    try:
+        # asyncio.timeout rather than wait_for: on 3.11 wait_for can swallow a cancellation.
+        async with asyncio.timeout(seconds / speed):
+            await wake.wait()
+    except TimeoutError:
+        return seconds
+    return min(seconds, (loop.time() - began) * speed)
+
+
+class Wire(Protocol):
+    """What a link needs from its station: a way to CALL the CSMS, and the time."""
+
+    @property
+    def meter_interval(self) -> float: ...
+
+    def timestamp(self) -> str: ...
+
+    async def send(self, payload: Any) -> Any | None: ...
+
+
+class StationLink(Protocol):
+    """What a connector needs from its station: the messages of the station's OCPP version."""
+
+    @property
+    def meter_interval(self) -> float: ...
+
+    async def report_status(self, connector: ConnectorSim, changed: bool) -> None:
+        """Tell the CSMS the connector's status; `changed`: it was just entered, not asked for."""
+
+    async def authorize(self, id_tag: str) -> bool:
+        """Whether the CSMS accepts `id_tag`."""
+
+    async def start_transaction(
+        self, connector: ConnectorSim, id_tag: str, remote_start_id: int | None
+    ) -> tuple[int | str, bool] | None:
+        """Open a transaction: (its id, whether the CSMS accepted it), None when unanswered."""
+
+    async def meter_values(self, connector: ConnectorSim, context: str) -> None:
+        """Report the connector's energy register and power."""
+
+    async def stop_transaction(self, connector: ConnectorSim, reason: str) -> None:
+        """Close the connector's open transaction with `reason` (a 1.6 Reason)."""
+
+
+class ConnectorSim:
+    """The state machine of one connector; `run` lives as long as one connection of its station.
+
+    Meter, open transaction and availability survive reconnects; a transaction left open by a
+    dropped link is settled with reason Other when the next connection starts.
+    """
+
+    def __init__(
+        self,
+        station_id: str,
+        connector_id: int,
+        link: StationLink,
+        settings: SimSettings,
+        rng: random.Random,
+    ) -> None:
+        self.connector_id = connector_id
+        self.label = f"{station_id}/{connector_id}"  # for logs
+        self.status = str(ChargePointStatus.available)
+        self.error_code = str(ChargePointErrorCode.no_error)
+        self.transaction_id: int | str | None = None  # 1.6: the CSMS's int; 2.x: ours, a str
+        self.id_tag: str | None = None  # of the open transaction
+        self.remote_start_id: int | None = None  # 2.x: of the RequestStartTransaction served
+        self.meter_wh = round(rng.uniform(*METER_START_RANGE_WH), 1)
+        self.rated_power_w = round(rng.uniform(*POWER_RANGE_W), -2)
+        self.power_w = 0.0
+        self.operative = True
+        self._link = link
+        self._settings = settings
+        self._rng = rng
+        self._remote_tag: str | None = None
+        self._remote_start_id: int | None = None
+        self._stop_reason: str | None = None
+        self._listening = False
+        # Set once the CSMS has our answer to a request that needs action (remote start/stop,
+        # availability), so the follow-up messages never overtake that answer.
+        self._wake = asyncio.Event()
+
+    # --- requests from the CSMS side ---------------------------------------------------------
+
+    def accepts_remote_start(self) -> bool:
+        """True while idle (Available, or Preparing before a tag was presented) and operative."""
+        return self._listening and self._remote_tag is None and self.operative
+
+    def reserve_remote_start(self, id_tag: str, remote_start_id: int | None = None) -> None:
+        """Hold the connector for a remote start; it begins on the next `wake`."""
+        self._remote_tag, self._remote_start_id = id_tag, remote_start_id
+
+    def request_stop(self, reason: str, transaction_id: int | str) -> None:
+        """End the session with `reason` if `transaction_id` is still the open one."""
+        if self.transaction_id == transaction_id:
+            self._stop_reason = reason
+            self._wake.set()
+
+    def set_operative(self, operative: bool) -> None:
+        """Change availability; a charging connector applies it when its session ends."""
+        self.operative = operative
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Let the state machine act on what the CSMS was just told."""
+        self._wake.set()
+
+    # --- the state machine -------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Report status, then alternate idle periods and charging sessions until cancelled."""
+        self._remote_tag = None
+        self._wake.clear()
+        if self.transaction_id is not None:
+            await self.finish(Reason.other)
+        await self.notify(self._idle_status())
+        while True:
+            tag = await self._next_driver()
+            if tag is not None:
+                await self._serve(tag)
+            if self.status != self._idle_status():
+                await self.notify(self._idle_status())
+
+    def _idle_status(self) -> str:
+        return ChargePointStatus.available if self.operative else ChargePointStatus.unavailable
+
+    async def _next_driver(self) -> str | None:
+        """Idle until a driver turns up; their id tag, or None when woken for another reason."""
+        s = self._settings
+        self._listening = True
+        try:
+            if self.operative:
+                await pause(self._rng.expovariate(1.0 / s.idle_mean), s.speed, self._wake)
+                if not self._wake.is_set() and self._remote_tag is None:
+                    # A car plugs in; its driver may still start from an app instead of a card.
+                    await self.notify(ChargePointStatus.preparing)
+                    await pause(self._rng.uniform(*PLUG_IN_SECONDS), s.speed, self._wake)
+                    if self._remote_tag is None and self.operative:
+                        return self._rng.choice(s.id_tags)
+            # Inoperative, or a remote start is reserved: wait until the CSMS has our answer.
+            await self._wake.wait()
+        finally:
+            self._listening = False
+        self._wake.clear()
+        tag, self._remote_tag = self._remote_tag, None
+        self.remote_start_id, self._remote_start_id = self._remote_start_id, None
+        return tag
+
+    async def _serve(self, id_tag: str) -> None:
+        """Authorize, start, charge and stop one session for `id_tag`."""
+        if self.status != ChargePointStatus.preparing:
+            await self.notify(ChargePointStatus.preparing)
+        if not await self._link.authorize(id_tag):
+            log.info("%s: %s not authorized", self.label, id_tag)
+            return
+        started = await self._link.start_transaction(self, id_tag, self.remote_start_id)
+        if started is None:
+            return
+        (self.transaction_id, accepted), self.id_tag = started, id_tag
+        reason = await self._charge() if accepted else Reason.de_authorized
+        await self.finish(reason)
+        if self._rng.random() < self._settings.fault_probability:
+            await self._fault()
+
+    async def _charge(self) -> str:
+        """Deliver energy with periodic MeterValues; returns why the session ended."""
+        s, rng = self._settings, self._rng
+        duration = rng.expovariate(1.0 / s.session_mean)
+        phases = [(ChargePointStatus.charging, duration)]
+        if rng.random() < SUSPEND_PROBABILITY:
+            # The car stops drawing power for a while (battery management), then resumes.
+            split = duration * rng.uniform(0.2, 0.8)
+            phases = [
+                (ChargePointStatus.charging, split),
+                (ChargePointStatus.suspended_ev, rng.expovariate(4.0 / s.session_mean)),
+                (ChargePointStatus.charging, duration - split),
+            ]
+        for status, span in phases:
+            await self.notify(status)
+            self.power_w = self.rated_power_w if status == ChargePointStatus.charging else 0.0
+            left = span
+            while left > 0:
+                slept = await pause(min(self._link.meter_interval, left), s.speed, self._wake)
+                self.meter_wh += self.power_w * slept / 3600.0
+                left -= slept
+                if not self._wake.is_set():
+                    await self.send_meter_values(ReadingContext.sample_periodic)
+                    continue
+                self._wake.clear()
+                if self._stop_reason is not None:
+                    return self._stop_reason
+        return rng.choice((Reason.local, Reason.ev_disconnected))
+
+    async def finish(self, reason: str) -> None:
+        """Close the open transaction, if any: Finishing, then the stop message."""
+        if self.transaction_id is None:
+            return
+        self.power_w = 0.0
+        await self.notify(ChargePointStatus.finishing)
+        await self._link.stop_transaction(self, reason)
+        self.transaction_id = self.id_tag = self._stop_reason = self.remote_start_id = None
+
+    async def _fault(self) -> None:
+        """A short Faulted episode with a random error code."""
+        await self.notify(ChargePointStatus.faulted, self._rng.choice(FAULT_CODES))
+        await pause(self._rng.uniform(*FAULT_SECONDS), self._settings.speed)
+
+    # --- messages ----------------------------------------------------------------------------
+
+    async def notify(self, status: str, error_code: str = ChargePointErrorCode.no_error) -> None:
+        """Enter `status` and report it."""
+        self.status, self.error_code = str(status), str(error_code)  # plain str, not the enum
+        await self._link.report_status(self, changed=True)
+
+    async def report_status(self) -> None:
+        """Report the current status again (TriggerMessage)."""
+        await self._link.report_status(self, changed=False)
+
+    async def send_meter_values(self, context: str) -> None:
+        """Report the current energy register and power."""
+        await self._link.meter_values(self, context)

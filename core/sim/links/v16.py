@@ -1,0 +1,263 @@
+"""OCPP 1.6 for a simulated station: its connectors' messages (StatusNotification, Authorize,
+Start/StopTransaction, MeterValues) and its answers to the CSMS's requests."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ocpp.routing import after, on
+from ocpp.v16 import ChargePoint, call, call_result
+from ocpp.v16.datatypes import KeyValue, MeterValue, SampledValue
+from ocpp.v16.enums import (
+    Action,
+    AuthorizationStatus,
+    AvailabilityStatus,
+    AvailabilityType,
+    ClearCacheStatus,
+    DataTransferStatus,
+    Measurand,
+    MessageTrigger,
+    ReadingContext,
+    Reason,
+    RemoteStartStopStatus,
+    ResetStatus,
+    ResetType,
+    TriggerMessageStatus,
+    UnitOfMeasure,
+    UnlockStatus,
+)
+from websockets.asyncio.client import ClientConnection
+
+from ..connector import ConnectorSim, Wire
+
+if TYPE_CHECKING:
+    from ..station import SimStation
+
+wire_log = logging.getLogger("ocppdeck.sim.wire")  # every frame, for those who want it
+
+
+def _accepted(result: Any | None) -> bool:
+    """Whether an Authorize/StartTransaction result carries an Accepted idTagInfo."""
+    return result is not None and result.id_tag_info.get("status") == AuthorizationStatus.accepted
+
+
+class V16Link:
+    """A `StationLink` speaking OCPP 1.6 over the station's `Wire`."""
+
+    __slots__ = ("_wire",)
+
+    def __init__(self, wire: Wire) -> None:
+        self._wire = wire
+
+    @property
+    def meter_interval(self) -> float:
+        """Seconds between MeterValues while charging."""
+        return self._wire.meter_interval
+
+    async def report_status(self, connector: ConnectorSim, changed: bool) -> None:
+        """Every status change is a StatusNotification in 1.6."""
+        await self._wire.send(
+            call.StatusNotification(
+                connector_id=connector.connector_id,
+                error_code=connector.error_code,
+                status=connector.status,
+                timestamp=self._wire.timestamp(),
+            )
+        )
+
+    async def authorize(self, id_tag: str) -> bool:
+        """Authorize.req; True on an Accepted idTagInfo."""
+        return _accepted(await self._wire.send(call.Authorize(id_tag=id_tag)))
+
+    async def start_transaction(
+        self, connector: ConnectorSim, id_tag: str, remote_start_id: int | None
+    ) -> tuple[int | str, bool] | None:
+        """StartTransaction.req; the CSMS numbers the transaction (1.6 has no remoteStartId)."""
+        started = await self._wire.send(
+            call.StartTransaction(
+                connector_id=connector.connector_id,
+                id_tag=id_tag,
+                meter_start=round(connector.meter_wh),
+                timestamp=self._wire.timestamp(),
+            )
+        )
+        return None if started is None else (started.transaction_id, _accepted(started))
+
+    async def meter_values(self, connector: ConnectorSim, context: str) -> None:
+        """MeterValues.req, tied to the open transaction if there is one."""
+        await self._wire.send(
+            call.MeterValues(
+                connector_id=connector.connector_id,
+                meter_value=[self._sample(connector, context)],
+                transaction_id=connector.transaction_id,
+            )
+        )
+
+    async def stop_transaction(self, connector: ConnectorSim, reason: str) -> None:
+        """StopTransaction.req with the final reading as transactionData."""
+        await self._wire.send(
+            call.StopTransaction(
+                meter_stop=round(connector.meter_wh),
+                timestamp=self._wire.timestamp(),
+                transaction_id=connector.transaction_id,
+                reason=reason,
+                id_tag=connector.id_tag,
+                transaction_data=[self._sample(connector, ReadingContext.transaction_end)],
+            )
+        )
+
+    def _sample(self, connector: ConnectorSim, context: str) -> MeterValue:
+        return MeterValue(
+            timestamp=self._wire.timestamp(),
+            sampled_value=[
+                SampledValue(
+                    value=f"{connector.meter_wh:.1f}",
+                    context=context,
+                    measurand=Measurand.energy_active_import_register,
+                    unit=UnitOfMeasure.wh,
+                ),
+                SampledValue(
+                    value=f"{connector.power_w:.0f}",
+                    context=context,
+                    measurand=Measurand.power_active_import,
+                    unit=UnitOfMeasure.w,
+                ),
+            ],
+        )
+
+
+TRIGGERABLE = (
+    MessageTrigger.boot_notification,
+    MessageTrigger.heartbeat,
+    MessageTrigger.status_notification,
+    MessageTrigger.meter_values,
+)
+
+
+class V16Point(ChargePoint):
+    """The OCPP side of a `SimStation` for one connection.
+
+    `@on` handlers decide the answer without waiting on anything (the receive loop runs them);
+    `@after` handlers act once the answer is on the wire, so follow-ups never overtake it.
+    """
+
+    def __init__(self, station: SimStation, connection: ClientConnection) -> None:
+        super().__init__(
+            station.spec.station_id,
+            connection,
+            response_timeout=station.response_timeout,
+            logger=wire_log,
+        )
+        self._station = station
+        self._remote_starts: dict[str, ConnectorSim] = {}  # call id -> reserved connector
+
+    @on(Action.remote_start_transaction)
+    def on_remote_start(
+        self, id_tag: str, call_unique_id: str, connector_id: int | None = None, **_: Any
+    ) -> call_result.RemoteStartTransaction:
+        free = [c for c in self._station.targets(connector_id) if c.accepts_remote_start()]
+        if connector_id == 0 or not free:
+            return call_result.RemoteStartTransaction(status=RemoteStartStopStatus.rejected)
+        free[0].reserve_remote_start(id_tag)
+        self._remote_starts[call_unique_id] = free[0]
+        return call_result.RemoteStartTransaction(status=RemoteStartStopStatus.accepted)
+
+    @after(Action.remote_start_transaction)
+    def after_remote_start(self, call_unique_id: str, **_: Any) -> None:
+        if (connector := self._remote_starts.pop(call_unique_id, None)) is not None:
+            connector.wake()
+
+    @on(Action.remote_stop_transaction)
+    def on_remote_stop(self, transaction_id: int, **_: Any) -> call_result.RemoteStopTransaction:
+        known = transaction_id in self._station.transactions.values()
+        status = RemoteStartStopStatus.accepted if known else RemoteStartStopStatus.rejected
+        return call_result.RemoteStopTransaction(status=status)
+
+    @after(Action.remote_stop_transaction)
+    def after_remote_stop(self, transaction_id: int, **_: Any) -> None:
+        for connector in self._station.connectors.values():
+            connector.request_stop(Reason.remote, transaction_id)
+
+    @on(Action.get_configuration)
+    def on_get_configuration(
+        self, key: list[str] | None = None, **_: Any
+    ) -> call_result.GetConfiguration:
+        config = self._station.configuration()
+        wanted = key or list(config)
+        return call_result.GetConfiguration(
+            configuration_key=[
+                KeyValue(key=k, readonly=config[k][1], value=config[k][0])
+                for k in wanted
+                if k in config
+            ],
+            unknown_key=[k for k in wanted if k not in config] or None,
+        )
+
+    @on(Action.change_configuration)
+    def on_change_configuration(
+        self, key: str, value: str, **_: Any
+    ) -> call_result.ChangeConfiguration:
+        status = self._station.change_configuration(key, value)
+        return call_result.ChangeConfiguration(status=status)
+
+    @on(Action.reset)
+    def on_reset(self, **_: Any) -> call_result.Reset:
+        return call_result.Reset(status=ResetStatus.accepted)
+
+    @after(Action.reset)
+    def after_reset(self, type: str, **_: Any) -> None:
+        hard = type == ResetType.hard
+        self._station.reset(Reason.hard_reset if hard else Reason.soft_reset)
+
+    @on(Action.unlock_connector)
+    def on_unlock_connector(self, connector_id: int, **_: Any) -> call_result.UnlockConnector:
+        known = connector_id in self._station.connectors
+        status = UnlockStatus.unlocked if known else UnlockStatus.not_supported
+        return call_result.UnlockConnector(status=status)
+
+    @after(Action.unlock_connector)
+    def after_unlock_connector(self, connector_id: int, **_: Any) -> None:
+        # Unlocking the cable ends whatever session was running on it.
+        connector = self._station.connectors.get(connector_id)
+        if connector is not None and connector.transaction_id is not None:
+            connector.request_stop(Reason.unlock_command, connector.transaction_id)
+
+    @on(Action.change_availability)
+    def on_change_availability(self, connector_id: int, **_: Any) -> call_result.ChangeAvailability:
+        addressed = self._station.targets(connector_id)
+        if connector_id != 0 and not addressed:
+            return call_result.ChangeAvailability(status=AvailabilityStatus.rejected)
+        busy = any(c.transaction_id is not None for c in addressed)
+        status = AvailabilityStatus.scheduled if busy else AvailabilityStatus.accepted
+        return call_result.ChangeAvailability(status=status)
+
+    @after(Action.change_availability)
+    def after_change_availability(self, connector_id: int, type: str, **_: Any) -> None:
+        self._station.set_availability(connector_id, type == AvailabilityType.operative)
+
+    @on(Action.trigger_message)
+    def on_trigger_message(
+        self, requested_message: str, connector_id: int | None = None, **_: Any
+    ) -> call_result.TriggerMessage:
+        if requested_message not in TRIGGERABLE:
+            return call_result.TriggerMessage(status=TriggerMessageStatus.not_implemented)
+        if connector_id and connector_id not in self._station.connectors:
+            return call_result.TriggerMessage(status=TriggerMessageStatus.rejected)
+        return call_result.TriggerMessage(status=TriggerMessageStatus.accepted)
+
+    @after(Action.trigger_message)
+    def after_trigger_message(
+        self, requested_message: str, connector_id: int | None = None, **_: Any
+    ) -> None:
+        valid = not connector_id or connector_id in self._station.connectors
+        if requested_message in TRIGGERABLE and valid:
+            self._station.trigger(requested_message, connector_id)
+
+    @on(Action.data_transfer)
+    def on_data_transfer(self, **_: Any) -> call_result.DataTransfer:
+        return call_result.DataTransfer(status=DataTransferStatus.accepted)
+
+    @on(Action.clear_cache)
+    def on_clear_cache(self, **_: Any) -> call_result.ClearCache:
+        return call_result.ClearCache(status=ClearCacheStatus.accepted)
