@@ -218,7 +218,7 @@ class OcppdeckTarget(Target):
 
     name = "ocppdeck"
 
-    def __init__(self, aged: int = 0) -> None:
+    def __init__(self) -> None:
         from ocppdeck.core.config import Settings
         from ocppdeck.core.engine import Engine
 
@@ -232,8 +232,6 @@ class OcppdeckTarget(Target):
                 heartbeat_interval=300,
             )
         )
-        if aged:
-            age_store(self.engine, aged)
 
     async def start(self) -> str:
         await self.engine.start()
@@ -247,28 +245,6 @@ class OcppdeckTarget(Target):
             await asyncio.wait_for(self.engine.close(), 20)
         finally:
             self._tmp.cleanup()
-
-
-def age_store(engine: Engine, transactions: int) -> None:
-    """Give the engine's store `transactions` closed transactions of an earlier run,
-    as a CSMS has after some hours of work (inserted in bulk, then written to disk)."""
-    table_ = engine.store.db.table("transactions")
-    table_.insert_multiple(
-        {
-            "station": f"AGED{i % 500:04d}",
-            "transaction_id": f"aged-{i}",
-            "connector_id": 1,
-            "id_tag": ID_TAG,
-            "meter_start": 0,
-            "started_at": "2024-01-01T00:00:00Z",
-            "authorization": "Accepted",
-            "meter_stop": 12_000,
-            "stopped_at": "2024-01-01T01:00:00Z",
-            "reason": "Local",
-        }
-        for i in range(transactions)
-    )
-    engine.store.flush()
 
 
 # --- the load generator (child process) --------------------------------------
@@ -719,7 +695,7 @@ async def run_protocol(args: argparse.Namespace) -> list[RunResult]:
     print(
         f"csms_throughput: {args.stations} stations, paced {args.rate:g} call/s/station for "
         f"{args.seconds:g} s x{args.repeat}, flood {args.flood_seconds:g} s "
-        f"x{args.flood_repeat}; ocppdeck store starts with {args.aged} transactions; "
+        f"x{args.flood_repeat}; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
         f"client validation {'on' if args.client_validate else 'off'}; "
         f"{args.protocol} cycle {CYCLES[args.protocol]}",
@@ -727,9 +703,7 @@ async def run_protocol(args: argparse.Namespace) -> list[RunResult]:
     )
     results: list[RunResult] = []
     for n, (name, flood) in enumerate(plan(args), 1):
-        target: Target = (
-            OcppdeckTarget(args.aged) if name == "ocppdeck" else BareTarget(args.protocol)
-        )
+        target: Target = OcppdeckTarget() if name == "ocppdeck" else BareTarget(args.protocol)
         result = await run_once(target, args, flood)
         results.append(result)
         print_run(f"#{n}", result, args.rate)
@@ -777,13 +751,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--client-validate",
         action="store_true",
         help="validate payloads in the client too (costs client CPU; the servers always do)",
-    )
-    p.add_argument(
-        "--aged",
-        type=int,
-        default=0,
-        metavar="TX",
-        help="start ocppdeck with TX closed transactions already in its store (an older CSMS)",
     )
     p.add_argument(
         "--protocol",

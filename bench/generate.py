@@ -41,7 +41,8 @@ from typing import IO, Any
 
 import orjson
 
-from ocppdeck.core.wire.frame import Direction, Frame, Kind, encode
+from ocppdeck.core.wire.codec import encode
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 
 EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z: the first frame of every recording
 PROTOCOL = "ocpp1.6"

@@ -151,11 +151,10 @@ def _projection_sizes(projection: Any) -> dict[str, int]:
     state = projection.state
     return {
         "stations": len(state.stations),
-        "connectors": sum(len(s.connectors) for s in state.stations.values()),
+        "evses": sum(len(s.evses) for s in state.stations.values()),
         "transactions": len(state.transactions),
         "open": len(state.open),
-        "pending_calls": len(projection._calls),
-        "early_answers": len(projection._early_answers),
+        "unjoined": len(projection._joins),
     }
 
 
@@ -217,7 +216,7 @@ def child_split(args: argparse.Namespace) -> dict[str, Any]:
     """Chunk by chunk: read_frames into a list, then apply over it; then decode alone."""
     from ocppdeck.core.disk.formats import ImportReport, read_frames
     from ocppdeck.core.model.projection import Projection
-    from ocppdeck.core.wire.frame import decode
+    from ocppdeck.core.wire.codec import decode
 
     path = Path(args.file)
     report = ImportReport()
@@ -445,7 +444,7 @@ def main_parent(args: argparse.Namespace) -> int:
                     fmt(mb(r["hwm_kb"])),
                     fmt(mb(r["maxrss_kb"])),
                     f"{r['transactions']:,}",
-                    f"{r['pending_calls']:,}/{r['early_answers']:,}",
+                    f"{r['unjoined']:,}",
                     f"{sum(r['gc_s']):.2f} ({r['gc_n'][2]} gen2)",
                 ]
             )
@@ -460,7 +459,7 @@ def main_parent(args: argparse.Namespace) -> int:
                     "VmHWM MB",
                     "ru_maxrss MB",
                     "transactions",
-                    "unjoined calls/answers",
+                    "unjoined",
                     "GC s",
                 ],
                 rows,
@@ -565,8 +564,8 @@ def main_parent(args: argparse.Namespace) -> int:
                     f"sampled / {mb(e['hwm_kb']):.0f} MB VmHWM / "
                     f"{mb(e['maxrss_kb']):.0f} MB ru_maxrss "
                     f"(target < {TARGET_RSS_MB:.0f}: {verdict(mb(e['peak_kb']) < TARGET_RSS_MB)}); "
-                    f"{e['skipped']:,} skipped; {e['stations']} stations; unjoined "
-                    f"calls/answers {e['pending_calls']:,}/{e['early_answers']:,}; "
+                    f"{e['skipped']:,} skipped; {e['stations']} stations; "
+                    f"unjoined calls and answers {e['unjoined']:,}; "
                     f"GC {sum(e['gc_s']):.2f} s",
                     flush=True,
                 )

@@ -12,8 +12,10 @@ from typing import Any
 
 import platformdirs
 
+from .dialects import DIALECTS
+
 # Subprotocols the CSMS can serve; `Settings.protocols` may restrict them.
-PROTOCOLS = ("ocpp1.6", "ocpp2.0.1", "ocpp2.1")
+PROTOCOLS = tuple(DIALECTS)
 DEFAULT_AUTOMATIONS = ("orphan-recovery", "connector-count")
 
 

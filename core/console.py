@@ -1,71 +1,118 @@
-"""What the console watches: a live engine, a demo run, or a folded recording."""
+"""What the console holds of the core: a source of state and frames, and what it offers.
+
+A live engine, a demo run and a replay are sources. The TUI reads state and the
+frame window, sends through `commands`, and reaches the rest (a replay's
+transport, id tags, automations, the message crafter) through the parts a source
+offers; a part a source cannot offer is None, and the screen says so.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Protocol
 
-from .clock import Clock, ManualClock
+from .automations.plugins import Automations
+from .clock import Clock
 from .config import Settings
 from .csms.commands import Commands
-from .model.projection import Projection
+from .csms.crafter import Crafter
+from .csms.id_tags import IdTagBook
 from .model.state import State
-from .wire.frame import Frame
-from .wire.frame_log import FrameLog
+from .replay.marks import Mark
+from .wire.frame_log import FrameWindow
+
+
+class Transport(Protocol):
+    """A replay's controls and what its timeline shows."""
+
+    playing: bool
+    clock: Clock
+
+    @property
+    def speed(self) -> float | None:
+        """Recording seconds per real second; None is as fast as it goes."""
+        ...
+
+    @property
+    def loading(self) -> bool:
+        """Still indexing: nothing to show on the timeline yet."""
+        ...
+
+    @property
+    def length(self) -> int:
+        """Frames in the recording."""
+        ...
+
+    @property
+    def position(self) -> int:
+        """Frames played so far."""
+        ...
+
+    @property
+    def span(self) -> tuple[float, float] | None:
+        """The times of the first and the last frame (None when empty)."""
+        ...
+
+    @property
+    def marks(self) -> list[tuple[int, Mark]]:
+        """Frames worth jumping to, by position."""
+        ...
+
+    def toggle(self) -> None:
+        """Play or pause."""
+        ...
+
+    def faster(self, steps: int = 1) -> None:
+        """Change speed by steps (negative: slower)."""
+        ...
+
+    def step(self, frames: int) -> None:
+        """Move by frames (negative: back) and pause."""
+        ...
+
+    def seek(self, position: int) -> None:
+        """Show the state after `position` frames."""
+        ...
+
+    def seek_time(self, ts: float) -> None:
+        """Show the state at a time."""
+        ...
+
+    def jump(self, forward: bool, kinds: set[Mark] | None = None) -> bool:
+        """Go past the next (or previous) mark; False when there is none."""
+        ...
 
 
 class ConsoleSource(Protocol):
     """The one thing the TUI holds of the core."""
 
-    mode: str  # "live", "demo" or "recording"
+    mode: str  # "live", "demo" or "replay"
     settings: Settings
     clock: Clock
     commands: Commands
-    frames: FrameLog
+    frames: FrameWindow
+    transport: Transport | None  # a replay's
+    id_tags: IdTagBook | None  # live and demo: the store's id tags
+    automations: Automations | None  # live and demo: the running plugins
+    crafter: Crafter | None  # live and demo: crafted messages and their history
 
     @property
-    def state(self) -> State: ...
+    def state(self) -> State:
+        """What the projection knows now."""
+        ...
+
+    @property
+    def start_note(self) -> str | None:
+        """What the console should say once started (e.g. lines a source skipped)."""
+        ...
 
     def describe(self) -> str:
         """One line for the title bar: where frames come from."""
         ...
 
-    async def start(self) -> None: ...
-
-    async def close(self) -> None: ...
-
-
-class FoldedSource:
-    """Frames folded once into state, nothing sent: a recording at rest.
-
-    The clock stands at the newest frame's time, so the screen reads as the
-    live console did at that moment.
-    """
-
-    mode = "recording"
-
-    def __init__(self, frames: Iterable[Frame], settings: Settings, name: str = "") -> None:
-        self.settings = settings
-        self.projection = Projection()
-        self.frames = FrameLog()
-        for frame in frames:
-            self.projection.apply(frame)
-            self.frames.append(frame)
-        self.clock = ManualClock(self.projection.state.last_ts or 0.0)
-        self.commands = Commands(None, lambda: self.projection.state)
-        self.name = name
-
-    @property
-    def state(self) -> State:
-        """The folded state."""
-        return self.projection.state
-
-    def describe(self) -> str:
-        """The recording's name."""
-        return self.name or "recording"
-
     async def start(self) -> None:
-        """Nothing to start: the frames are already folded."""
+        """Start listening, playing or indexing (the console shows progress meanwhile)."""
+        ...
 
     async def close(self) -> None:
-        """Nothing to close."""
+        """Stop and release everything: sockets, files, tasks."""
+        ...

@@ -1,7 +1,8 @@
 """The engine: one live run's core, wired as DESIGN.md draws it.
 
-sources -> bus -> (projection, recorder, metrics, frame log, automations); commands -> CSMS.
-The TUI and `ocppdeck serve` both hold one Engine and nothing else of the core.
+sources -> bus -> (recorder + frame log, metrics, projection -> automations);
+commands -> outbound queue -> CSMS. The TUI and `ocppdeck serve` both hold one
+Engine and nothing else of the core.
 """
 
 from __future__ import annotations
@@ -9,23 +10,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from .automations.plugins import Automations
 from .clock import Clock, SystemClock
 from .config import Settings
 from .csms.commands import Commands
+from .csms.crafter import HISTORY_FILE, Crafter
+from .csms.id_tags import IdTagBook
 from .csms.metrics import Metrics
 from .csms.server import Csms
 from .csms.store import Store, write_atomic
 from .disk import snapshot
 from .disk.formats import ImportReport, SourceError, read_frames, source_files
 from .disk.recording import Recorder
-from .model.projection import Projection
+from .model.facts import Fact
+from .model.projection import Projection, fold
 from .model.state import State
 from .wire.bus import FrameBus
-from .wire.frame import Direction, Frame, Kind, encode
+from .wire.codec import encode
+from .wire.frame import Direction, Frame, Kind
 from .wire.frame_log import FrameLog
 
 log = logging.getLogger("ocppdeck.engine")
@@ -70,10 +75,15 @@ class Engine:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.store_path)
         self.csms = Csms(settings, self.store, self.clock, self.bus.publish, self.metrics)
-        self.commands = Commands(self.csms, lambda: self.projection.state)
-        self.automations = Automations(
-            settings, self.commands, self.bus.publish, self.clock, self.store, lambda: self.state
+        self.commands = Commands(self.csms, lambda: self.projection.state, self.clock)
+        self.automations: Automations | None = Automations(
+            settings, self.commands, self.bus.publish, self.clock, lambda: self.state
         )
+        self.id_tags: IdTagBook | None = IdTagBook(self.store, self.clock)
+        self.crafter: Crafter | None = Crafter(
+            self.commands, self.clock, settings.data_dir / HISTORY_FILE
+        )
+        self.transport = None  # live: no replay transport
         self.restored = ImportReport()
         self._snapshot_seq = 0
         self._recorder: Recorder | None = None
@@ -84,6 +94,13 @@ class Engine:
     def state(self) -> State:
         """What the projection knows now."""
         return self.projection.state
+
+    @property
+    def start_note(self) -> str | None:
+        """Recording lines the restore had to skip, if any."""
+        if not self.restored.skipped_count:
+            return None
+        return f"restore: {self.restored.summary()}; details in the log file"
 
     def describe(self) -> str:
         """Where stations connect."""
@@ -105,13 +122,19 @@ class Engine:
         except SourceError:
             files = []  # a first run: nothing recorded yet
         last_seq = after
-        for file in _files_after(files, after):
-            for frame in read_frames(file, "recording", self.restored):
-                if frame.seq <= after:
-                    continue
-                self.projection.apply(frame)
-                self.frames.append(frame)
-                last_seq = max(last_seq, frame.seq)
+
+        def after_snapshot() -> Iterator[Frame]:
+            for file in _files_after(files, after):
+                for frame in read_frames(file, "recording", self.restored):
+                    if frame.seq > after:
+                        yield frame
+
+        def shown(frame: Frame, _: Sequence[Fact]) -> None:
+            nonlocal last_seq
+            self.frames.append(frame)
+            last_seq = max(last_seq, frame.seq)
+
+        fold(after_snapshot(), self.projection, shown)
         self.bus.next_seq = last_seq + 1
         self._snapshot_seq = after
         log.info(
@@ -129,15 +152,19 @@ class Engine:
             self.settings.recording_path, self.settings.recording_max_mb * 1024 * 1024
         )
         self._unsubscribe_recorder = self.bus.subscribe(self._capture)
-        self.bus.subscribe(self.projection.apply)
         self.bus.subscribe(self.metrics.observe)
-        # Last, and only after the restore: automations see each frame already folded,
-        # and never act again on what a previous run recorded.
-        self.bus.subscribe(self.automations.on_frame)
+        # Only after the restore: automations never act again on what a previous run recorded.
+        self.bus.subscribe(self._fold)
         # Marks every station offline as of now: earlier connections died with the last run.
         self.bus.publish(Frame(self.clock.now(), "", Direction.IN, Kind.SERVER_START))
         await self.csms.start()
         self._flusher = asyncio.create_task(self._flush_store(), name="store-flush")
+
+    def _fold(self, frame: Frame) -> None:
+        """Fold a frame, then hand it with its facts to the automations."""
+        facts = self.projection.apply(frame)
+        if self.automations is not None:
+            self.automations.on_frame(frame, facts)
 
     def _capture(self, frame: Frame) -> None:
         """Encode once for both the recording and the frame log."""

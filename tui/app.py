@@ -9,17 +9,20 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Input, Static
 
-from ..core.console import ConsoleSource
+from ..core.console import ConsoleSource, Transport
 from ..core.csms.commands import CommandUnavailable, answer_summary
-from ..core.csms.outbound_queue import Command, CommandState
+from ..core.csms.outbound_queue import CallState, QueuedCall
 from ..core.disk.formats import SourceError
-from ..core.replay.source import ReplaySource
 from ..themes import STYLESHEET, THEMES
 from .command_palette import StationCommandsProvider
 from .formatting import clock_time
-from .screens.help import HelpScreen
+from .screens.automations import AutomationsScreen
+from .screens.crafter import CrafterScreen
+from .screens.help import HelpScreen, help_sections
+from .screens.id_tags import IdTagsScreen
 from .screens.inspector import InspectorScreen
 from .screens.prompt import PromptScreen
+from .screens.queue import QueueScreen
 from .seek import parse_seek
 from .station_commands import STATION_COMMANDS, Target, station_bindings
 from .widgets.connectors_table import ConnectorsTable
@@ -27,6 +30,8 @@ from .widgets.frame_log_view import FrameLogView
 from .widgets.meter_plot import MeterPlot
 from .widgets.stations_table import StationsTable
 from .widgets.timeline import Timeline
+
+ID_TAGS_CSV = "id_tags.csv"  # where the id tags screen imports from and exports to
 
 
 class OcppDeckApp(App[None]):
@@ -41,7 +46,7 @@ class OcppDeckApp(App[None]):
         # off the footer: `?` and the palette list them all.
         *station_bindings(),
         Binding("slash", "filter", "Filter frames"),
-        Binding("question_mark", "help", "Help"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q,ctrl+q", "quit", "Quit", key_display="q"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         # Replay transport; hidden and off unless the source has a transport.
@@ -67,9 +72,9 @@ class OcppDeckApp(App[None]):
         self.startup_error: str | None = None
 
     @property
-    def transport(self) -> ReplaySource | None:
+    def transport(self) -> Transport | None:
         """The replay transport, when the source has one."""
-        return getattr(self.source, "transport", None)
+        return self.source.transport
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in self.TRANSPORT_ACTIONS and self.transport is None)
@@ -107,7 +112,7 @@ class OcppDeckApp(App[None]):
             self.startup_error = f"ocppdeck could not start: {exc}"
             self.exit(return_code=2, message=self.startup_error)
             return
-        note = getattr(self.source, "start_note", None)
+        note = self.source.start_note
         if note:
             self.notify(note, severity="warning", timeout=10)
         self.redraw()
@@ -122,9 +127,7 @@ class OcppDeckApp(App[None]):
         stations.refresh_from(state)
         self._show_selection()
         self.query_one(FrameLogView).sync()
-        from .screens.automations import automations_of  # the automations' part of the console
-
-        automations = automations_of(self.source)
+        automations = self.source.automations
         for notice in automations.take_notices() if automations is not None else ():
             self.notify(notice.text, title=notice.station, severity="warning", timeout=10)
         if self.transport is not None:
@@ -142,31 +145,31 @@ class OcppDeckApp(App[None]):
         connectors = self.query_one(ConnectorsTable)
         connectors.show(state, station_id)
         station = state.stations.get(station_id) if station_id else None
-        cid = connectors.selected
-        conn = station.connectors.get(cid) if station is not None and cid is not None else None
-        self.query_one(MeterPlot).show(station_id, conn)
+        evse_id = connectors.selected
+        evse = station.evses.get(evse_id) if station is not None and evse_id is not None else None
+        self.query_one(MeterPlot).show(station_id, evse)
 
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
         self._show_selection()
 
     def on_frame_log_view_inspect(self, event: FrameLogView.Inspect) -> None:
-        self.push_screen(InspectorScreen(event.frame, self.source.frames))
+        self.push_screen(InspectorScreen(event.position, self.source.frames))
 
     # --- commands ---------------------------------------------------------
     def _target(self, needs_connector: bool = True) -> tuple[str, int] | None:
-        """The selected station and connector (0 when none and none is needed)."""
+        """The selected station and EVSE (0 when none and none is needed)."""
         if not self.source.commands.enabled:
             self.notify("Replay: commands are off, nothing is sent.", severity="warning")
             return None
         station_id = self.query_one(StationsTable).selected
-        connector_id = self.query_one(ConnectorsTable).selected
+        evse_id = self.query_one(ConnectorsTable).selected
         if station_id is None:
             self.notify("Select a station first.", severity="warning")
             return None
-        if connector_id is None and needs_connector:
+        if evse_id is None and needs_connector:
             self.notify(f"{station_id} has reported no connectors yet.", severity="warning")
             return None
-        return station_id, connector_id or 0
+        return station_id, evse_id or 0
 
     def select_station(self, station_id: str) -> None:
         """Put the stations cursor on a station (the palette's "Go to station")."""
@@ -181,11 +184,11 @@ class OcppDeckApp(App[None]):
         command = STATION_COMMANDS[name]
         target = self._target(command.needs_connector)
         if target is not None:
-            station_id, connector_id = target
+            station_id, evse_id = target
             command.run(
                 Target(
                     station_id,
-                    connector_id,
+                    evse_id,
                     self.source.commands,
                     self._run,
                     self.push_screen,
@@ -198,22 +201,21 @@ class OcppDeckApp(App[None]):
         target = self._target()
         if target is None:
             return
-        station_id, connector_id = target
+        station_id, evse_id = target
 
         def send(id_tag: str | None) -> None:
             if id_tag is None:
                 return
             self._run(
-                lambda: self.source.commands.remote_start(station_id, connector_id, id_tag),
-                f"Remote start {station_id} #{connector_id}",
+                lambda: self.source.commands.remote_start(station_id, evse_id, id_tag),
+                f"Remote start {station_id} #{evse_id}",
             )
 
         self.push_screen(
             PromptScreen(
                 "Remote start",
-                f"Id tag to start {station_id} connector {connector_id} for:",
+                f"Id tag to start {station_id} connector {evse_id} for:",
                 self.source.settings.default_id_tag,
-                max_length=20,
             ),
             send,
         )
@@ -223,37 +225,35 @@ class OcppDeckApp(App[None]):
         target = self._target()
         if target is None:
             return
-        station_id, connector_id = target
+        station_id, evse_id = target
         self._run(
-            lambda: self.source.commands.remote_stop(station_id, connector_id),
-            f"Remote stop {station_id} #{connector_id}",
+            lambda: self.source.commands.remote_stop(station_id, evse_id),
+            f"Remote stop {station_id} #{evse_id}",
         )
 
-    def _run(self, submit: Callable[[], Command], label: str) -> Command | None:
+    def _run(self, submit: Callable[[], QueuedCall], label: str) -> QueuedCall | None:
         """Queue a command and notify its outcome; None (and a notice) when it cannot go."""
         try:
-            command = submit()
+            queued = submit()
         except CommandUnavailable as exc:
             self.notify(str(exc), title=label, severity="error")
             return None
-        if not self.source.commands.is_connected(command.station):
+        if not self.source.commands.is_connected(queued.station):
             self.notify("Station offline: queued until it reconnects.", title=label)
-        self.run_worker(self._report(command, label), group="commands")
-        return command
+        self.run_worker(self._report(queued, label), group="commands")
+        return queued
 
-    async def _report(self, command: Command, label: str) -> None:
-        outcome = await command.future
-        if outcome.state is CommandState.ANSWERED:
+    async def _report(self, queued: QueuedCall, label: str) -> None:
+        outcome = await queued.future
+        if outcome.state is CallState.ANSWERED:
             severity = "information" if outcome.accepted else "warning"
             summary = answer_summary(outcome.response)
             self.notify(
-                f"{command.action}: {outcome.status}{summary}", title=label, severity=severity
+                f"{queued.action}: {outcome.status}{summary}", title=label, severity=severity
             )
         else:
             detail = f" ({outcome.detail})" if outcome.detail else ""
-            self.notify(
-                f"{command.action}: {outcome.status}{detail}", title=label, severity="error"
-            )
+            self.notify(f"{queued.action}: {outcome.status}{detail}", title=label, severity="error")
 
     # --- replay transport ---------------------------------------------------
     def _moved(self) -> None:
@@ -305,8 +305,8 @@ class OcppDeckApp(App[None]):
                 return
             if target.frame is not None:
                 transport.seek(target.frame)
-            else:
-                transport.seek_time(target.time)  # type: ignore[arg-type]
+            elif target.time is not None:
+                transport.seek_time(target.time)
             transport.playing = False
             self._moved()
 
@@ -345,45 +345,22 @@ class OcppDeckApp(App[None]):
             log.set_filter("")
 
     def action_help(self) -> None:
-        """Show every key."""
-        sections = [
-            ("Console", [b for b in self.BINDINGS if b.action not in self._transport_bindings()]),
-            ("Replay", self._transport_bindings().values() if self.transport else []),
-            ("Frame log", FrameLogView.BINDINGS),
-            (
-                "Tables",
-                [Binding("up/down", "", "Move the cursor"), Binding("tab", "", "Next pane")],
-            ),
-            ("Inspector", InspectorScreen.BINDINGS),
-        ]
-        self.push_screen(HelpScreen(sections))
-
-    def _transport_bindings(self) -> dict[str, Binding]:
-        return {
-            b.action: b
-            for b in self.BINDINGS
-            if isinstance(b, Binding) and b.action.split("(")[0] in self.TRANSPORT_ACTIONS
-        }
+        """Show every key of every screen, the one open now first."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        sections = help_sections(self.BINDINGS, self.TRANSPORT_ACTIONS, self.transport is not None)
+        self.push_screen(HelpScreen(sections, first=type(self.screen)))
 
     def action_id_tags(self) -> None:
         """Open the id tags screen (live and demo: a replay has no store)."""
-        # Imported here so the id tags feature stays this one method of the console.
-        from ..core.csms.id_tags import IdTagBook
-        from .screens.id_tags import IdTagsScreen
-
-        store = getattr(self.source, "store", None)
-        if store is None:
+        book = self.source.id_tags
+        if book is None:
             self.notify("Id tags are not available in replay.", severity="warning")
-            return
-        if not isinstance(self.screen, IdTagsScreen):
-            book = IdTagBook(store, self.source.clock)
-            self.push_screen(IdTagsScreen(book, self.source.settings.data_dir / "id_tags.csv"))
+        elif not isinstance(self.screen, IdTagsScreen):
+            self.push_screen(IdTagsScreen(book, self.source.settings.data_dir / ID_TAGS_CSV))
 
     def action_queue(self) -> None:
         """Open the outbound queue: every station's commands; cancel a queued one."""
-        # Imported here so the queue pane stays this one method of the console.
-        from .screens.queue import QueueScreen
-
         if not isinstance(self.screen, QueueScreen):
             self.push_screen(
                 QueueScreen(self.source.commands, self.source.settings.redraw_interval)
@@ -391,10 +368,7 @@ class OcppDeckApp(App[None]):
 
     def action_automations(self) -> None:
         """Open the automations: every installed plugin, toggled on or off for this run."""
-        # Imported here so the automations pane stays this one method of the console.
-        from .screens.automations import AutomationsScreen, automations_of
-
-        automations = automations_of(self.source)
+        automations = self.source.automations
         if automations is None:
             self.notify("Replay: automations are off, nothing is sent.", severity="warning")
         elif not isinstance(self.screen, AutomationsScreen):
@@ -402,15 +376,12 @@ class OcppDeckApp(App[None]):
 
     def action_crafter(self) -> None:
         """Open the message crafter: any call of a station's version, as raw JSON."""
-        # Imported here so the crafter stays this one method of the console.
-        from ..core.csms.crafter import Crafter
-        from .screens.crafter import CrafterScreen
-
-        if not self.source.commands.enabled:
+        crafter = self.source.crafter
+        if crafter is None or not self.source.commands.enabled:
             self.notify("Replay: commands are off, nothing is sent.", severity="warning")
         elif not isinstance(self.screen, CrafterScreen):
             station = self.query_one(StationsTable).selected
-            self.push_screen(CrafterScreen(Crafter.for_source(self.source), self.source, station))
+            self.push_screen(CrafterScreen(crafter, self.source, station))
 
     async def action_quit(self) -> None:
         """Close the source (sockets, recording, store), then leave."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.config import Settings, SettingsError, load_settings
+from ..core.dialects import DEMO_MIX, DIALECTS
 from ..core.disk.formats import FORMATS, SourceError
 from ..core.logs import configure_logging
 
@@ -25,7 +26,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="a TOML settings file")
     parser.add_argument("--heartbeat-interval", type=int, help="seconds, sent in BootNotification")
     parser.add_argument(
-        "--protocols", help="subprotocols to serve, e.g. ocpp1.6,ocpp2.0.1 (default: all)"
+        "--protocols", help=f"subprotocols to serve, some of {','.join(DIALECTS)} (default: all)"
     )
     parser.add_argument(
         "--accept-unknown-tags",
@@ -42,11 +43,10 @@ def _console_flags(parser: argparse.ArgumentParser) -> None:
 
 def _fleet_protocols(value: str) -> tuple[str, ...]:
     """`simulate --protocols`: versions from "ocpp1.6,ocpp2.0.1", each one the simulator speaks."""
-    from ..core.sim.station import PROTOCOLS
-
     chosen = tuple(p.strip() for p in value.split(",") if p.strip())
-    if not chosen or set(chosen) - set(PROTOCOLS):
-        raise argparse.ArgumentTypeError(f"expected a comma-separated subset of {PROTOCOLS}")
+    if not chosen or set(chosen) - set(DIALECTS):
+        spoken = ", ".join(DIALECTS)
+        raise argparse.ArgumentTypeError(f"expected a comma-separated subset of {spoken}")
     return chosen
 
 
@@ -81,8 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--protocols",
         type=_fleet_protocols,
-        default="ocpp1.6,ocpp2.0.1",
-        help="versions the stations take in turn, e.g. ocpp1.6,ocpp2.0.1,ocpp2.1",
+        default=",".join(DEMO_MIX),
+        help=f"versions the stations take in turn, some of {','.join(DIALECTS)}",
     )
     project = sub.add_parser(
         "project", help="fold a recording or a log and print the answers, without the console"
@@ -120,7 +120,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "port": 0,  # any free port: a demo must not clash with a live console
         "heartbeat_interval": 15,  # so the heartbeat column moves within a demo
         # The fleet takes the served versions in turn (--protocols picks the mix).
-        "protocols": "ocpp1.6,ocpp2.0.1",
+        "protocols": ",".join(DEMO_MIX),
     }
     return load_settings(cli, config_file=args.config, defaults=demo_defaults)
 
@@ -200,7 +200,8 @@ def _project(args: argparse.Namespace) -> int:
 
 
 async def _simulate(args: argparse.Namespace) -> None:
-    from ..core.sim.station import Fleet, SimSettings, fleet_specs
+    from ..core.sim.fleet import Fleet
+    from ..core.sim.spec import SimSettings, fleet_specs
 
     specs = fleet_specs(args.stations, args.seed, args.protocols)
     fleet = Fleet(specs, args.url.rstrip("/"), SimSettings(speed=args.speed))

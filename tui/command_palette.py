@@ -8,14 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from ..core.console import ConsoleSource
 from .station_commands import STATION_COMMANDS
 
-if TYPE_CHECKING:
-    from .app import OcppDeckApp
+
+class PaletteHost(Protocol):
+    """What the palette asks of the console (the app), which imports the palette."""
+
+    source: ConsoleSource
+
+    def action_station_command(self, name: str) -> None:
+        """Run a station command on the selection."""
+        ...
+
+    def select_station(self, station_id: str) -> None:
+        """Put the cursor on a station."""
+        ...
 
 
 class StationCommandsProvider(Provider):
@@ -24,7 +36,7 @@ class StationCommandsProvider(Provider):
     def _entries(self) -> list[tuple[str, Callable[[], object], str]]:
         if self.screen.is_modal:
             return []
-        app: OcppDeckApp = self.app  # type: ignore[assignment]
+        app: PaletteHost = self.app  # type: ignore[assignment]
         entries: list[tuple[str, Callable[[], object], str]] = [
             (
                 command.title,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,8 @@ from rich.table import Table
 
 from ..core.disk.formats import ImportReport, SourceError, read_frames
 from ..core.model.answers import answers
-from ..core.model.projection import Projection
+from ..core.model.projection import fold
+from ..core.wire.frame import Frame
 
 PROGRESS_FROM_BYTES = 2 * 1024 * 1024  # smaller sources are read before a bar would show
 LISTED_SKIPS = 20
@@ -29,14 +30,10 @@ _TICK_EVERY = 4096  # frames between progress-bar updates
 def run_project(path: Path, fmt: str | None, as_json: bool) -> int:
     """Print the answers of a source; 0 on success (skipped lines included), 2 if unreadable."""
     report = ImportReport()
-    projection = Projection()
     try:
         frames = read_frames(path, fmt, report)
         with _progress(report) as tick:
-            for count, frame in enumerate(frames, 1):
-                projection.apply(frame)
-                if not count % _TICK_EVERY:
-                    tick()
+            projection = fold(_ticking(frames, tick))
     except SourceError as exc:
         print(f"ocppdeck: {exc}", file=sys.stderr)
         return 2
@@ -50,6 +47,14 @@ def run_project(path: Path, fmt: str | None, as_json: bool) -> int:
             console.print(table)
     _print_report(path, report)
     return 0
+
+
+def _ticking(frames: Iterable[Frame], tick: Callable[[], None]) -> Iterator[Frame]:
+    """The frames as they are, calling `tick` every few thousand (the progress bar)."""
+    for count, frame in enumerate(frames, 1):
+        yield frame
+        if not count % _TICK_EVERY:
+            tick()
 
 
 @contextmanager

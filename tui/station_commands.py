@@ -14,7 +14,6 @@ from typing import Any
 from textual.binding import Binding
 
 from ..core.csms.commands import Commands
-from ..core.csms.outbound_queue import Command
 from .screens.command_form import (
     Check,
     CommandForm,
@@ -23,9 +22,8 @@ from .screens.command_form import (
     required,
     whole_number,
 )
-
-# What the console gives a command: it sends (and reports the outcome) or shows a screen.
-Send = Callable[[Callable[[], Command], str], Command | None]
+from .screens.configuration import ConfigurationScreen
+from .sending import Send
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +33,13 @@ class Target:
     station_id: str
     connector_id: int
     commands: Commands
-    send: Send
+    send: Send  # queues a command and reports how it ended
     show: Callable[..., Any]  # the app's push_screen
     default_id_tag: str
 
 
 @dataclass(frozen=True, slots=True)
-class StationCommand:
+class ConsoleCommand:
     """One command: its key, what the help and palette say, and how it runs."""
 
     name: str
@@ -161,9 +159,6 @@ def _data_transfer(t: Target) -> None:
 
 
 def _configuration(t: Target) -> None:
-    # Imported here: the screen imports this module's Send.
-    from .screens.configuration import ConfigurationScreen
-
     t.show(ConfigurationScreen(t.commands, t.station_id, t.send))
 
 
@@ -267,36 +262,36 @@ def _clear_limit(t: Target) -> None:
     )
 
 
-STATION_COMMANDS: dict[str, StationCommand] = {
+STATION_COMMANDS: dict[str, ConsoleCommand] = {
     c.name: c
     for c in (
-        StationCommand("reset", "R", "Reset station", "Soft or hard restart", _reset),
-        StationCommand("unlock", "u", "Unlock connector", "Release the cable", _unlock, True),
-        StationCommand(
+        ConsoleCommand("reset", "R", "Reset station", "Soft or hard restart", _reset),
+        ConsoleCommand("unlock", "u", "Unlock connector", "Release the cable", _unlock, True),
+        ConsoleCommand(
             "availability", "v", "Change availability", "Operative or inoperative", _availability
         ),
-        StationCommand("trigger", "t", "Trigger message", "Ask for a message now", _trigger),
-        StationCommand("clear_cache", "C", "Clear cache", "Empty the auth cache", _clear_cache),
-        StationCommand("data_transfer", "D", "Data transfer", "Vendor message", _data_transfer),
-        StationCommand(
+        ConsoleCommand("trigger", "t", "Trigger message", "Ask for a message now", _trigger),
+        ConsoleCommand("clear_cache", "C", "Clear cache", "Empty the auth cache", _clear_cache),
+        ConsoleCommand("data_transfer", "D", "Data transfer", "Vendor message", _data_transfer),
+        ConsoleCommand(
             "configuration", "K", "Configuration", "List and change settings", _configuration
         ),
-        StationCommand("reserve", "b", "Reserve now", "Book a connector for a tag", _reserve),
-        StationCommand(
+        ConsoleCommand("reserve", "b", "Reserve now", "Book a connector for a tag", _reserve),
+        ConsoleCommand(
             "cancel_reservation", "B", "Cancel reservation", "By its id", _cancel_reservation
         ),
-        StationCommand(
+        ConsoleCommand(
             "send_local_list", "l", "Send local list", "Set the offline tag list", _send_local_list
         ),
-        StationCommand(
+        ConsoleCommand(
             "local_list_version",
             "L",
             "Local list version",
             "Which list version the station holds",
             _local_list_version,
         ),
-        StationCommand("set_limit", "m", "Set charging limit", "A or W for a duration", _set_limit),
-        StationCommand(
+        ConsoleCommand("set_limit", "m", "Set charging limit", "A or W for a duration", _set_limit),
+        ConsoleCommand(
             "clear_limit", "M", "Clear charging limit", "Remove the limit", _clear_limit
         ),
     )

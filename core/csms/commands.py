@@ -1,117 +1,26 @@
-"""Commands: what an operator can ask of a station. The TUI calls these, never a socket."""
+"""Commands: what an operator can ask of a station. The TUI calls these, never a socket.
+
+`Commands` checks the operator's values and the station, asks the station's
+dialect to build the call in its version (core/csms/builders), and queues it
+on the station's outbound queue. A crafted message goes the same way.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ocpp import v21, v201
-from ocpp.v16 import call
-
-from ..clock import to_iso
+from ..clock import Clock, to_iso
+from ..dialects import DIALECTS, Dialect, UnknownDialect, dialect
 from ..model.state import State, VariableKey
-from .outbound_queue import CancelRefused, Command, CommandRecord
-from .server import Csms
+from .builders.contract import Builder, CommandUnavailable, Setting
+from .outbound_queue import CancelRefused, QueuedCall, QueuedCallRecord
+from .schemas import InvalidPayload, build_call, check_action, validate
 
+if TYPE_CHECKING:
+    from .server import Csms
 
-class CommandUnavailable(Exception):
-    """A command that cannot be sent now; the message says why, for the user."""
-
-
-# The triggers each version's TriggerMessage schema allows. 1.6 keeps LogStatusNotification
-# and SignChargePointCertificate for ExtendedTriggerMessage; 2.1's CustomTrigger names a
-# vendor's message in customTrigger.
-TRIGGERS_16 = (
-    "BootNotification",
-    "DiagnosticsStatusNotification",
-    "FirmwareStatusNotification",
-    "Heartbeat",
-    "MeterValues",
-    "StatusNotification",
-)
-TRIGGERS_2X = tuple(m.value for m in v201.enums.MessageTriggerEnumType)
-TRIGGERS_21 = tuple(m.value for m in v21.enums.MessageTriggerEnumType)
-
-# A 2.x station lists its variables in NotifyReport; until one has, the console asks these
-# common variables of the OCPP 2.0.1
-# device model (component, variable, read-only per the spec's mutability).
-COMMON_VARIABLES_2X = (
-    ("OCPPCommCtrlr", "HeartbeatInterval", False),
-    ("OCPPCommCtrlr", "OfflineThreshold", False),
-    ("OCPPCommCtrlr", "ResetRetries", False),
-    ("OCPPCommCtrlr", "NetworkProfileConnectionAttempts", False),
-    ("TxCtrlr", "EVConnectionTimeOut", False),
-    ("TxCtrlr", "StopTxOnEVSideDisconnect", False),
-    ("TxCtrlr", "TxStartPoint", False),
-    ("TxCtrlr", "TxStopPoint", False),
-    ("SampledDataCtrlr", "TxUpdatedInterval", False),
-    ("SampledDataCtrlr", "TxUpdatedMeasurands", False),
-    ("AuthCtrlr", "AuthorizeRemoteStart", False),
-    ("AuthCtrlr", "LocalAuthorizeOffline", False),
-    ("AuthCtrlr", "LocalPreAuthorize", False),
-    ("AuthCacheCtrlr", "Enabled", False),
-    ("LocalAuthListCtrlr", "Enabled", False),
-    ("LocalAuthListCtrlr", "Entries", True),
-    ("SecurityCtrlr", "SecurityProfile", True),
-    ("ClockCtrlr", "DateTime", True),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Setting:
-    """One configuration key (1.6) or device-model variable (2.x) as a station reported it."""
-
-    component: str  # "" for 1.6 keys
-    key: str
-    value: str | None  # None: the station did not give a value (unknown or write-only)
-    readonly: bool
-    note: str = ""  # e.g. a 2.x attributeStatus other than Accepted
-    where: VariableKey | None = None  # a reported 2.x variable: instances, EVSE and connector
-
-
-def settings_from(response: Any) -> list[Setting]:
-    """The settings a GetConfiguration (1.6) or GetVariables (2.x) answer lists."""
-    if response is None:
-        return []
-    found: list[Setting] = []
-    for item in getattr(response, "configuration_key", None) or []:
-        found.append(Setting("", item["key"], item.get("value"), bool(item.get("readonly"))))
-    found.extend(
-        Setting("", key, None, True, "unknown key")
-        for key in getattr(response, "unknown_key", None) or []
-    )
-    readonly = {(c, v): ro for c, v, ro in COMMON_VARIABLES_2X}
-    for item in getattr(response, "get_variable_result", None) or []:
-        component, variable = item["component"]["name"], item["variable"]["name"]
-        status = item.get("attribute_status", "")
-        found.append(
-            Setting(
-                component,
-                variable,
-                item.get("attribute_value"),
-                readonly.get((component, variable), False),
-                "" if status == "Accepted" else status,
-            )
-        )
-    return found
-
-
-def _component_variable(where: VariableKey) -> dict[str, Any]:
-    """The component and variable fields of a 2.x SetVariables entry naming `where`."""
-    evse: dict[str, int] = {"id": where.evse} if where.evse else {}
-    if where.evse and where.connector:
-        evse["connector_id"] = where.connector
-    component: dict[str, Any] = {"name": where.component}
-    if where.component_instance:
-        component["instance"] = where.component_instance
-    if evse:
-        component["evse"] = evse
-    variable = {"name": where.variable}
-    if where.variable_instance:
-        variable["instance"] = where.variable_instance
-    return {"component": component, "variable": variable}
+REPLAY = "replay: commands are off, nothing is sent to stations"
 
 
 def answer_summary(response: Any) -> str:
@@ -125,17 +34,16 @@ def answer_summary(response: Any) -> str:
     return f" ({str(data)[:80]})" if data else ""
 
 
-def set_statuses(response: Any) -> list[str]:
-    """The per-variable statuses of a 2.x SetVariables answer (1.6 answers have none)."""
-    return [r.get("attribute_status", "") for r in getattr(response, "set_variable_result", [])]
-
-
 class Commands:
-    """Remote operations on stations, queued per station, one in flight."""
+    """Remote operations on stations, queued per station, one in flight.
 
-    def __init__(self, csms: Csms | None, state: Callable[[], State]) -> None:
+    `csms` is None in replay: every command then says why it cannot be sent.
+    """
+
+    def __init__(self, csms: Csms | None, state: Callable[[], State], clock: Clock) -> None:
         self._csms = csms
         self._current_state = state  # a function: a restore may replace the state object
+        self._clock = clock
 
     @property
     def _state(self) -> State:
@@ -146,41 +54,126 @@ class Commands:
         """False in replay: nothing is sent to a station."""
         return self._csms is not None
 
-    def _submit(self, station_id: str, payload: Any) -> Command:
+    def _live(self) -> Csms:
         if self._csms is None:
-            raise CommandUnavailable("replay: commands are off, nothing is sent to stations")
+            raise CommandUnavailable(REPLAY)
+        return self._csms
+
+    def protocol_of(self, station_id: str) -> str:
+        """The OCPP version a station spoke last ("" before it said anything)."""
+        station = self._state.stations.get(station_id)
+        return station.protocol if station is not None else ""
+
+    def dialect_of(self, station_id: str) -> Dialect:
+        """The station's dialect; CommandUnavailable for an unknown station or version."""
         if station_id not in self._state.stations:
             raise CommandUnavailable(f"unknown station {station_id}")
-        return self._csms.submit(station_id, payload)
+        try:
+            return dialect(self.protocol_of(station_id))
+        except UnknownDialect as exc:
+            raise CommandUnavailable(f"{station_id}: {exc}") from None
+
+    def _send(self, station_id: str, build: Callable[[Builder], Any]) -> QueuedCall:
+        """Build the call in the station's version and queue it."""
+        csms = self._live()
+        call = build(self.dialect_of(station_id).commands())
+        return csms.submit(station_id, call)
 
     def is_connected(self, station_id: str) -> bool:
         """Whether a command would go out now rather than wait in the queue."""
         return self._csms is not None and self._csms.is_connected(station_id)
 
-    def _calls_2x(self, station_id: str) -> Any:
-        """The station's 2.x `call` module, or None when it speaks 1.6 (or is not known)."""
-        station = self._state.stations.get(station_id)
-        protocol = station.protocol if station is not None else ""
-        return _CALLS_2X.get(protocol)
-
     def new_id(self) -> int:
         """A fresh id for a reservation or a request, unique across this CSMS's run."""
-        if self._csms is None:
-            raise CommandUnavailable("replay: commands are off, nothing is sent to stations")
-        return self._csms.next_request_id()
+        return self._live().next_request_id()
 
     def triggers(self, station_id: str) -> tuple[str, ...]:
         """The messages a TriggerMessage may ask of this station, in its version."""
-        calls = self._calls_2x(station_id)
-        if calls is None:
-            return TRIGGERS_16
-        return TRIGGERS_21 if calls is v21.call else TRIGGERS_2X
+        return self.dialect_of(station_id).triggers
+
+    # --- the operator's calls -------------------------------------------------
+    def remote_start(self, station_id: str, evse: int, id_tag: str) -> QueuedCall:
+        """Ask a station to start charging on an EVSE (1.6: a connector) for an id tag."""
+        id_tag = id_tag.strip()
+        longest = self.dialect_of(station_id).id_token_length
+        if not id_tag or len(id_tag) > longest:
+            raise CommandUnavailable(f"an id tag is 1 to {longest} characters")
+        if evse < 1:
+            raise CommandUnavailable("pick a connector (1 or higher) to start on")
+        request_id = self.new_id()
+        return self._send(station_id, lambda b: b.remote_start(evse, id_tag, request_id))
+
+    def remote_stop(self, station_id: str, evse: int) -> QueuedCall:
+        """Ask a station to stop the open transaction on an EVSE (1.6: a connector)."""
+        tx = self._state.open_transaction_on(station_id, evse)
+        if tx is None:
+            raise CommandUnavailable(f"no open transaction on {station_id} connector {evse}")
+        return self._send(station_id, lambda b: b.remote_stop(tx.transaction_id))
+
+    def reset(self, station_id: str, hard: bool = False) -> QueuedCall:
+        """Restart a station: 1.6 Hard/Soft, 2.x Immediate/OnIdle."""
+        return self._send(station_id, lambda b: b.reset(hard))
+
+    def unlock(self, station_id: str, evse: int, connector: int = 1) -> QueuedCall:
+        """Unlock a connector (2.x: connector `connector` of EVSE `evse`)."""
+        return self._send(station_id, lambda b: b.unlock(evse, connector))
+
+    def change_availability(self, station_id: str, evse: int, operative: bool) -> QueuedCall:
+        """Make an EVSE (1.6: a connector; 0: the whole station) operative or not."""
+        return self._send(station_id, lambda b: b.change_availability(evse, operative))
+
+    def trigger_message(
+        self, station_id: str, message: str, evse: int | None = None, custom_trigger: str = ""
+    ) -> QueuedCall:
+        """Ask a station to send a message now (e.g. StatusNotification, MeterValues);
+        2.1's CustomTrigger asks for the vendor's message named `custom_trigger`."""
+        if message not in self.triggers(station_id):
+            raise CommandUnavailable(f"{station_id} cannot be asked for {message}")
+        custom = custom_trigger.strip() if message == "CustomTrigger" else ""
+        if message == "CustomTrigger" and not custom:
+            raise CommandUnavailable("CustomTrigger needs the custom trigger's name")
+        return self._send(station_id, lambda b: b.trigger(message, evse, custom))
+
+    def get_variables(self, station_id: str, component: str, variable: str) -> QueuedCall:
+        """Read a setting: 2.x GetVariables; 1.6 GetConfiguration of the key `variable`."""
+        return self._send(station_id, lambda b: b.get_variable(component, variable))
+
+    def set_variables(
+        self,
+        station_id: str,
+        component: str,
+        variable: str,
+        value: str,
+        where: VariableKey | None = None,
+    ) -> QueuedCall:
+        """Change a setting: 2.x SetVariables (of `where` when given: a reported variable with
+        its instances and EVSE); 1.6 ChangeConfiguration of the key `variable`."""
+        return self._send(station_id, lambda b: b.set_variable(component, variable, value, where))
+
+    def get_configuration(self, station_id: str) -> QueuedCall:
+        """Read a station's settings: 1.6 every key; 2.x the common variables (for a
+        station that sent no report, see `reported_settings`). `read_settings` reads
+        the answer."""
+        return self._send(station_id, lambda b: b.get_settings())
+
+    def read_settings(self, station_id: str, response: Any) -> list[Setting]:
+        """The settings a `get_configuration` or `get_variables` answer lists."""
+        if response is None:
+            return []
+        return self.dialect_of(station_id).commands().read_settings(response)
+
+    def set_statuses(self, station_id: str, response: Any) -> list[str]:
+        """The per-variable statuses of a `set_variables` answer (1.6 answers have none)."""
+        if response is None:
+            return []
+        return self.dialect_of(station_id).commands().set_statuses(response)
 
     def reported_settings(self, station_id: str) -> list[Setting] | None:
         """The variables a 2.x station reported (NotifyReport), in order; [] before any
-        report; None for a 1.6 (or unknown) station, which has no device model."""
+        report; None for a station whose version has no device model (1.6)."""
         station = self._state.stations.get(station_id)
-        if station is None or self._calls_2x(station_id) is None:
+        spoken = DIALECTS.get(station.protocol) if station is not None else None
+        if station is None or spoken is None or not spoken.commands().device_model:
             return None
         return [
             Setting(
@@ -194,321 +187,97 @@ class Commands:
             for key, reported in sorted(station.variables.items())
         ]
 
-    def remote_start(self, station_id: str, connector_id: int, id_tag: str) -> Command:
-        """Ask a station to start charging on a connector (a 2.x EVSE) for an id tag.
-
-        1.6 gets RemoteStartTransaction; 2.x RequestStartTransaction with a Central
-        idToken on that EVSE and a fresh remoteStartId.
-        """
-        id_tag = id_tag.strip()
-        calls = self._calls_2x(station_id)
-        longest = 36 if calls is not None else 20
-        if not id_tag or len(id_tag) > longest:
-            raise CommandUnavailable(f"an id tag is 1 to {longest} characters")
-        if connector_id < 1:
-            raise CommandUnavailable("pick a connector (1 or higher) to start on")
-        if calls is not None and self._csms is not None:
-            return self._submit(
-                station_id,
-                calls.RequestStartTransaction(
-                    id_token={"id_token": id_tag, "type": "Central"},
-                    remote_start_id=self._csms.next_request_id(),
-                    evse_id=connector_id,
-                ),
-            )
-        return self._submit(
-            station_id, call.RemoteStartTransaction(id_tag=id_tag, connector_id=connector_id)
-        )
-
-    def remote_stop(self, station_id: str, connector_id: int) -> Command:
-        """Ask a station to stop the open transaction on a connector (a 2.x EVSE)."""
-        tx = self._state.open_transaction_on(station_id, connector_id)
-        if tx is None:
-            raise CommandUnavailable(
-                f"no open transaction on {station_id} connector {connector_id}"
-            )
-        calls = self._calls_2x(station_id)
-        if calls is not None:  # 2.x transaction ids are the station's strings
-            return self._submit(
-                station_id, calls.RequestStopTransaction(transaction_id=tx.transaction_id)
-            )
-        try:
-            tx_id = int(tx.transaction_id)
-        except ValueError:
-            raise CommandUnavailable(f"transaction id {tx.transaction_id!r} is not 1.6") from None
-        return self._submit(station_id, call.RemoteStopTransaction(transaction_id=tx_id))
-
-    # --- the rest of the operator's calls, in each station's version ------------
-    def reset(self, station_id: str, hard: bool = False) -> Command:
-        """Restart a station: 1.6 Hard/Soft, 2.x Immediate/OnIdle."""
-        calls = self._calls_2x(station_id)
-        if calls is not None:
-            return self._submit(station_id, calls.Reset(type="Immediate" if hard else "OnIdle"))
-        return self._submit(station_id, call.Reset(type="Hard" if hard else "Soft"))
-
-    def unlock(self, station_id: str, connector_id: int, plug: int = 1) -> Command:
-        """Unlock a connector (2.x: connector `plug` of EVSE `connector_id`)."""
-        calls = self._calls_2x(station_id)
-        if calls is not None:
-            return self._submit(
-                station_id, calls.UnlockConnector(evse_id=connector_id, connector_id=plug)
-            )
-        return self._submit(station_id, call.UnlockConnector(connector_id=connector_id))
-
-    def change_availability(self, station_id: str, connector_id: int, operative: bool) -> Command:
-        """Make a connector (2.x: an EVSE; 0: the whole station) operative or not."""
-        word = "Operative" if operative else "Inoperative"
-        calls = self._calls_2x(station_id)
-        if calls is not None:
-            evse = {"id": connector_id} if connector_id > 0 else None
-            return self._submit(
-                station_id, calls.ChangeAvailability(operational_status=word, evse=evse)
-            )
-        return self._submit(
-            station_id, call.ChangeAvailability(connector_id=connector_id, type=word)
-        )
-
-    def trigger_message(
-        self,
-        station_id: str,
-        message: str,
-        connector_id: int | None = None,
-        custom_trigger: str = "",
-    ) -> Command:
-        """Ask a station to send a message now (e.g. StatusNotification, MeterValues);
-        2.1's CustomTrigger asks for the vendor's message named `custom_trigger`."""
-        if message not in self.triggers(station_id):
-            raise CommandUnavailable(f"{station_id} cannot be asked for {message}")
-        calls = self._calls_2x(station_id)
-        if calls is not None:
-            evse = {"id": connector_id} if connector_id else None
-            if message != "CustomTrigger":
-                return self._submit(
-                    station_id, calls.TriggerMessage(requested_message=message, evse=evse)
-                )
-            if not custom_trigger.strip():
-                raise CommandUnavailable("CustomTrigger needs the custom trigger's name")
-            return self._submit(
-                station_id,
-                calls.TriggerMessage(
-                    requested_message=message, evse=evse, custom_trigger=custom_trigger.strip()
-                ),
-            )
-        return self._submit(
-            station_id, call.TriggerMessage(requested_message=message, connector_id=connector_id)
-        )
-
-    def get_variables(self, station_id: str, component: str, variable: str) -> Command:
-        """Read a setting: 2.x GetVariables; 1.6 GetConfiguration of the key `variable`."""
-        calls = self._calls_2x(station_id)
-        if calls is not None:
-            data = [{"component": {"name": component}, "variable": {"name": variable}}]
-            return self._submit(station_id, calls.GetVariables(get_variable_data=data))
-        return self._submit(station_id, call.GetConfiguration(key=[variable]))
-
-    def set_variables(
-        self,
-        station_id: str,
-        component: str,
-        variable: str,
-        value: str,
-        where: VariableKey | None = None,
-    ) -> Command:
-        """Change a setting: 2.x SetVariables (of `where` when given: a reported variable with
-        its instances and EVSE); 1.6 ChangeConfiguration of the key `variable`."""
-        calls = self._calls_2x(station_id)
-        if calls is not None:
-            names = _component_variable(where or VariableKey(component, variable))
-            data = [{"attribute_value": value, **names}]
-            return self._submit(station_id, calls.SetVariables(set_variable_data=data))
-        return self._submit(station_id, call.ChangeConfiguration(key=variable, value=value))
-
-    def get_base_report(self, station_id: str, report_base: str = "FullInventory") -> Command:
+    def get_base_report(self, station_id: str, report_base: str = "FullInventory") -> QueuedCall:
         """Ask a 2.x station for a device-model report (its NotifyReports follow)."""
-        calls = self._calls_2x(station_id)
-        if calls is None or self._csms is None:
-            raise CommandUnavailable(f"{station_id} does not speak OCPP 2.x")
-        return self._submit(
-            station_id,
-            calls.GetBaseReport(request_id=self._csms.next_request_id(), report_base=report_base),
-        )
+        request_id = self.new_id()
+        return self._send(station_id, lambda b: b.base_report(request_id, report_base))
 
-    def clear_cache(self, station_id: str) -> Command:
+    def clear_cache(self, station_id: str) -> QueuedCall:
         """Empty a station's authorization cache."""
-        calls = self._calls_2x(station_id)
-        return self._submit(station_id, (calls or call).ClearCache())
+        return self._send(station_id, lambda b: b.clear_cache())
 
     def data_transfer(
         self, station_id: str, vendor_id: str, message_id: str = "", data: str = ""
-    ) -> Command:
+    ) -> QueuedCall:
         """Send a vendor-specific DataTransfer (message id and data are optional)."""
-        if not vendor_id.strip():
+        vendor = vendor_id.strip()
+        if not vendor:
             raise CommandUnavailable("a data transfer needs a vendor id")
-        calls = self._calls_2x(station_id)
-        return self._submit(
-            station_id,
-            (calls or call).DataTransfer(
-                vendor_id=vendor_id.strip(), message_id=message_id or None, data=data or None
-            ),
-        )
-
-    def get_configuration(self, station_id: str) -> Command:
-        """Read a station's settings: 1.6 GetConfiguration of every key; 2.x GetVariables
-        of `COMMON_VARIABLES_2X` (for a station that sent no report, see
-        `reported_settings`). `settings_from` reads either answer."""
-        calls = self._calls_2x(station_id)
-        if calls is None:
-            return self._submit(station_id, call.GetConfiguration())
-        data = [
-            {"component": {"name": c}, "variable": {"name": v}} for c, v, _ in COMMON_VARIABLES_2X
-        ]
-        return self._submit(station_id, calls.GetVariables(get_variable_data=data))
+        return self._send(station_id, lambda b: b.data_transfer(vendor, message_id, data))
 
     def reserve_now(
-        self, station_id: str, connector_id: int, id_tag: str, minutes: int, reservation_id: int
-    ) -> Command:
-        """Reserve a connector (2.x: an EVSE; 0: any) for an id tag for `minutes` from now."""
+        self, station_id: str, evse: int, id_tag: str, minutes: int, reservation_id: int
+    ) -> QueuedCall:
+        """Reserve an EVSE (1.6: a connector; 0: any) for an id tag for `minutes` from now."""
         id_tag = id_tag.strip()
         if not id_tag:
             raise CommandUnavailable("a reservation needs an id tag")
-        expiry = to_iso(time.time() + minutes * 60)
-        calls = self._calls_2x(station_id)
-        if calls is not None:
-            return self._submit(
-                station_id,
-                calls.ReserveNow(
-                    id=reservation_id,
-                    expiry_date_time=expiry,
-                    id_token={"id_token": id_tag, "type": "Central"},
-                    evse_id=connector_id or None,
-                ),
-            )
-        return self._submit(
-            station_id,
-            call.ReserveNow(
-                connector_id=connector_id,
-                expiry_date=expiry,
-                id_tag=id_tag,
-                reservation_id=reservation_id,
-            ),
-        )
+        expiry = to_iso(self._clock.now() + minutes * 60)
+        return self._send(station_id, lambda b: b.reserve_now(evse, id_tag, expiry, reservation_id))
 
-    def cancel_reservation(self, station_id: str, reservation_id: int) -> Command:
+    def cancel_reservation(self, station_id: str, reservation_id: int) -> QueuedCall:
         """Withdraw a reservation made with `reserve_now`."""
-        calls = self._calls_2x(station_id)
-        return self._submit(
-            station_id, (calls or call).CancelReservation(reservation_id=reservation_id)
-        )
+        return self._send(station_id, lambda b: b.cancel_reservation(reservation_id))
 
     def send_local_list(
         self, station_id: str, version: int, id_tags: list[str], full: bool = True
-    ) -> Command:
+    ) -> QueuedCall:
         """Send the local authorization list: `id_tags` all Accepted; Full replaces the list."""
-        update = "Full" if full else "Differential"
-        calls = self._calls_2x(station_id)
-        if calls is not None:
-            entries = [
-                {
-                    "id_token": {"id_token": tag, "type": "Central"},
-                    "id_token_info": {"status": "Accepted"},
-                }
-                for tag in id_tags
-            ]
-            return self._submit(
-                station_id,
-                calls.SendLocalList(
-                    version_number=version,
-                    update_type=update,
-                    local_authorization_list=entries or None,
-                ),
-            )
-        listed = [{"id_tag": tag, "id_tag_info": {"status": "Accepted"}} for tag in id_tags]
-        return self._submit(
-            station_id,
-            call.SendLocalList(
-                list_version=version, update_type=update, local_authorization_list=listed
-            ),
-        )
+        return self._send(station_id, lambda b: b.send_local_list(version, id_tags, full))
 
-    def get_local_list_version(self, station_id: str) -> Command:
+    def get_local_list_version(self, station_id: str) -> QueuedCall:
         """Ask which local authorization list version a station holds (in the answer)."""
-        calls = self._calls_2x(station_id)
-        return self._submit(station_id, (calls or call).GetLocalListVersion())
+        return self._send(station_id, lambda b: b.local_list_version())
 
     def set_charging_profile(
-        self, station_id: str, connector_id: int, limit: float, unit: str, duration: int
-    ) -> Command:
+        self, station_id: str, evse: int, limit: float, unit: str, duration: int
+    ) -> QueuedCall:
         """Limit charging to `limit` A or W for `duration` seconds from now, with one period.
 
-        On a connector (2.x: EVSE) it is the default profile of its transactions
-        (TxDefaultProfile); on 0 the whole station's maximum (1.6
-        ChargePointMaxProfile, 2.x ChargingStationMaxProfile).
+        On an EVSE (1.6: a connector) it is the default profile of its transactions
+        (TxDefaultProfile); on 0 the whole station's maximum.
         """
         if unit not in ("A", "W"):
             raise CommandUnavailable("a limit is in A or W")
         if limit < 0 or duration <= 0:
             raise CommandUnavailable("a limit is 0 or more, for 1 second or more")
-        calls = self._calls_2x(station_id)
         profile_id = self.new_id()
-        schedule = {
-            "charging_rate_unit": unit,
-            "charging_schedule_period": [{"start_period": 0, "limit": limit}],
-            "duration": duration,
-            "start_schedule": to_iso(time.time()),
-        }
-        if calls is not None:
-            purpose = "ChargingStationMaxProfile" if connector_id == 0 else "TxDefaultProfile"
-            profile = {
-                "id": profile_id,
-                "stack_level": 0,
-                "charging_profile_purpose": purpose,
-                "charging_profile_kind": "Absolute",
-                "charging_schedule": [{"id": profile_id, **schedule}],
-            }
-            return self._submit(
-                station_id, calls.SetChargingProfile(evse_id=connector_id, charging_profile=profile)
-            )
-        purpose = "ChargePointMaxProfile" if connector_id == 0 else "TxDefaultProfile"
-        profile = {
-            "charging_profile_id": profile_id,
-            "stack_level": 0,
-            "charging_profile_purpose": purpose,
-            "charging_profile_kind": "Absolute",
-            "charging_schedule": schedule,
-        }
-        return self._submit(
+        start = to_iso(self._clock.now())
+        return self._send(
             station_id,
-            call.SetChargingProfile(connector_id=connector_id, cs_charging_profiles=profile),
+            lambda b: b.set_charging_limit(evse, limit, unit, duration, start, profile_id),
         )
 
-    def clear_charging_profile(self, station_id: str, connector_id: int) -> Command:
-        """Clear the profiles `set_charging_profile` sets on a connector (2.x EVSE; 0: station)."""
-        calls = self._calls_2x(station_id)
-        if calls is not None:
-            purpose = "ChargingStationMaxProfile" if connector_id == 0 else "TxDefaultProfile"
-            criteria = {"evse_id": connector_id, "charging_profile_purpose": purpose}
-            return self._submit(
-                station_id, calls.ClearChargingProfile(charging_profile_criteria=criteria)
-            )
-        purpose = "ChargePointMaxProfile" if connector_id == 0 else "TxDefaultProfile"
-        return self._submit(
-            station_id,
-            call.ClearChargingProfile(connector_id=connector_id, charging_profile_purpose=purpose),
-        )
+    def clear_charging_profile(self, station_id: str, evse: int) -> QueuedCall:
+        """Clear the profile `set_charging_profile` sets on an EVSE (0: the station)."""
+        return self._send(station_id, lambda b: b.clear_charging_limit(evse))
+
+    def craft(
+        self, station_id: str, action: str, payload: dict[str, Any], check: bool = True
+    ) -> QueuedCall:
+        """Send any call the CSMS may send the station's version, as written.
+
+        With `check` the payload must pass the action's schema (InvalidPayload lists
+        the fields at fault); without it, neither this nor the library checks it.
+        """
+        csms = self._live()
+        spoken = self.dialect_of(station_id)
+        check_action(spoken, action)
+        if check:
+            errors = validate(spoken, action, payload)
+            if errors:
+                raise InvalidPayload(errors)
+        return csms.submit(station_id, build_call(spoken, action, payload), validate=check)
 
     # --- the outbound queue -------------------------------------------------
-    def queue_overview(self) -> list[CommandRecord]:
+    def queue_overview(self) -> list[QueuedCallRecord]:
         """Every station's queued, in-flight and recent commands, oldest first; none in replay."""
         return [] if self._csms is None else self._csms.commands_overview()
 
-    def cancel(self, command_id: int) -> Command:
+    def cancel(self, command_id: int) -> QueuedCall:
         """Withdraw a queued command before it is sent."""
-        if self._csms is None:
-            raise CommandUnavailable("replay: commands are off, nothing is queued")
+        csms = self._live()
         try:
-            return self._csms.cancel(command_id)
+            return csms.cancel(command_id)
         except CancelRefused as exc:
             raise CommandUnavailable(str(exc)) from None
-
-
-_CALLS_2X: dict[str, Any] = {"ocpp2.0.1": v201.call, "ocpp2.1": v21.call}

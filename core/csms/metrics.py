@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from ..wire.frame import Direction, Frame, Kind
+from ..wire.join import Joiner
 
 _MAX_PENDING = 100_000  # calls awaiting an answer before the oldest are forgotten
 
@@ -30,7 +31,7 @@ class Metrics:
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
             registry=self.registry,
         )
-        self._calls: dict[tuple[str, str, str], float] = {}
+        self._calls: Joiner[float] = Joiner(_MAX_PENDING, early_answers=False)
         # labels() costs a lock and a lookup; frames come thousands a second.
         self._frame_counters = {
             (d, k): self.frames.labels(d.value, k.value)
@@ -55,14 +56,11 @@ class Metrics:
             return
         self._frame_counters[(frame.direction, kind)].inc()
         if kind is Kind.CALL:
-            if len(self._calls) >= _MAX_PENDING:
-                self._calls.clear()
-            self._calls[(frame.station, frame.direction.value, frame.unique_id)] = frame.ts
+            self._calls.call(frame, frame.ts)
         elif kind is Kind.RESULT or kind is Kind.ERROR:
-            call_dir = Direction.OUT if frame.direction is Direction.IN else Direction.IN
-            sent = self._calls.pop((frame.station, call_dir.value, frame.unique_id), None)
+            sent = self._calls.answer(frame, frame.ts)
             if sent is not None:
-                self._round_trips[call_dir].observe(max(0.0, frame.ts - sent))
+                self._round_trips[frame.call_key[0]].observe(max(0.0, frame.ts - sent))
 
     def render(self) -> bytes:
         """The Prometheus text exposition."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import itertools
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -23,8 +22,9 @@ from typing import Any, Protocol
 from ocpp.exceptions import OCPPError
 from websockets.exceptions import ConnectionClosed
 
+from ..dialects import DIALECTS
+
 log = logging.getLogger("ocppdeck.outbound")
-_ids = itertools.count(1)
 
 
 class Caller(Protocol):
@@ -33,7 +33,7 @@ class Caller(Protocol):
     async def call(self, payload: Any, suppress: bool = True) -> Any: ...
 
 
-class CommandState(StrEnum):
+class CallState(StrEnum):
     """Where a command is in its life."""
 
     QUEUED = "queued"
@@ -46,7 +46,7 @@ class CommandState(StrEnum):
     @property
     def finished(self) -> bool:
         """Whether the command has ended (it will never be sent again)."""
-        return self not in (CommandState.QUEUED, CommandState.IN_FLIGHT)
+        return self not in (CallState.QUEUED, CallState.IN_FLIGHT)
 
 
 class CancelRefused(Exception):
@@ -57,7 +57,7 @@ class CancelRefused(Exception):
 class Outcome:
     """How a command ended: the station's status word, a CallError, a timeout."""
 
-    state: CommandState
+    state: CallState
     status: str  # e.g. Accepted, Rejected, NotImplemented, Timeout
     detail: str = ""
     response: Any = None
@@ -65,7 +65,7 @@ class Outcome:
     @property
     def accepted(self) -> bool:
         """Answered and not refused."""
-        return self.state is CommandState.ANSWERED and self.status not in {
+        return self.state is CallState.ANSWERED and self.status not in {
             "Rejected",
             "NotSupported",
             "Unknown",
@@ -73,13 +73,13 @@ class Outcome:
 
 
 @dataclass(slots=True)
-class Command:
+class QueuedCall:
     """One CSMS-initiated call waiting to go to a station."""
 
     station: str
     payload: Any
-    id: int = field(default_factory=lambda: next(_ids))
-    state: CommandState = CommandState.QUEUED
+    id: int  # durable: the store's record of it
+    state: CallState = CallState.QUEUED
     future: asyncio.Future[Outcome] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -92,20 +92,20 @@ class Command:
 
 
 @dataclass(frozen=True, slots=True)
-class CommandRecord:
+class QueuedCallRecord:
     """One command as the queue pane shows it: plain values, no future, no payload."""
 
     id: int
     station: str
     action: str
-    state: CommandState
+    state: CallState
     created_at: float
     status: str = ""
     detail: str = ""
 
 
 # Where a payload may be rebuilt from: the `ocpp` library's call modules, nothing else.
-CALL_MODULES = frozenset({"ocpp.v16.call", "ocpp.v201.call", "ocpp.v21.call"})
+CALL_MODULES = frozenset(f"{d.library}.call" for d in DIALECTS.values())
 
 
 def payload_to_json(payload: Any) -> dict[str, Any]:
@@ -132,7 +132,7 @@ def payload_from_json(data: dict[str, Any]) -> Any:
 
 
 # Called on each change of a command's state, with its outcome once it has one.
-ChangeHook = Callable[[Command, Outcome | None], None]
+ChangeHook = Callable[[QueuedCall, Outcome | None], None]
 
 
 class StationQueue:
@@ -144,23 +144,19 @@ class StationQueue:
         self.station_id = station_id
         self.timeout = timeout
         self._on_change = on_change
-        self._pending: deque[Command] = deque()
+        self._pending: deque[QueuedCall] = deque()
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
-        self.in_flight: Command | None = None
+        self.in_flight: QueuedCall | None = None
 
-    def submit(self, payload: Any) -> Command:
-        """Queue a call (an `ocpp` call payload); await `command.future` for its outcome."""
-        return self.enqueue(Command(self.station_id, payload))
-
-    def enqueue(self, command: Command) -> Command:
+    def enqueue(self, command: QueuedCall) -> QueuedCall:
         """Queue a command made elsewhere (with a durable id, or restored after a restart)."""
         self._pending.append(command)
         self._wake.set()
         return command
 
-    def cancel(self, command_id: int) -> Command:
+    def cancel(self, command_id: int) -> QueuedCall:
         """Withdraw a queued command: it is never sent and ends CANCELLED.
 
         A command in flight cannot be cancelled: OCPP has no way to recall a
@@ -175,12 +171,8 @@ class StationQueue:
         if command is None:
             raise CancelRefused(f"command {command_id} is not queued for {self.station_id}")
         self._pending.remove(command)
-        self._finish(command, Outcome(CommandState.CANCELLED, "Cancelled", "by the operator"))
+        self._finish(command, Outcome(CallState.CANCELLED, "Cancelled", "by the operator"))
         return command
-
-    def pending(self) -> list[Command]:
-        """Commands not yet sent, in order."""
-        return list(self._pending)
 
     def attach(self, session: Caller) -> None:
         """Start sending through `session` (a newly connected station)."""
@@ -217,36 +209,36 @@ class StationQueue:
                 await self._wake.wait()
                 continue
             command = self._pending.popleft()
-            self._changed(command, CommandState.IN_FLIGHT)
+            self._changed(command, CallState.IN_FLIGHT)
             self.in_flight = command
             try:
                 outcome = await self._send(session, command)
             except asyncio.CancelledError:
                 if self._closing:
                     self._pending.appendleft(command)
-                    self._changed(command, CommandState.QUEUED)
+                    self._changed(command, CallState.QUEUED)
                 else:
                     self._finish(
-                        command, Outcome(CommandState.FAILED, "ConnectionLost", "station left")
+                        command, Outcome(CallState.FAILED, "ConnectionLost", "station left")
                     )
                 raise
             finally:
                 self.in_flight = None
             self._finish(command, outcome)
 
-    def _changed(self, command: Command, state: CommandState) -> None:
+    def _changed(self, command: QueuedCall, state: CallState) -> None:
         command.state = state
         if self._on_change is not None:
             self._on_change(command, None)
 
-    def _finish(self, command: Command, outcome: Outcome) -> None:
+    def _finish(self, command: QueuedCall, outcome: Outcome) -> None:
         command.state = outcome.state
         if not command.future.done():
             command.future.set_result(outcome)
         if self._on_change is not None:
             self._on_change(command, outcome)
 
-    async def _send(self, session: Caller, command: Command) -> Outcome:
+    async def _send(self, session: Caller, command: QueuedCall) -> Outcome:
         try:
             # Only a crafted message asks to skip validation; other callers keep `call`'s defaults.
             skip = {} if command.validate else {"skip_schema_validation": True}
@@ -254,14 +246,14 @@ class StationQueue:
                 session.call(command.payload, suppress=False, **skip), self.timeout
             )
         except OCPPError as exc:
-            return Outcome(CommandState.FAILED, exc.code, str(exc.description or ""))
+            return Outcome(CallState.FAILED, exc.code, str(exc.description or ""))
         except TimeoutError:
-            return Outcome(CommandState.TIMED_OUT, "Timeout", f"no answer in {self.timeout:g}s")
+            return Outcome(CallState.TIMED_OUT, "Timeout", f"no answer in {self.timeout:g}s")
         except ConnectionClosed:
-            return Outcome(CommandState.FAILED, "ConnectionLost", "station left")
+            return Outcome(CallState.FAILED, "ConnectionLost", "station left")
         except Exception as exc:  # a payload the library refuses to send
             log.warning("%s %s not sent: %s", self.station_id, command.action, exc)
-            return Outcome(CommandState.FAILED, "NotSent", str(exc))
+            return Outcome(CallState.FAILED, "NotSent", str(exc))
         status = getattr(response, "status", None)
         word = getattr(status, "value", status) or "Answered"
-        return Outcome(CommandState.ANSWERED, str(word), "", response)
+        return Outcome(CallState.ANSWERED, str(word), "", response)

@@ -16,24 +16,23 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from ..clock import Clock
+from ..clock import Clock, to_iso
 from ..config import Settings
+from ..dialects import Dialect, dialect
 from ..wire.frame import Direction, Frame, Kind
 from ..wire.tap import WireTap
 from .id_tags import effective_status
 from .metrics import Metrics
 from .outbound_queue import (
+    CallState,
     CancelRefused,
-    Command,
-    CommandRecord,
-    CommandState,
     Outcome,
+    QueuedCall,
+    QueuedCallRecord,
     StationQueue,
     payload_from_json,
     payload_to_json,
 )
-from .sessions.v2 import SessionV21, SessionV201
-from .sessions.v16 import SessionV16
 from .store import Store
 
 log = logging.getLogger("ocppdeck.csms")
@@ -57,14 +56,6 @@ def offered_protocols(request: Request) -> list[str]:
     return offered
 
 
-Session = SessionV16 | SessionV201 | SessionV21
-SESSIONS: dict[str, type[Session]] = {
-    "ocpp1.6": SessionV16,
-    "ocpp2.0.1": SessionV201,
-    "ocpp2.1": SessionV21,
-}
-
-
 def choose_protocol(offered: list[str], served: tuple[str, ...]) -> str | None:
     """The station's most preferred subprotocol among those served, if any."""
     return next((p for p in offered if p in served), None)
@@ -75,12 +66,16 @@ class _Live:
     """A connected station: its socket and session."""
 
     ws: ServerConnection
-    session: Session
+    session: Any  # the dialect's answers on the library's ChargePoint
+    dialect: Dialect
     replaced: bool = False
 
 
 class Csms:
-    """Accepts stations, captures their frames, and sends CSMS-initiated calls."""
+    """Accepts stations, captures their frames, and sends CSMS-initiated calls.
+
+    It is the `SessionHost` (core/csms/sessions/host.py) of every session it holds.
+    """
 
     def __init__(
         self,
@@ -96,6 +91,8 @@ class Csms:
         self._publish = publish
         self.metrics = metrics
         self.ocpp_log = logging.getLogger("ocpp")
+        self.heartbeat_interval = int(settings.heartbeat_interval)
+        self.call_timeout = settings.call_timeout
         self.protocols: tuple[str, ...] = settings.protocols
         self._live: dict[str, _Live] = {}
         self._queues: dict[str, StationQueue] = {}
@@ -166,36 +163,40 @@ class Csms:
                 found.attach(live.session)
         return found
 
-    def submit(self, station_id: str, payload: Any) -> Command:
-        """Queue a CSMS-initiated call to a station; it is persisted with the next store flush."""
+    def submit(self, station_id: str, payload: Any, validate: bool = True) -> QueuedCall:
+        """Queue a CSMS-initiated call to a station; it is persisted with the next store flush.
+
+        `validate` False sends it without the library's schema check (a crafted message).
+        """
         command_id = self.store.add_command(
             {
                 "station": station_id,
                 "action": type(payload).__name__,
                 "payload": payload_to_json(payload),
                 "created_at": self.clock.now(),
-                "state": CommandState.QUEUED.value,
+                "state": CallState.QUEUED.value,
             }
         )
-        return self.queue(station_id).enqueue(Command(station_id, payload, id=command_id))
+        queued = QueuedCall(station_id, payload, id=command_id, validate=validate)
+        return self.queue(station_id).enqueue(queued)
 
-    def cancel(self, command_id: int) -> Command:
+    def cancel(self, command_id: int) -> QueuedCall:
         """Cancel a queued command; CancelRefused says why when it cannot be."""
         record = next((r for r in self.store.commands() if r["id"] == command_id), None)
         if record is None:
             raise CancelRefused(f"no command {command_id}")
-        if CommandState(record["state"]).finished:
+        if CallState(record["state"]).finished:
             raise CancelRefused(f"command {command_id} has already ended: {record['state']}")
         return self.queue(record["station"]).cancel(command_id)
 
-    def commands_overview(self) -> list[CommandRecord]:
+    def commands_overview(self) -> list[QueuedCallRecord]:
         """Every persisted command (queued, in flight and recent history), oldest first."""
         return [
-            CommandRecord(
+            QueuedCallRecord(
                 id=r["id"],
                 station=r["station"],
                 action=r["action"],
-                state=CommandState(r["state"]),
+                state=CallState(r["state"]),
                 created_at=r["created_at"],
                 status=r.get("status", ""),
                 detail=r.get("detail", ""),
@@ -203,7 +204,7 @@ class Csms:
             for r in self.store.commands()
         ]
 
-    def _command_changed(self, command: Command, outcome: Outcome | None) -> None:
+    def _command_changed(self, command: QueuedCall, outcome: Outcome | None) -> None:
         """Write a command's new state to the store (TinyDB, flushed in batches)."""
         if outcome is None:
             self.store.update_command(command.id, state=command.state.value)
@@ -224,7 +225,7 @@ class Csms:
         safe to repeat, and a lost command is worse than a repeated one.
         """
         for record in self.store.commands():
-            if CommandState(record["state"]).finished:
+            if CallState(record["state"]).finished:
                 continue
             try:
                 payload = payload_from_json(record["payload"])
@@ -232,20 +233,36 @@ class Csms:
                 log.warning("command %s not restored: %s", record["id"], exc)
                 self.store.update_command(
                     record["id"],
-                    state=CommandState.FAILED.value,
+                    state=CallState.FAILED.value,
                     status="NotRestored",
                     detail=str(exc),
                     finished_at=self.clock.now(),
                 )
                 continue
-            if record["state"] != CommandState.QUEUED.value:
-                self.store.update_command(record["id"], state=CommandState.QUEUED.value)
+            if record["state"] != CallState.QUEUED.value:
+                self.store.update_command(record["id"], state=CallState.QUEUED.value)
             station_id = record["station"]
-            self.queue(station_id).enqueue(Command(station_id, payload, id=record["id"]))
+            self.queue(station_id).enqueue(QueuedCall(station_id, payload, id=record["id"]))
 
     def next_request_id(self) -> int:
         """A fresh requestId / remoteStartId for a 2.x call."""
         return next(self._request_ids)
+
+    def now_iso(self) -> str:
+        """The CSMS's time as an OCPP timestamp (what sessions tell stations)."""
+        return to_iso(self.clock.now())
+
+    def next_transaction_id(self) -> int:
+        """A 1.6 transaction id never handed out before, even across a crash."""
+        return self.store.next_transaction_id()
+
+    def booted(self, station_id: str) -> None:
+        """A boot was answered: ask the station for its connector count or inventory,
+        so the console can check what it declares."""
+        station = self._live.get(station_id)
+        if station is not None:
+            builder = station.dialect.commands()
+            self.submit(station_id, builder.inventory(self.next_request_id()))
 
     def authorize(self, id_tag: str) -> str:
         """What Authorize and transaction starts answer for an id tag, on the CSMS clock.
@@ -295,8 +312,9 @@ class Csms:
         station_id = station_from_path(ws.request.path) or ""
         protocol = ws.subprotocol or ""
         tap = WireTap(ws, station_id, protocol, self.clock, self._publish)
-        session = SESSIONS.get(protocol, SessionV16)(station_id, tap, self)
-        live = _Live(ws, session)
+        spoken = dialect(protocol)  # negotiated: always one we serve
+        session = spoken.with_answers(spoken.session.value)(station_id, tap, self)
+        live = _Live(ws, session, spoken)
         old = self._live.get(station_id)
         if old is not None:
             old.replaced = True

@@ -1,9 +1,10 @@
-"""The store: TinyDB for low-rate durable data (stations, id tags, transactions, counters).
+"""The store: TinyDB for low-rate durable data (id tags, the outbound queue, counters).
 
 TinyDB rewrites its whole file on every write, so the store keeps the
 database in memory and writes it atomically (temp file, fsync, rename) when
 asked: a crash leaves the last good file, never a torn one. High-rate data
-(frames, meter samples) never comes here; it goes to the recording.
+(frames, meter samples) never comes here; it goes to the recording, and
+what the frames say (stations, transactions) is the projection's alone.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-import orjson
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
@@ -84,18 +84,6 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
-def _append_only(path: Path) -> BinaryIO:
-    """A file opened for appending whole lines, starting a fresh line after a torn one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(path, "ab")  # noqa: SIM115 - held open for the run
-    if fh.tell() > 0:
-        with open(path, "rb") as check:
-            check.seek(-1, os.SEEK_END)
-            if check.read(1) != b"\n":
-                fh.write(b"\n")
-    return fh
-
-
 @dataclass(frozen=True, slots=True)
 class IdTag:
     """An id tag the CSMS knows, with its authorization status."""
@@ -113,21 +101,11 @@ class Store:
         self.path = path
         self.db = TinyDB(str(path), storage=AtomicJSONStorage)
         self._storage: AtomicJSONStorage = self.db.storage  # type: ignore[assignment]
-        self._stations = self.db.table("stations")
         self._tags = self.db.table("id_tags")
         self._tag_index = {
             doc["tag"]: IdTag(doc["tag"], doc["status"], doc.get("parent"), doc.get("expiry"))
             for doc in self._tags.all()
         }
-        self._transactions = self.db.table("open_transactions")
-        self.closed_path = path.with_name("transactions.jsonl")
-        self._closed: BinaryIO | None = None  # opened on the first closed transaction
-        # Open transactions change with every start and stop; TinyDB would rebuild
-        # the table on each. They are kept here and written to it with each flush.
-        self._open: dict[tuple[str, str], dict[str, Any]] = {
-            (doc["station"], doc["transaction_id"]): dict(doc) for doc in self._transactions.all()
-        }
-        self._open_changed = False
         self._counters = self.db.table("counters")
         counters = self._counters.get(Query().name == "transaction_id")
         reserved = int(counters["reserved"]) if counters else 0  # type: ignore[index]
@@ -138,10 +116,6 @@ class Store:
     # --- flushing ---------------------------------------------------------
     def pending_write(self) -> bytes | None:
         """Serialized database if it changed; write it with `write_atomic` off the loop."""
-        if self._open_changed:
-            self._open_changed = False
-            self._transactions.truncate()
-            self._transactions.insert_multiple(self._open.values())
         return self._storage.snapshot()
 
     def flush(self) -> None:
@@ -162,19 +136,6 @@ class Store:
         """Write pending changes and close the database."""
         self.flush()
         self.db.close()
-        if self._closed is not None:
-            self._closed.close()
-            self._closed = None
-
-    # --- stations ---------------------------------------------------------
-    def remember_station(self, station_id: str, **info: Any) -> None:
-        """Record a station and what it told us about itself."""
-        record = {"id": station_id, **info}
-        self._stations.upsert(record, Query().id == station_id)
-
-    def stations(self) -> list[dict[str, Any]]:
-        """Every station ever seen."""
-        return [dict(doc) for doc in self._stations.all()]
 
     # --- id tags ----------------------------------------------------------
     def put_id_tag(self, tag: IdTag) -> None:
@@ -230,39 +191,6 @@ class Store:
         tx_id = self._next_tx
         self._next_tx += 1
         return tx_id
-
-    def record_transaction(self, station_id: str, transaction_id: str, **fields: Any) -> None:
-        """Create or update a transaction record; one with `stopped_at` is closed.
-
-        Open transactions go to TinyDB with the next batched flush (a table as
-        small as the number of connectors; the recording has them at once). A
-        closed one is appended to a JSONL file straight away: TinyDB rewrites a
-        whole table on every write, and closed transactions only grow.
-        """
-        key = (station_id, transaction_id)
-        record = {**self._open.get(key, {}), "station": station_id, **fields}
-        record["transaction_id"] = transaction_id
-        self._open_changed = True
-        if "stopped_at" not in fields:
-            self._open[key] = record
-            return
-        self._open.pop(key, None)
-        if self._closed is None:
-            self._closed = _append_only(self.closed_path)
-        self._closed.write(orjson.dumps(record) + b"\n")
-        self._closed.flush()
-
-    def transactions(self) -> list[dict[str, Any]]:
-        """Every transaction record: closed ones in the order they closed, then open ones."""
-        closed: list[dict[str, Any]] = []
-        if self.closed_path.exists():
-            with open(self.closed_path, "rb") as fh:
-                for line in fh:
-                    try:
-                        closed.append(orjson.loads(line))
-                    except orjson.JSONDecodeError:
-                        continue  # a line torn by a crash: its transaction is in the recording
-        return closed + [dict(record) for record in self._open.values()]
 
     # --- outbound queue ---------------------------------------------------
     # One document per command in the "outbound" table, its TinyDB doc id the

@@ -27,7 +27,8 @@ from typing import BinaryIO
 
 import orjson
 
-from ..wire.frame import Frame, FrameError, decode
+from ..wire.codec import FrameError, decode
+from ..wire.frame import Frame
 from .importers import eventlog as import_eventlog
 from .importers import ocppj as import_ocppj
 

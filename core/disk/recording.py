@@ -7,12 +7,10 @@ import gzip
 import logging
 import os
 import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from ..wire.frame import Frame, FrameError, decode, encode
+from ..wire.codec import FrameError, decode
 
 log = logging.getLogger("ocppdeck.recording")
 
@@ -41,21 +39,15 @@ class Recorder:
         if self._file.tell() > 0 and not _ends_with_newline(path):
             self._file.write(b"\n")  # a torn last line must not swallow the next frame
         self._first_seq = _first_seq(path)
-        self.lines_written = 0
         self._pending: list[bytes] = []
         self._flush_scheduled = False
         self.compressing: set[asyncio.Future[None]] = set()
-
-    def write(self, frame: Frame) -> None:
-        """Append one frame."""
-        self.write_line(encode(frame), frame.seq)
 
     def write_line(self, line: bytes, seq: int) -> None:
         """Append one frame already encoded (without its newline), with its sequence number."""
         if self._first_seq is None:
             self._first_seq = seq
         self._pending.append(line + b"\n")
-        self.lines_written += 1
         if self._flush_scheduled:
             return
         try:
@@ -96,11 +88,6 @@ class Recorder:
         if not job.cancelled() and job.exception() is not None:
             log.error("compressing a recording segment failed", exc_info=job.exception())
 
-    def offset(self) -> int:
-        """Bytes in the current file so far."""
-        self.flush()
-        return self._file.tell()
-
     def close(self) -> None:
         """Flush, fsync and close the file."""
         if self._file.closed:
@@ -138,32 +125,3 @@ def _ends_with_newline(path: Path) -> bool:
     with open(path, "rb") as fh:
         fh.seek(-1, os.SEEK_END)
         return fh.read(1) == b"\n"
-
-
-@dataclass(slots=True)
-class ReadReport:
-    """What reading a recording met: frames read and lines skipped, with why."""
-
-    frames: int = 0
-    skipped: list[tuple[int, str]] = field(default_factory=list)
-    last_seq: int = 0
-
-
-def read_recording(path: Path, report: ReadReport | None = None, start: int = 0) -> Iterator[Frame]:
-    """Stream the frames of a recording from byte offset `start`; bad lines are skipped
-    and noted in `report` with their line number (counted from `start`)."""
-    report = report if report is not None else ReadReport()
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                frame = decode(line)
-            except FrameError as exc:
-                report.skipped.append((lineno, str(exc)))
-                log.warning("%s:%d skipped: %s", path, lineno, exc)
-                continue
-            report.frames += 1
-            report.last_seq = max(report.last_seq, frame.seq)
-            yield frame

@@ -19,7 +19,7 @@ from ..model.projection import Projection
 
 log = logging.getLogger("ocppdeck.snapshot")
 
-FORMAT = 3  # bump when the projection's pickled shape changes
+FORMAT = 4  # bump when the projection's pickled shape changes
 
 
 @dataclass(frozen=True, slots=True)

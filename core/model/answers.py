@@ -36,12 +36,13 @@ def station_answers(station: StationState) -> dict[str, Any]:
     """Declared against seen connectors, the verdict and each connector's reading."""
     count = connector_count(station)
     connectors: dict[str, dict[str, Any]] = {}
-    for cid, conn in sorted(station.connectors.items()):
-        if cid < 1:
+    for evse_id, evse in sorted(station.evses.items()):
+        if evse_id < 1:
             continue
-        reading = {"reading": conn.energy_wh, "at": _iso(conn.energy_at)}
-        keys = [f"{cid}/{plug}" for plug in sorted(conn.plugs)] if len(conn.plugs) > 1 else []
-        for key in keys or [str(cid)]:
+        reading = {"reading": evse.energy_wh, "at": _iso(evse.energy_at)}
+        several = len(evse.connectors) > 1
+        keys = [f"{evse_id}/{n}" for n in sorted(evse.connectors)] if several else []
+        for key in keys or [str(evse_id)]:
             connectors[key] = dict(reading)
     return {
         "declaredConnectors": count.declared,
@@ -61,7 +62,7 @@ def answers(state: State) -> dict[str, Any]:
             {
                 "station": tx.station,
                 "transactionId": tx.transaction_id,
-                "connectorId": tx.connector_id,
+                "connectorId": tx.evse_id,
                 "idTag": tx.id_tag,
                 "startedAt": _iso(tx.started_at),
                 "energyWh": state.energy_so_far(tx),

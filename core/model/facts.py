@@ -1,19 +1,23 @@
 """Facts: what a frame (or a request joined to its answer) says happened.
 
-Version readers turn OCPP messages into facts; the projection folds facts into
-state. Facts carry their own time so folding is last-writer-wins by that time.
+Readers turn frames into facts; the projection folds facts into state and
+hands them on, so replay marks, the timeline and automations read facts, never
+a version's payloads. Facts carry their own time so folding is last-writer-wins
+by that time. EVSE ids are the 1.6 connector ids (a 1.6 connector is an EVSE of
+one connector); `connector` is a 2.x connector within its EVSE, 0 when none is named.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..wire.frame import Direction
 from .state import VariableKey
 
 
 @dataclass(frozen=True, slots=True)
 class Booted:
-    """The station announced itself."""
+    """The station announced itself (a boot, or a reboot)."""
 
     at: float
     vendor: str
@@ -39,26 +43,37 @@ class Heartbeat:
 
 @dataclass(frozen=True, slots=True)
 class StatusChanged:
-    """A connector (0 = the station) reported its status.
-
-    `connector_id` is the EVSE (the 1.6 connector); `plug` is the 2.x connector
-    within that EVSE, 0 when the message names none (1.6).
-    """
+    """An EVSE (0: the station) or one of its connectors reported its status."""
 
     at: float
-    connector_id: int
+    evse: int
     status: str
     error_code: str
     info: str
-    plug: int = 0
+    connector: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Faulted:
+    """A status report of a fault: status Faulted, or an error code other than NoError."""
+
+    at: float
+    evse: int
+    connector: int
+    status: str
+    error_code: str
+    info: str
 
 
 @dataclass(frozen=True, slots=True)
 class MeterSample:
-    """A meter reading of a connector; energy in Wh, power in W."""
+    """A meter reading of an EVSE; energy in Wh, power in W.
+
+    EVSE 0 with a transaction id: an event that names no EVSE, placed by its transaction.
+    """
 
     at: float
-    connector_id: int
+    evse: int
     energy_wh: float | None
     power_w: float | None
     transaction_id: str | None
@@ -66,11 +81,11 @@ class MeterSample:
 
 @dataclass(frozen=True, slots=True)
 class TxStarted:
-    """A transaction began."""
+    """A transaction began on an EVSE."""
 
     at: float
     transaction_id: str
-    connector_id: int
+    evse: int
     id_tag: str
     meter_start: float | None
 
@@ -86,8 +101,18 @@ class TxStopped:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthRejected:
+    """The CSMS refused an id tag (Authorize, or a transaction's start or stop)."""
+
+    at: float
+    id_tag: str
+    status: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectorsDeclared:
-    """The station declared how many connectors it has."""
+    """The station declared how many connectors (2.x: EVSEs) it has."""
 
     at: float
     count: int
@@ -125,16 +150,70 @@ class VariablesReported:
     entries: tuple[tuple[VariableKey, str | None, str], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class CallFailed:
+    """A CALLERROR: `direction` is the error's (IN: the station refused our call).
+
+    `action` is the refused call's, "" while that call is not known.
+    """
+
+    at: float
+    direction: Direction
+    code: str
+    description: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """Text on the wire that is not an OCPP-J message."""
+
+    at: float
+    direction: Direction
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    """The station opened a connection."""
+
+    at: float
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnected:
+    """The station's connection ended (closed, dropped, or replaced by a newer one)."""
+
+    at: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """The station's handshake was refused."""
+
+    at: float
+    reason: str
+
+
 Fact = (
     Booted
     | BootAnswered
     | Heartbeat
     | StatusChanged
+    | Faulted
     | MeterSample
     | TxStarted
     | TxStopped
+    | AuthRejected
     | ConnectorsDeclared
     | ConnectorsReported
     | EvsesReported
     | VariablesReported
+    | CallFailed
+    | Malformed
+    | Connected
+    | Disconnected
+    | Refused
 )

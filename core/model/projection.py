@@ -2,27 +2,23 @@
 
 Deterministic and order-tolerant: timed values are last-writer-wins by their
 own timestamp (ties broken by value), and an answer that arrives before its
-request waits, keyed by message id, until the request comes.
+request waits, joined by its call key, until the request comes. `fold` is the
+one loop that folds a stream of frames: live restore, the replay player and
+its checkpoints, and `ocppdeck project` all call it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from itertools import islice
-from types import ModuleType
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
 
-from ..wire.frame import Direction, Frame, Kind
+from ..dialects import reader_for
+from ..wire.frame import Frame, Kind
+from ..wire.join import DEFAULT_LIMIT, Joiner, bounded_put
 from . import facts as f
-from .readers import eventlog as reader_eventlog
-from .readers import v2 as reader_v201
-from .readers import v16 as reader_v16
-from .state import ConnectorState, ReportedVariable, State, StationState
+from .readers import envelope
+from .state import EvseState, ReportedVariable, State, StationState
 
-_CallKey = tuple[str, Direction, str]  # (station, direction of the CALL, message id)
-# Calls never answered (and answers whose call never comes) are forgotten oldest
-# first past this many, so a long run's memory stays flat.
-MAX_UNJOINED = 50_000
+NO_FACTS: Sequence[f.Fact] = ()
 
 
 def _later(at: float, key: object, cur_at: float | None, cur_key: object) -> bool:
@@ -36,167 +32,115 @@ def _max(current: float | None, at: float) -> float:
     return at if current is None or at > current else current
 
 
-# Each protocol's reader turns its messages into facts; unknown protocols read as 1.6.
-READERS: dict[str, ModuleType] = {
-    "ocpp1.6": reader_v16,
-    reader_eventlog.PROTOCOL: reader_eventlog,
-    **{protocol: reader_v201 for protocol in reader_v201.PROTOCOLS},
-}
-
-
-def _reader(frame: Frame) -> ModuleType:
-    return READERS.get(frame.protocol, reader_v16)
-
-
 class Projection:
     """Holds a State and folds frames into it, one at a time."""
 
     def __init__(self, state: State | None = None) -> None:
         self.state = state or State()
-        self._calls: dict[_CallKey, Frame] = {}
-        self._early_answers: dict[_CallKey, Frame] = {}
+        # CALLs waiting for answers and answers for CALLs; event-log answers name no station.
+        self._joins: Joiner[Frame] = Joiner(stationless=True)
+        # Stops (and readings) of transactions whose start has not been folded yet.
         self._stops_waiting: dict[tuple[str, str], Frame] = {}
         self._samples_waiting: dict[tuple[str, str], list[f.MeterSample]] = {}
-        # Event logs name the station only on the request: answers find it by message id.
-        self._call_stations: dict[tuple[Direction, str], str] = {}
 
     def restore(self, other: Projection) -> None:
         """Become a copy of another projection (a loaded snapshot), keeping this object."""
         self.state = other.state
-        self._calls = other._calls
-        self._early_answers = other._early_answers
+        self._joins = other._joins
         self._stops_waiting = other._stops_waiting
         self._samples_waiting = other._samples_waiting
-        self._call_stations = other._call_stations
 
-    def apply(self, frame: Frame) -> None:
-        """Fold one frame into the state."""
+    def apply(self, frame: Frame) -> Sequence[f.Fact]:
+        """Fold one frame into the state; the facts it gave (with its answer's, when that
+        came first), in the order they were folded."""
         state = self.state
         state.frames += 1
-        state.last_ts = _max(state.last_ts, frame.ts)
+        if state.last_ts is None or frame.ts > state.last_ts:
+            state.last_ts = frame.ts
         kind = frame.kind
-        if kind is Kind.SERVER_START:
-            state.server_started_at = _max(state.server_started_at, frame.ts)
-            return
-        if kind is Kind.AUTOMATION:
-            self._on_automation(frame)
-            return
-        if not frame.station:
-            if kind is Kind.RESULT or kind is Kind.ERROR:
-                self._on_stationless_answer(frame)
-            return
-        station = state.station(frame.station)
-        station.frames += 1
-        station.last_frame = _max(station.last_frame, frame.ts)
-        if frame.protocol:
-            station.protocol = frame.protocol
+        source = frame  # the frame whose payload the facts come from
+        station_id = frame.station
+        found: Sequence[f.Fact]
         if kind is Kind.CALL:
-            self._on_call(station, frame)
+            reader = reader_for(frame.protocol)
+            found = reader.call_facts(frame)
+            if reader.expects_answer(frame):
+                answer = self._joins.call(frame, frame)
+                if answer is not None:
+                    found = [*found, *self._answered(frame, answer)]
         elif kind is Kind.RESULT or kind is Kind.ERROR:
+            call = self._joins.answer(frame, frame)
+            found = self._answered(call, frame) if call is not None else NO_FACTS
             if kind is Kind.ERROR:
-                station.errors += 1
-            self._on_answer(station, frame)
-        elif kind is Kind.MALFORMED:
-            station.errors += 1
-        elif kind is Kind.CONNECTED:
-            station.connected_at = _max(station.connected_at, frame.ts)
-        elif kind is Kind.DISCONNECTED:
-            station.disconnected_at = _max(station.disconnected_at, frame.ts)
-        elif kind is Kind.REFUSED:
-            station.disconnected_at = _max(station.disconnected_at, frame.ts)
-            station.refused_at = _max(station.refused_at, frame.ts)
-
-    def _on_automation(self, frame: Frame) -> None:
-        """An automation's note is not the station's traffic; only a close changes state."""
-        p = frame.payload if isinstance(frame.payload, dict) else {}
-        tx_id = p.get("closeTransaction")
-        if not frame.station or not isinstance(tx_id, str | int) or isinstance(tx_id, bool):
-            return
-        meter_stop = p.get("meterStop")
-        if not isinstance(meter_stop, int | float) or isinstance(meter_stop, bool):
-            meter_stop = None
-        fact = f.TxStopped(frame.ts, str(tx_id), meter_stop, str(p.get("reason", "Other")))
-        self._fold_one(self.state.station(frame.station), fact, frame)
-
-    def _on_call(self, station: StationState, call: Frame) -> None:
-        key = (call.station, call.direction, call.unique_id)
-        reader = _reader(call)
-        self._fold(station, reader.call_facts(call), call)
-        answer = self._early_answers.pop(key, None)
-        if answer is None:
-            answer = self._early_answers.pop(("", call.direction, call.unique_id), None)
-        if answer is None:
-            if reader.expects_answer(call):
-                _bounded_put(self._calls, key, call)
-                _bounded_put(self._call_stations, (call.direction, call.unique_id), call.station)
+                found = [envelope.call_failed(frame, call), *found]
+            if call is not None:
+                source, station_id = call, call.station
+        elif kind is Kind.SERVER_START:
+            state.server_started_at = _max(state.server_started_at, frame.ts)
+            return NO_FACTS
+        elif kind is Kind.AUTOMATION:
+            found = envelope.automation_facts(frame)
         else:
-            self._fold(station, reader.answer_facts(call, answer), call)
-
-    def _on_stationless_answer(self, answer: Frame) -> None:
-        call_dir = Direction.OUT if answer.direction is Direction.IN else Direction.IN
-        station_id = self._call_stations.get((call_dir, answer.unique_id))
-        if station_id is None:
-            _bounded_put(self._early_answers, ("", call_dir, answer.unique_id), answer)
-            return
-        call = self._calls.pop((station_id, call_dir, answer.unique_id), None)
-        if call is not None:
-            del self._call_stations[(call_dir, answer.unique_id)]
-            station = self.state.station(station_id)
-            self._fold(station, _reader(call).answer_facts(call, answer), call)
-
-    def _on_answer(self, station: StationState, answer: Frame) -> None:
-        call_dir = Direction.OUT if answer.direction is Direction.IN else Direction.IN
-        key = (answer.station, call_dir, answer.unique_id)
-        call = self._calls.pop(key, None)
-        if call is None:
-            _bounded_put(self._early_answers, key, answer)
-        else:
-            self._call_stations.pop((call_dir, answer.unique_id), None)
-            self._fold(station, _reader(call).answer_facts(call, answer), call)
-
-    def _fold(self, station: StationState, found: list[f.Fact], source: Frame) -> None:
+            found = envelope.event_facts(frame)
+        if not station_id:
+            return found  # nothing to fold into: an event-log answer waits for its request
+        station = state.station(station_id)
+        if frame.station:
+            station.frames += 1
+            station.last_frame = _max(station.last_frame, frame.ts)
+            if frame.protocol:
+                station.protocol = frame.protocol
         for fact in found:
             self._fold_one(station, fact, source)
+        return found
+
+    @staticmethod
+    def _answered(call: Frame, answer: Frame) -> Sequence[f.Fact]:
+        return reader_for(call.protocol).answer_facts(call, answer)
 
     def _fold_one(self, station: StationState, fact: f.Fact, source: Frame) -> None:
         state = self.state
         match fact:
-            case f.StatusChanged(at, cid, status, error_code, info, plug_id):
+            case f.StatusChanged(at, evse_id, status, error_code, info, connector_id):
                 station.last_status = _max(station.last_status, at)
-                if cid == 0:
+                if evse_id == 0:
                     key = (status, error_code)
                     if _later(at, key, station.status_at, (station.status, station.error_code)):
                         station.status, station.error_code = status, error_code
                         station.status_at = at
                     return
-                conn = station.connector(cid)
-                conn.last_seen = _max(conn.last_seen, at)
-                if _later(at, (status, error_code, info), conn.status_at, _status_key(conn)):
-                    conn.status, conn.error_code, conn.info = status, error_code, info
-                    conn.status_at = at
-                if plug_id > 0:  # 2.x: the connector within the EVSE keeps its own status
-                    plug = conn.plug(plug_id)
-                    plug.last_seen = _max(plug.last_seen, at)
-                    if _later(at, status, plug.status_at, plug.status):
-                        plug.status, plug.status_at = status, at
-            case f.MeterSample(at, cid, energy, power, tx_id):
-                if cid == 0 and tx_id is not None:
-                    # A 2.x event that names no EVSE: its transaction knows the connector.
+                evse = station.evse(evse_id)
+                evse.last_seen = _max(evse.last_seen, at)
+                if _later(at, (status, error_code, info), evse.status_at, _status_key(evse)):
+                    evse.status, evse.error_code, evse.info = status, error_code, info
+                    evse.status_at = at
+                if connector_id > 0:  # 2.x: the connector within the EVSE keeps its own status
+                    connector = evse.connector(connector_id)
+                    connector.last_seen = _max(connector.last_seen, at)
+                    if _later(at, status, connector.status_at, connector.status):
+                        connector.status, connector.status_at = status, at
+            case f.MeterSample(at, evse_id, energy, power, tx_id):
+                if evse_id == 0 and tx_id is not None:
+                    # A 2.x event that names no EVSE: its transaction knows the EVSE.
                     tx = state.transactions.get((station.station_id, tx_id))
-                    if tx is None or tx.connector_id is None:
-                        waiting = self._samples_waiting.setdefault((station.station_id, tx_id), [])
+                    if tx is None or tx.evse_id is None:
+                        key = (station.station_id, tx_id)
+                        waiting = self._samples_waiting.get(key)
+                        if waiting is None:
+                            waiting = []
+                            bounded_put(self._samples_waiting, key, waiting, DEFAULT_LIMIT)
                         waiting.append(fact)
                         return
-                    cid = tx.connector_id
-                if cid == 0:
-                    return  # the station's main meter, not a connector
-                conn = station.connector(cid)
-                conn.last_seen = _max(conn.last_seen, at)
-                if energy is not None and _later(at, energy, conn.energy_at, conn.energy_wh):
-                    conn.energy_wh, conn.energy_at = energy, at
-                if power is not None and _later(at, power, conn.power_at, conn.power_w):
-                    conn.power_w, conn.power_at = power, at
-                conn.add_sample(at, energy, power)
+                    evse_id = tx.evse_id
+                if evse_id == 0:
+                    return  # the station's main meter, not an EVSE's
+                evse = station.evse(evse_id)
+                evse.last_seen = _max(evse.last_seen, at)
+                if energy is not None and _later(at, energy, evse.energy_at, evse.energy_wh):
+                    evse.energy_wh, evse.energy_at = energy, at
+                if power is not None and _later(at, power, evse.power_at, evse.power_w):
+                    evse.power_w, evse.power_at = power, at
+                evse.add_sample(at, energy, power)
             case f.Heartbeat(at):
                 station.last_heartbeat = _max(station.last_heartbeat, at)
             case f.Booted(at, vendor, model, firmware, serial):
@@ -210,12 +154,12 @@ class Projection:
             case f.ConnectorsReported(at, ids):
                 if _later(at, sorted(ids), station.roster_at, sorted(station.roster)):
                     station.roster, station.roster_at = ids, at
-                for cid in ids:
-                    conn = station.connector(cid)
-                    conn.last_seen = _max(conn.last_seen, at)
+                for evse_id in ids:
+                    evse = station.evse(evse_id)
+                    evse.last_seen = _max(evse.last_seen, at)
             case f.ConnectorsDeclared(at, count):
-                if _later(at, count, station.declared_at, station.declared_connectors):
-                    station.declared_connectors, station.declared_at = count, at
+                if _later(at, count, station.declared_at, station.declared_evses):
+                    station.declared_evses, station.declared_at = count, at
             case f.EvsesReported(at, request_id, pairs):
                 _fold_report(station, at, request_id, pairs)
             case f.VariablesReported(at, entries):
@@ -225,20 +169,22 @@ class Projection:
                         at, (value, mutability), cur.at, (cur.value, cur.mutability)
                     ):
                         station.variables[key] = ReportedVariable(at, value, mutability)
-            case f.TxStarted(at, tx_id, cid, id_tag, meter_start):
+            case f.TxStarted(at, tx_id, evse_id, id_tag, meter_start):
                 tx = state.transaction(station.station_id, tx_id)
-                tx.connector_id, tx.id_tag, tx.meter_start, tx.started_at = (
-                    cid,
+                tx.evse_id, tx.id_tag, tx.meter_start, tx.started_at = (
+                    evse_id,
                     id_tag,
                     meter_start,
                     at,
                 )
                 station.last_tx_start = _max(station.last_tx_start, at)
-                station.connector(cid).last_seen = _max(station.connector(cid).last_seen, at)
+                evse = station.evse(evse_id)
+                evse.last_seen = _max(evse.last_seen, at)
                 state.reindex(tx)
                 waiting = self._stops_waiting.pop((station.station_id, tx_id), None)
                 if waiting is not None:
-                    self._fold(station, _reader(waiting).stop_samples(waiting, cid), waiting)
+                    for sample in reader_for(waiting.protocol).stop_samples(waiting, evse_id):
+                        self._fold_one(station, sample, waiting)
                 for sample in self._samples_waiting.pop((station.station_id, tx_id), ()):
                     self._fold_one(station, sample, source)
             case f.TxStopped(at, tx_id, meter_stop, reason):
@@ -248,20 +194,44 @@ class Projection:
                 state.reindex(tx)
                 if source.kind is Kind.AUTOMATION:
                     return  # an automation's close carries no readings of its own
-                if tx.connector_id is None:
-                    self._stops_waiting[(station.station_id, tx_id)] = source
+                if tx.evse_id is None:
+                    key = (station.station_id, tx_id)
+                    bounded_put(self._stops_waiting, key, source, DEFAULT_LIMIT)
                 else:
-                    samples = _reader(source).stop_samples(source, tx.connector_id)
-                    self._fold(station, list(samples), source)
+                    for sample in reader_for(source.protocol).stop_samples(source, tx.evse_id):
+                        self._fold_one(station, sample, source)
+            case f.CallFailed() | f.Malformed():
+                station.errors += 1
+            case f.Connected(at):
+                station.connected_at = _max(station.connected_at, at)
+            case f.Disconnected(at):
+                station.disconnected_at = _max(station.disconnected_at, at)
+            case f.Refused(at):
+                station.disconnected_at = _max(station.disconnected_at, at)
+                station.refused_at = _max(station.refused_at, at)
+            case _:
+                pass  # faults and refused tags change no state: marks and reports read them
 
 
-def _bounded_put(pending: dict[Any, Any], key: Any, value: Any) -> None:
-    pending[key] = value
-    if len(pending) > MAX_UNJOINED:
-        # The oldest tenth at once: deleting from the front one key at a time makes
-        # every next(iter(...)) walk the deleted slots, quadratic over a long log.
-        for old in list(islice(pending, MAX_UNJOINED // 10)):
-            del pending[old]
+FrameHook = Callable[[Frame, Sequence[f.Fact]], None]
+
+
+def fold(
+    frames: Iterable[Frame], projection: Projection | None = None, after: FrameHook | None = None
+) -> Projection:
+    """Fold a stream of frames into `projection` (a fresh one when None) and return it.
+
+    `after(frame, facts)` runs once each frame is folded, with the facts it gave.
+    """
+    projection = projection if projection is not None else Projection()
+    apply = projection.apply
+    if after is None:
+        for frame in frames:
+            apply(frame)
+    else:
+        for frame in frames:
+            after(frame, apply(frame))
+    return projection
 
 
 MAX_REPORTS = 8  # inventory reports kept per station (one per boot, usually)
@@ -282,17 +252,9 @@ def _fold_report(
     best_at, layout = reports[best]
     if best == request_id and (station.declared_at is None or best_at >= station.declared_at):
         station.declared_layout = layout
-        station.declared_connectors = len({evse for evse, _ in layout})
+        station.declared_evses = len({evse for evse, _ in layout})
         station.declared_at = best_at
 
 
-def _status_key(conn: ConnectorState) -> tuple[str, str, str]:
-    return (conn.status, conn.error_code, conn.info)
-
-
-def project(frames: Iterable[Frame]) -> State:
-    """Fold a sequence of frames into a fresh state."""
-    projection = Projection()
-    for frame in frames:
-        projection.apply(frame)
-    return projection.state
+def _status_key(evse: EvseState) -> tuple[str, str, str]:
+    return (evse.status, evse.error_code, evse.info)

@@ -36,7 +36,7 @@ def payload_time(payload: Any, fallback: float, key: str = "timestamp") -> float
 
 def meter_samples(
     meter_values: Any,
-    connector_id: int,
+    evse: int,
     fallback: float,
     transaction_id: str | None,
     unit_of: UnitOf,
@@ -63,5 +63,5 @@ def meter_samples(
                 power = value * 10**exponent * _SCALE.get(unit or "W", 1.0)
         if energy is not None or power is not None:
             at = payload_time(entry, fallback)
-            samples.append(f.MeterSample(at, connector_id, energy, power, transaction_id))
+            samples.append(f.MeterSample(at, evse, energy, power, transaction_id))
     return samples

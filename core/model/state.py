@@ -4,7 +4,7 @@ One model for every OCPP version: station → EVSE → connector. An EVSE holds
 the meter and the transactions (2.x meters and charges per EVSE); its
 connectors hold a status each. A 1.6 connector n is EVSE n with the single
 connector 1, so 1.6 state keeps its connector ids as EVSE ids and has no
-per-connector entries. `StationState.connectors` is keyed by EVSE id.
+per-connector entries. `StationState.evses` is keyed by EVSE id.
 
 Values that carry a time keep that time beside them, so the projection can
 apply last-writer-wins by the frame's own timestamp.
@@ -19,12 +19,12 @@ from enum import StrEnum
 from math import isnan, nan
 from typing import overload
 
-METER_HISTORY = 720  # samples kept per connector for the live plot
+METER_HISTORY = 720  # samples kept per EVSE for the live plot
 
 
 @dataclass(slots=True)
-class PlugState:
-    """One connector of a 2.x EVSE: its own status (meter and transactions are the EVSE's)."""
+class ConnectorState:
+    """One connector of an EVSE: its own status (meter and transactions are the EVSE's)."""
 
     connector_id: int
     status: str = ""
@@ -33,14 +33,14 @@ class PlugState:
 
 
 @dataclass(slots=True)
-class ConnectorState:
+class EvseState:
     """One EVSE as the newest evidence shows it (a 1.6 connector is an EVSE of one).
 
-    `connector_id` is the EVSE id (the 1.6 connector id); `plugs` holds the
-    connectors a 2.x station reported statuses for, by connector id within the EVSE.
+    `evse_id` is the 1.6 connector id; `connectors` holds the connectors a 2.x
+    station reported statuses for, by connector id within the EVSE.
     """
 
-    connector_id: int
+    evse_id: int
     status: str = ""
     error_code: str = ""
     info: str = ""
@@ -51,13 +51,13 @@ class ConnectorState:
     power_at: float | None = None
     last_seen: float | None = None
     history: MeterHistory = field(default_factory=lambda: MeterHistory())
-    plugs: dict[int, PlugState] = field(default_factory=dict)
+    connectors: dict[int, ConnectorState] = field(default_factory=dict)
 
-    def plug(self, connector_id: int) -> PlugState:
+    def connector(self, connector_id: int) -> ConnectorState:
         """The EVSE's connector with that id, created on first sight."""
-        found = self.plugs.get(connector_id)
+        found = self.connectors.get(connector_id)
         if found is None:
-            found = self.plugs[connector_id] = PlugState(connector_id)
+            found = self.connectors[connector_id] = ConnectorState(connector_id)
         return found
 
     def add_sample(self, ts: float, energy_wh: float | None, power_w: float | None) -> None:
@@ -133,7 +133,7 @@ class Transaction:
 
     station: str
     transaction_id: str
-    connector_id: int | None = None
+    evse_id: int | None = None
     id_tag: str = ""
     started_at: float | None = None
     meter_start: float | None = None
@@ -199,7 +199,7 @@ class StationState:
     last_tx_start: float | None = None
     last_tx_stop: float | None = None
     last_frame: float | None = None
-    declared_connectors: int | None = None  # EVSEs (1.6: connectors) the station declares
+    declared_evses: int | None = None  # EVSEs (1.6: connectors) the station declares
     declared_at: float | None = None
     # (EVSE id, connector id) pairs of the newest 2.x inventory report; (n, 0) is an EVSE
     # reported without its connectors.
@@ -208,17 +208,17 @@ class StationState:
     reports: dict[int, tuple[float, frozenset[tuple[int, int]]]] = field(default_factory=dict)
     # 2.x device-model variables the station reported (NotifyReport), newest per variable.
     variables: dict[VariableKey, ReportedVariable] = field(default_factory=dict)
-    roster: frozenset[int] = frozenset()  # connectors listed by the newest full report
+    roster: frozenset[int] = frozenset()  # EVSEs listed by the newest full report
     roster_at: float | None = None
     frames: int = 0
     errors: int = 0
-    connectors: dict[int, ConnectorState] = field(default_factory=dict)
+    evses: dict[int, EvseState] = field(default_factory=dict)
 
-    def connector(self, connector_id: int) -> ConnectorState:
-        """The connector with that id, created on first sight."""
-        found = self.connectors.get(connector_id)
+    def evse(self, evse_id: int) -> EvseState:
+        """The EVSE with that id (1.6: the connector), created on first sight."""
+        found = self.evses.get(evse_id)
         if found is None:
-            found = self.connectors[connector_id] = ConnectorState(connector_id)
+            found = self.evses[evse_id] = EvseState(evse_id)
         return found
 
 
@@ -267,11 +267,11 @@ def connector_count(station: StationState) -> ConnectorCount:
         since = boot
         source = "since the last boot" if boot is not None else "so far"
     seen_ids = sorted(
-        cid
-        for cid, conn in station.connectors.items()
-        if cid > 0 and conn.last_seen is not None and (since is None or conn.last_seen >= since)
+        evse_id
+        for evse_id, evse in station.evses.items()
+        if evse_id > 0 and evse.last_seen is not None and (since is None or evse.last_seen >= since)
     )
-    declared = station.declared_connectors
+    declared = station.declared_evses
     seen = len(seen_ids)
     if declared is None:
         return ConnectorCount(None, seen, CountVerdict.UNKNOWN, "no connector count declared")
@@ -350,9 +350,9 @@ class State:
         ]
         return sorted(found, key=lambda tx: (tx.started_at or 0.0, tx.station, tx.transaction_id))
 
-    def open_transaction_on(self, station_id: str, connector_id: int) -> Transaction | None:
-        """The newest open transaction on a connector, if any."""
-        found = [tx for tx in self.open_transactions(station_id) if tx.connector_id == connector_id]
+    def open_transaction_on(self, station_id: str, evse_id: int) -> Transaction | None:
+        """The newest open transaction on an EVSE (1.6: a connector), if any."""
+        found = [tx for tx in self.open_transactions(station_id) if tx.evse_id == evse_id]
         return found[-1] if found else None
 
     def energy_so_far(self, tx: Transaction) -> float | None:
@@ -362,11 +362,11 @@ class State:
         if tx.meter_stop is not None:
             return tx.meter_stop - tx.meter_start
         station = self.stations.get(tx.station)
-        if station is None or tx.connector_id is None:
+        if station is None or tx.evse_id is None:
             return 0.0
-        conn = station.connectors.get(tx.connector_id)
-        if conn is None or conn.energy_wh is None or conn.energy_at is None:
+        evse = station.evses.get(tx.evse_id)
+        if evse is None or evse.energy_wh is None or evse.energy_at is None:
             return 0.0
-        if tx.started_at is not None and conn.energy_at < tx.started_at:
+        if tx.started_at is not None and evse.energy_at < tx.started_at:
             return 0.0
-        return max(0.0, conn.energy_wh - tx.meter_start)
+        return max(0.0, evse.energy_wh - tx.meter_start)

@@ -16,57 +16,22 @@ import shutil
 import tempfile
 import weakref
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
-from ..model.projection import Projection
-from ..wire.frame import Direction, Frame, Kind, decode, encode
+from ..model.facts import Fact
+from ..model.projection import Projection, fold
+from ..wire.codec import decode, encode
+from ..wire.frame import Frame, Kind
+from ..wire.join import Joiner
+from .marks import Mark, mark_of
 
 CHECKPOINT_EVERY = 5_000
 _PENDING_CALLS = 100_000  # unanswered calls remembered while pairing
 _NO_PARTNER = -1
-
-
-class Mark(StrEnum):
-    """Frames the transport can jump to."""
-
-    ERROR = "error"  # CALLERROR, malformed, Faulted status, rejected authorization
-    TX_START = "tx"
-    # Something an automation did. Named to sort after "error": the mark searches
-    # bisect with ERROR as the lowest mark of a position.
-    AUTOMATION = "noted"
-
-
-def mark_of(frame: Frame, call: Frame | None) -> Mark | None:
-    """Why a frame is worth jumping to, if it is. `call` is the CALL an answer belongs to."""
-    kind = frame.kind
-    if kind is Kind.ERROR or kind is Kind.MALFORMED or kind is Kind.REFUSED:
-        return Mark.ERROR
-    if kind is Kind.AUTOMATION:
-        return Mark.AUTOMATION
-    payload = frame.payload if isinstance(frame.payload, dict) else {}
-    if kind is Kind.CALL:
-        if frame.action == "StatusNotification" and payload.get("status") == "Faulted":
-            return Mark.ERROR
-        return None
-    if kind is Kind.RESULT and call is not None:
-        if call.action == "StartTransaction":
-            return Mark.TX_START
-        info = payload.get("idTagInfo")
-        status = info.get("status") if isinstance(info, dict) else None
-        if call.action == "Authorize" and status not in (None, "Accepted"):
-            return Mark.ERROR
-    return None
-
-
-def _call_key(frame: Frame) -> tuple[str, Direction, str]:
-    if frame.kind is Kind.CALL:
-        return (frame.station, frame.direction, frame.unique_id)
-    call_dir = Direction.OUT if frame.direction is Direction.IN else Direction.IN
-    return (frame.station, call_dir, frame.unique_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,52 +109,38 @@ class Player:
     def _fold_all(self, report: Callable[[Progress], None]) -> None:
         total = len(self._offsets)
         self._partners = array("q", [_NO_PARTNER]) * total
-        pending: dict[tuple[str, Direction, str], int] = {}
-        pending_answers: dict[tuple[str, Direction, str], int] = {}
+        joins: Joiner[int] = Joiner(_PENDING_CALLS, stationless=True)
         projection = Projection()
-        for position, frame in enumerate(self._scan(0)):
-            if position % CHECKPOINT_EVERY == 0:
-                self._save_checkpoint(position, projection)
-                report(Progress("folding", position, total))
-            call = self._pair(position, frame, pending, pending_answers)
-            mark = mark_of(frame, call)
+        self._save_checkpoint(0, projection)
+        folded = 0
+
+        def after(frame: Frame, facts: Sequence[Fact]) -> None:
+            nonlocal folded
+            position = folded
+            folded += 1
+            self._pair(position, frame, joins)
+            mark = mark_of(frame, facts)
             if mark is not None:
                 self.marks.append((position, mark))
-            projection.apply(frame)
-        if total % CHECKPOINT_EVERY == 0:
-            self._save_checkpoint(total, projection)
+            if folded % CHECKPOINT_EVERY == 0:
+                self._save_checkpoint(folded, projection)
+                report(Progress("folding", folded, total))
+
+        fold(self._scan(0), projection, after)
         self.projection = Projection()
         self.position = 0
 
-    def _pair(
-        self,
-        position: int,
-        frame: Frame,
-        pending: dict[tuple[str, Direction, str], int],
-        pending_answers: dict[tuple[str, Direction, str], int],
-    ) -> Frame | None:
-        """Record request/answer partners; returns the CALL of an answer when known."""
-        if frame.kind is Kind.CALL:
-            key = _call_key(frame)
-            answer = pending_answers.pop(key, None)
-            if answer is not None:
-                self._partners[position], self._partners[answer] = answer, position
-                return None
-            pending[key] = position
-            if len(pending) > _PENDING_CALLS:
-                del pending[next(iter(pending))]
-            return None
-        if frame.kind is Kind.RESULT or frame.kind is Kind.ERROR:
-            key = _call_key(frame)
-            call_at = pending.pop(key, None)
-            if call_at is None:
-                pending_answers[key] = position
-                if len(pending_answers) > _PENDING_CALLS:
-                    del pending_answers[next(iter(pending_answers))]
-                return None
-            self._partners[position], self._partners[call_at] = call_at, position
-            return self.frame(call_at)
-        return None
+    def _pair(self, position: int, frame: Frame, joins: Joiner[int]) -> None:
+        """Note a frame's request or answer once both have been read."""
+        kind = frame.kind
+        if kind is Kind.CALL:
+            partner = joins.call(frame, position)
+        elif kind is Kind.RESULT or kind is Kind.ERROR:
+            partner = joins.answer(frame, position)
+        else:
+            return
+        if partner is not None:
+            self._partners[position], self._partners[partner] = partner, position
 
     def _checkpoint_path(self, position: int) -> Path:
         return self._dir / f"checkpoint-{position // CHECKPOINT_EVERY:08d}.pickle"
@@ -252,12 +203,8 @@ class Player:
     def _advance(self, position: int) -> None:
         if position <= self.position:
             return
-        apply = self.projection.apply
-        for frame in self._scan(self.position):
-            apply(frame)
-            self.position += 1
-            if self.position >= position:
-                break
+        fold(islice(self._scan(self.position), position - self.position), self.projection)
+        self.position = position
 
     def step(self, frames: int = 1) -> None:
         """Move forward (or back, when negative) by some frames."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from ..clock import ManualClock
 from ..config import Settings
@@ -18,7 +18,8 @@ from ..csms.commands import Commands
 from ..disk.formats import ImportReport
 from ..model.state import State
 from ..wire.frame import Frame
-from .player import Mark, Player, Progress
+from .marks import Mark
+from .player import Player, Progress
 
 SPEEDS: tuple[float | None, ...] = (0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, None)
 TICK = 0.05  # seconds between playback steps
@@ -53,9 +54,11 @@ class PlayedFrames:
             self._cache.move_to_end(pos)
         return found
 
-    def partner(self, frame: Frame) -> Frame | None:
+    def partner(self, pos: int) -> Frame | None:
         """A played frame's request or answer, if that has been played too."""
-        found = self._player.partner_position(frame.seq - 1)
+        if not 0 <= pos < self._player.position:
+            return None
+        found = self._player.partner_position(pos)
         return None if found is None else self.get(found)
 
 
@@ -78,12 +81,15 @@ class ReplaySource:
         self.frames = PlayedFrames(self.player)
         self.clock = ManualClock(0.0)
         self._source = frames
-        self.commands = Commands(None, lambda: self.player.projection.state)
-        self.transport = self
+        self.commands = Commands(None, lambda: self.player.projection.state, self.clock)
+        # A replay sends nothing and has no store: only the transport of the parts.
+        self.transport: ReplaySource | None = self
+        self.id_tags = None
+        self.automations = None
+        self.crafter = None
         self.playing = False
         self.speed_index = SPEEDS.index(1)
-        self.loading: Progress | None = Progress("reading", 0)
-        self.on_progress: Callable[[Progress], None] | None = None
+        self.progress: Progress | None = Progress("reading", 0)
         self._virtual_time: float | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -97,11 +103,37 @@ class ReplaySource:
         """Recording seconds per real second; None plays as fast as it can."""
         return SPEEDS[self.speed_index]
 
+    @property
+    def loading(self) -> bool:
+        """Still indexing."""
+        return self.progress is not None
+
+    @property
+    def length(self) -> int:
+        """Frames in the recording."""
+        return len(self.player)
+
+    @property
+    def position(self) -> int:
+        """Frames played so far."""
+        return self.player.position
+
+    @property
+    def span(self) -> tuple[float, float] | None:
+        """The times of the first and the last frame."""
+        start, end = self.player.start_time, self.player.end_time
+        return None if start is None or end is None else (start, end)
+
+    @property
+    def marks(self) -> list[tuple[int, Mark]]:
+        """Frames worth jumping to, by position."""
+        return self.player.marks
+
     def describe(self) -> str:
         """Name, position, speed and whether it plays."""
-        if self.loading is not None:
-            total = f"/{self.loading.total:,}" if self.loading.total else ""
-            return f"{self.name} · {self.loading.stage} {self.loading.done:,}{total}"
+        if self.progress is not None:
+            total = f"/{self.progress.total:,}" if self.progress.total else ""
+            return f"{self.name} · {self.progress.stage} {self.progress.done:,}{total}"
         speed = "max" if self.speed is None else f"{self.speed:g}x"
         state = "▶" if self.playing else "⏸"
         where = f"{self.player.position:,}/{len(self.player):,}"
@@ -116,15 +148,12 @@ class ReplaySource:
 
     async def start(self) -> None:
         """Index the recording off the event loop, then wait at its start."""
-        loop = asyncio.get_running_loop()
 
         def report(progress: Progress) -> None:
-            self.loading = progress
-            if self.on_progress is not None:
-                loop.call_soon_threadsafe(self.on_progress, progress)
+            self.progress = progress  # read by the redraw timer
 
         await asyncio.to_thread(self.player.index, self._source, report)
-        self.loading = None
+        self.progress = None
         self._sync_clock()
         self._task = asyncio.create_task(self._play(), name="replay")
 

@@ -1,7 +1,9 @@
 """One simulated connector: the charging-session state machine behind an outlet.
 
-The machine thinks in OCPP 1.6 statuses and stop reasons; a per-version `StationLink` turns
-its moments (status changed, authorize, start, meter, stop) into that version's messages.
+The machine speaks no OCPP version: its statuses, error codes, reading contexts and
+stop reasons are its own (named as 1.6 names them, the most detailed). The station's
+link (core/sim/links) turns its moments (status changed, authorize, start, meter,
+stop) into its dialect's messages.
 """
 
 from __future__ import annotations
@@ -9,12 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from typing import TYPE_CHECKING, Any, Protocol
+from enum import StrEnum
+from typing import Protocol
 
-from ocpp.v16.enums import ChargePointErrorCode, ChargePointStatus, ReadingContext, Reason
-
-if TYPE_CHECKING:
-    from .station import SimSettings
+from .spec import SimSettings
 
 log = logging.getLogger("ocppdeck.sim")
 
@@ -23,11 +23,58 @@ METER_START_RANGE_WH = (1_000.0, 50_000.0)  # meters arrive with a lifetime tota
 PLUG_IN_SECONDS = (1.0, 4.0)  # between the car plugging in and the driver presenting a tag
 SUSPEND_PROBABILITY = 0.3
 FAULT_SECONDS = (5.0, 20.0)
+
+
+class Status(StrEnum):
+    """Where a connector is in a charging session."""
+
+    AVAILABLE = "Available"
+    PREPARING = "Preparing"
+    CHARGING = "Charging"
+    SUSPENDED_EV = "SuspendedEV"
+    SUSPENDED_EVSE = "SuspendedEVSE"
+    FINISHING = "Finishing"
+    FAULTED = "Faulted"
+    UNAVAILABLE = "Unavailable"
+
+
+class ErrorCode(StrEnum):
+    """What went wrong, during a fault."""
+
+    NO_ERROR = "NoError"
+    GROUND_FAILURE = "GroundFailure"
+    OVER_CURRENT = "OverCurrentFailure"
+    HIGH_TEMPERATURE = "HighTemperature"
+    EV_COMMUNICATION = "EVCommunicationError"
+
+
+class Context(StrEnum):
+    """Why a meter reading was taken."""
+
+    PERIODIC = "Sample.Periodic"
+    BEGIN = "Transaction.Begin"
+    END = "Transaction.End"
+    TRIGGER = "Trigger"
+
+
+class StopReason(StrEnum):
+    """Why a transaction ended."""
+
+    LOCAL = "Local"
+    EV_DISCONNECTED = "EVDisconnected"
+    REMOTE = "Remote"
+    DE_AUTHORIZED = "DeAuthorized"
+    HARD_RESET = "HardReset"
+    SOFT_RESET = "SoftReset"
+    UNLOCK_COMMAND = "UnlockCommand"
+    OTHER = "Other"
+
+
 FAULT_CODES = (
-    ChargePointErrorCode.ground_failure,
-    ChargePointErrorCode.over_current_failure,
-    ChargePointErrorCode.high_temperature,
-    ChargePointErrorCode.ev_communication_error,
+    ErrorCode.GROUND_FAILURE,
+    ErrorCode.OVER_CURRENT,
+    ErrorCode.HIGH_TEMPERATURE,
+    ErrorCode.EV_COMMUNICATION,
 )
 
 
@@ -55,18 +102,7 @@ async def pause(seconds: float, speed: float, wake: asyncio.Event | None = None)
     return min(seconds, (loop.time() - began) * speed)
 
 
-class Wire(Protocol):
-    """What a link needs from its station: a way to CALL the CSMS, and the time."""
-
-    @property
-    def meter_interval(self) -> float: ...
-
-    def timestamp(self) -> str: ...
-
-    async def send(self, payload: Any) -> Any | None: ...
-
-
-class StationLink(Protocol):
+class ConnectorLink(Protocol):
     """What a connector needs from its station: the messages of the station's OCPP version."""
 
     @property
@@ -87,7 +123,7 @@ class StationLink(Protocol):
         """Report the connector's energy register and power."""
 
     async def stop_transaction(self, connector: ConnectorSim, reason: str) -> None:
-        """Close the connector's open transaction with `reason` (a 1.6 Reason)."""
+        """Close the connector's open transaction with `reason` (a StopReason)."""
 
 
 class ConnectorSim:
@@ -101,14 +137,14 @@ class ConnectorSim:
         self,
         station_id: str,
         connector_id: int,
-        link: StationLink,
+        link: ConnectorLink,
         settings: SimSettings,
         rng: random.Random,
     ) -> None:
         self.connector_id = connector_id
         self.label = f"{station_id}/{connector_id}"  # for logs
-        self.status = str(ChargePointStatus.available)
-        self.error_code = str(ChargePointErrorCode.no_error)
+        self.status = str(Status.AVAILABLE)
+        self.error_code = str(ErrorCode.NO_ERROR)
         self.transaction_id: int | str | None = None  # 1.6: the CSMS's int; 2.x: ours, a str
         self.id_tag: str | None = None  # of the open transaction
         self.remote_start_id: int | None = None  # 2.x: of the RequestStartTransaction served
@@ -159,7 +195,7 @@ class ConnectorSim:
         self._remote_tag = None
         self._wake.clear()
         if self.transaction_id is not None:
-            await self.finish(Reason.other)
+            await self.finish(StopReason.OTHER)
         await self.notify(self._idle_status())
         while True:
             tag = await self._next_driver()
@@ -169,7 +205,7 @@ class ConnectorSim:
                 await self.notify(self._idle_status())
 
     def _idle_status(self) -> str:
-        return ChargePointStatus.available if self.operative else ChargePointStatus.unavailable
+        return Status.AVAILABLE if self.operative else Status.UNAVAILABLE
 
     async def _next_driver(self) -> str | None:
         """Idle until a driver turns up; their id tag, or None when woken for another reason."""
@@ -180,7 +216,7 @@ class ConnectorSim:
                 await pause(self._rng.expovariate(1.0 / s.idle_mean), s.speed, self._wake)
                 if not self._wake.is_set() and self._remote_tag is None:
                     # A car plugs in; its driver may still start from an app instead of a card.
-                    await self.notify(ChargePointStatus.preparing)
+                    await self.notify(Status.PREPARING)
                     await pause(self._rng.uniform(*PLUG_IN_SECONDS), s.speed, self._wake)
                     if self._remote_tag is None and self.operative:
                         return self._rng.choice(s.id_tags)
@@ -195,8 +231,8 @@ class ConnectorSim:
 
     async def _serve(self, id_tag: str) -> None:
         """Authorize, start, charge and stop one session for `id_tag`."""
-        if self.status != ChargePointStatus.preparing:
-            await self.notify(ChargePointStatus.preparing)
+        if self.status != Status.PREPARING:
+            await self.notify(Status.PREPARING)
         if not await self._link.authorize(id_tag):
             log.info("%s: %s not authorized", self.label, id_tag)
             return
@@ -204,7 +240,7 @@ class ConnectorSim:
         if started is None:
             return
         (self.transaction_id, accepted), self.id_tag = started, id_tag
-        reason = await self._charge() if accepted else Reason.de_authorized
+        reason = await self._charge() if accepted else StopReason.DE_AUTHORIZED
         await self.finish(reason)
         if self._rng.random() < self._settings.fault_probability:
             await self._fault()
@@ -213,48 +249,48 @@ class ConnectorSim:
         """Deliver energy with periodic MeterValues; returns why the session ended."""
         s, rng = self._settings, self._rng
         duration = rng.expovariate(1.0 / s.session_mean)
-        phases = [(ChargePointStatus.charging, duration)]
+        phases = [(Status.CHARGING, duration)]
         if rng.random() < SUSPEND_PROBABILITY:
             # The car stops drawing power for a while (battery management), then resumes.
             split = duration * rng.uniform(0.2, 0.8)
             phases = [
-                (ChargePointStatus.charging, split),
-                (ChargePointStatus.suspended_ev, rng.expovariate(4.0 / s.session_mean)),
-                (ChargePointStatus.charging, duration - split),
+                (Status.CHARGING, split),
+                (Status.SUSPENDED_EV, rng.expovariate(4.0 / s.session_mean)),
+                (Status.CHARGING, duration - split),
             ]
         for status, span in phases:
             await self.notify(status)
-            self.power_w = self.rated_power_w if status == ChargePointStatus.charging else 0.0
+            self.power_w = self.rated_power_w if status == Status.CHARGING else 0.0
             left = span
             while left > 0:
                 slept = await pause(min(self._link.meter_interval, left), s.speed, self._wake)
                 self.meter_wh += self.power_w * slept / 3600.0
                 left -= slept
                 if not self._wake.is_set():
-                    await self.send_meter_values(ReadingContext.sample_periodic)
+                    await self.send_meter_values(Context.PERIODIC)
                     continue
                 self._wake.clear()
                 if self._stop_reason is not None:
                     return self._stop_reason
-        return rng.choice((Reason.local, Reason.ev_disconnected))
+        return rng.choice((StopReason.LOCAL, StopReason.EV_DISCONNECTED))
 
     async def finish(self, reason: str) -> None:
         """Close the open transaction, if any: Finishing, then the stop message."""
         if self.transaction_id is None:
             return
         self.power_w = 0.0
-        await self.notify(ChargePointStatus.finishing)
+        await self.notify(Status.FINISHING)
         await self._link.stop_transaction(self, reason)
         self.transaction_id = self.id_tag = self._stop_reason = self.remote_start_id = None
 
     async def _fault(self) -> None:
         """A short Faulted episode with a random error code."""
-        await self.notify(ChargePointStatus.faulted, self._rng.choice(FAULT_CODES))
+        await self.notify(Status.FAULTED, self._rng.choice(FAULT_CODES))
         await pause(self._rng.uniform(*FAULT_SECONDS), self._settings.speed)
 
     # --- messages ----------------------------------------------------------------------------
 
-    async def notify(self, status: str, error_code: str = ChargePointErrorCode.no_error) -> None:
+    async def notify(self, status: str, error_code: str = ErrorCode.NO_ERROR) -> None:
         """Enter `status` and report it."""
         self.status, self.error_code = str(status), str(error_code)  # plain str, not the enum
         await self._link.report_status(self, changed=True)

@@ -1,4 +1,4 @@
-"""The frame: one OCPP-J message as it crossed the wire, and its codec.
+"""The frame: one OCPP-J message as it crossed the wire, or one connection event.
 
 Connection events (a station connecting, leaving, being refused, the CSMS
 starting) travel as frames too, so a recording alone rebuilds who was online.
@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-
-import orjson
 
 
 class Direction(StrEnum):
@@ -35,10 +33,10 @@ class Kind(StrEnum):
 
 
 OCPP_KINDS = frozenset({Kind.CALL, Kind.RESULT, Kind.ERROR})
-# Lookups by value: a dict is ten times cheaper than calling the enum.
-_KIND_BY_VALUE = {k.value: k for k in Kind}
-_DIRECTION_BY_VALUE = {d.value: d for d in Direction}
-_TYPE_IDS = {2: Kind.CALL, 3: Kind.RESULT, 4: Kind.ERROR}
+_OTHER_WAY = {Direction.IN: Direction.OUT, Direction.OUT: Direction.IN}
+
+# What joins a CALL to its answer: (direction of the CALL, message id, station).
+CallKey = tuple[Direction, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,163 +66,9 @@ class Frame:
         """True for CALL / CALLRESULT / CALLERROR frames."""
         return self.kind in OCPP_KINDS
 
-
-class FrameError(ValueError):
-    """Text that is not a valid OCPP-J message; `unique_id` when one was readable."""
-
-    def __init__(self, message: str, unique_id: str | None = None) -> None:
-        super().__init__(message)
-        self.unique_id = unique_id
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """The parts of an OCPP-J message array."""
-
-    kind: Kind
-    unique_id: str
-    action: str
-    payload: Any
-    text: str = ""
-
-
-def parse_message(text: str | bytes) -> Message:
-    """Parse an OCPP-J array `[2,id,action,payload]`, `[3,id,payload]` or
-    `[4,id,code,description,details]`.
-
-    Raises FrameError when the text is not JSON or not one of those shapes.
-    """
-    try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise FrameError(f"not JSON: {exc}") from None
-    return message_from_array(data)
-
-
-def message_from_array(data: Any) -> Message:
-    """The Message of an already decoded OCPP-J array. Raises FrameError."""
-    if not isinstance(data, list) or len(data) < 2:
-        raise FrameError("not an OCPP-J array")
-    type_id, unique_id = data[0], data[1]
-    uid = unique_id if isinstance(unique_id, str) else None
-    if len(data) < 3:
-        raise FrameError("not an OCPP-J array", uid)
-    kind = _TYPE_IDS.get(type_id) if isinstance(type_id, int) else None
-    if kind is None:
-        raise FrameError(f"unknown message type {type_id!r}", uid)
-    if uid is None:
-        raise FrameError("message id is not a string")
-    if kind is Kind.CALL:
-        if len(data) != 4 or not isinstance(data[2], str):
-            raise FrameError("a CALL is [2, id, action, payload]", uid)
-        return Message(kind, uid, data[2], data[3])
-    if kind is Kind.RESULT:
-        if len(data) != 3:
-            raise FrameError("a CALLRESULT is [3, id, payload]", uid)
-        return Message(kind, uid, "", data[2])
-    if len(data) != 5 or not isinstance(data[2], str):
-        raise FrameError("a CALLERROR is [4, id, code, description, details]", uid)
-    return Message(kind, uid, data[2], data[4], str(data[3]))
-
-
-def from_wire(
-    text: str | bytes, *, ts: float, station: str, direction: Direction, protocol: str
-) -> Frame:
-    """A Frame for text seen on the wire; unreadable text becomes a MALFORMED frame."""
-    try:
-        msg = parse_message(text)
-    except FrameError as exc:
-        raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-        return Frame(
-            ts,
-            station,
-            direction,
-            Kind.MALFORMED,
-            exc.unique_id or "",
-            "",
-            {"error": str(exc)},
-            protocol,
-            raw,
-        )
-    return Frame(
-        ts, station, direction, msg.kind, msg.unique_id, msg.action, msg.payload, protocol, msg.text
-    )
-
-
-def to_wire(frame: Frame) -> list[Any] | None:
-    """The OCPP-J array of an OCPP frame; None for other kinds."""
-    if frame.kind is Kind.CALL:
-        return [2, frame.unique_id, frame.action, frame.payload]
-    if frame.kind is Kind.RESULT:
-        return [3, frame.unique_id, frame.payload]
-    if frame.kind is Kind.ERROR:
-        return [4, frame.unique_id, frame.action, frame.text, frame.payload]
-    return None
-
-
-def encode(frame: Frame) -> bytes:
-    """One recording line (without newline) for a frame."""
-    record: dict[str, Any] = {
-        "seq": frame.seq,
-        "ts": frame.ts,
-        "station": frame.station,
-        "dir": frame.direction.value,
-        "kind": frame.kind.value,
-        "proto": frame.protocol,
-    }
-    wire = to_wire(frame)
-    if wire is not None:
-        record["msg"] = wire
-    else:
-        record["uid"] = frame.unique_id
-        record["payload"] = frame.payload
-        record["text"] = frame.text
-    return orjson.dumps(record)
-
-
-def decode(line: str | bytes) -> Frame:
-    """The Frame of one recording line. Raises FrameError on a bad line."""
-    try:
-        rec = orjson.loads(line)
-        kind = _KIND_BY_VALUE[rec["kind"]]
-        direction = _DIRECTION_BY_VALUE[rec["dir"]]
-        ts = float(rec["ts"])
-        station = str(rec["station"])
-        seq = int(rec.get("seq", 0))
-        proto = str(rec.get("proto", ""))
-    except (orjson.JSONDecodeError, KeyError, ValueError, TypeError) as exc:
-        raise FrameError(f"not a recording line: {exc}") from None
-    if kind in OCPP_KINDS:
-        wire = rec.get("msg")
-        # Fast path for the shapes a recording holds; anything else is checked in full.
-        if type(wire) is list and len(wire) >= 3 and type(wire[1]) is str:
-            uid = wire[1]
-            if kind is Kind.CALL and len(wire) == 4 and type(wire[2]) is str:
-                return Frame(ts, station, direction, kind, uid, wire[2], wire[3], proto, "", seq)
-            if kind is Kind.RESULT and len(wire) == 3:
-                return Frame(ts, station, direction, kind, uid, "", wire[2], proto, "", seq)
-        msg = message_from_array(wire)
-        return Frame(
-            ts,
-            station,
-            direction,
-            kind,
-            msg.unique_id,
-            msg.action,
-            msg.payload,
-            proto,
-            msg.text,
-            seq,
-        )
-    return Frame(
-        ts,
-        station,
-        direction,
-        kind,
-        str(rec.get("uid", "")),
-        "",
-        rec.get("payload", {}),
-        proto,
-        str(rec.get("text", "")),
-        seq,
-    )
+    @property
+    def call_key(self) -> CallKey:
+        """The key of the CALL this frame is or answers; a CALL and its answer share it."""
+        if self.kind is Kind.CALL:
+            return (self.direction, self.unique_id, self.station)
+        return (_OTHER_WAY[self.direction], self.unique_id, self.station)

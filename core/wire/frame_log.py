@@ -7,21 +7,18 @@ history stays in the recording; this is what the console scrolls and joins.
 
 from __future__ import annotations
 
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
 import orjson
 
-from .frame import Direction, Frame, Kind, decode, encode
+from .codec import decode, encode
+from .frame import Frame, Kind
+from .join import Joiner
 
-
-def _join_key(frame: Frame) -> str:
-    """Station, direction of the CALL and message id, as one string."""
-    call_dir = frame.direction
-    if frame.kind is not Kind.CALL:
-        call_dir = Direction.OUT if frame.direction is Direction.IN else Direction.IN
-    return f"{frame.station}\x1f{call_dir.value}\x1f{frame.unique_id}"
+_NO_PARTNER = -1
 
 
 class FrameWindow(Protocol):
@@ -31,9 +28,13 @@ class FrameWindow(Protocol):
 
     def __len__(self) -> int: ...
 
-    def get(self, pos: int) -> Frame | None: ...
+    def get(self, pos: int) -> Frame | None:
+        """The frame at a position, or None when it is not in the window."""
+        ...
 
-    def partner(self, frame: Frame) -> Frame | None: ...
+    def partner(self, pos: int) -> Frame | None:
+        """The answer of the CALL at `pos`, or the CALL of the answer there, if in the window."""
+        ...
 
 
 class FrameLog:
@@ -42,16 +43,16 @@ class FrameLog:
     Frames are kept encoded (about 300 bytes each, and bytes are no work for
     the garbage collector) and decoded on demand through a small cache, so
     the default window of 200,000 frames stays near 60 MB however long the
-    run. Older frames are in the recording.
+    run. Older frames are in the recording. Each position knows its partner's
+    position (a flat array), joined as the frames arrive.
     """
 
     def __init__(self, capacity: int = 200_000, cache_size: int = 4096) -> None:
         self.capacity = capacity
         self._lines: list[bytes] = []
+        self._partners = array("q")
         self.base = 0  # position of self._lines[0]
-        # Join keys are flat strings, not tuples: nothing here for the GC to walk.
-        self._calls: dict[str, int] = {}
-        self._answers: dict[str, int] = {}
+        self._joins: Joiner[int] = Joiner(capacity)
         self._cache: OrderedDict[int, Frame] = OrderedDict()
         self._cache_size = cache_size
 
@@ -63,10 +64,17 @@ class FrameLog:
         """Add the newest frame; `line` is its encoding when the caller has it already."""
         pos = len(self)
         self._lines.append(encode(frame) if line is None else line)
-        if frame.kind is Kind.CALL:
-            self._calls[_join_key(frame)] = pos
-        elif frame.kind is Kind.RESULT or frame.kind is Kind.ERROR:
-            self._answers[_join_key(frame)] = pos
+        self._partners.append(_NO_PARTNER)
+        kind = frame.kind
+        if kind is Kind.CALL:
+            partner = self._joins.call(frame, pos)
+        elif kind is Kind.RESULT or kind is Kind.ERROR:
+            partner = self._joins.answer(frame, pos)
+        else:
+            partner = None
+        if partner is not None and partner >= self.base:
+            self._partners[pos - self.base] = partner
+            self._partners[partner - self.base] = pos
         self._remember(pos, frame)
         if len(self._lines) > self.capacity:
             self._trim()
@@ -77,12 +85,11 @@ class FrameLog:
             self._cache.popitem(last=False)
 
     def _trim(self) -> None:
-        # Drop a tenth at a time so the index rebuild is paid rarely.
+        # Drop a tenth at a time so the slices are paid rarely.
         drop = max(1, self.capacity // 10)
         del self._lines[:drop]
+        del self._partners[:drop]
         self.base += drop
-        self._calls = {k: p for k, p in self._calls.items() if p >= self.base}
-        self._answers = {k: p for k, p in self._answers.items() if p >= self.base}
 
     def get(self, pos: int) -> Frame | None:
         """The frame at a position, or None if it left the window."""
@@ -101,15 +108,13 @@ class FrameLog:
         """Positions still in the window, from `start` on."""
         return range(max(start, self.base), len(self))
 
-    def partner(self, frame: Frame) -> Frame | None:
+    def partner(self, pos: int) -> Frame | None:
         """The answer of a CALL, or the CALL of an answer, when both are in the window."""
-        if frame.kind is Kind.CALL:
-            pos = self._answers.get(_join_key(frame))
-        elif frame.kind is Kind.RESULT or frame.kind is Kind.ERROR:
-            pos = self._calls.get(_join_key(frame))
-        else:
+        i = pos - self.base
+        if not 0 <= i < len(self._partners):
             return None
-        return None if pos is None else self.get(pos)
+        found = self._partners[i]
+        return None if found == _NO_PARTNER else self.get(found)
 
 
 @dataclass(frozen=True, slots=True)

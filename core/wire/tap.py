@@ -14,7 +14,8 @@ from ocpp.messages import CallError, unpack
 from websockets.asyncio.server import ServerConnection
 
 from ..clock import Clock
-from .frame import Direction, Frame, Kind, from_wire
+from .codec import from_wire
+from .frame import Direction, Frame, Kind
 
 
 class WireTap:

@@ -17,32 +17,8 @@ NOTE = (
 )
 
 
-def automations_of(source: object) -> Automations | None:
-    """The running automations of a console source: the engine's (or the demo's engine's)."""
-    found = getattr(source, "automations", None)
-    if found is None:
-        found = getattr(getattr(source, "engine", None), "automations", None)
-    return found if isinstance(found, Automations) else None
-
-
 class AutomationsScreen(ModalScreen[None]):
     """Lists the automations with their state; space toggles the one under the cursor."""
-
-    DEFAULT_CSS = """
-    AutomationsScreen {
-        align: center middle;
-    }
-    #automations {
-        width: 95%;
-        height: 70%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    #automations-note {
-        color: $text-muted;
-    }
-    """
 
     BINDINGS = [
         Binding("space,enter,t", "toggle", "On/off", key_display="space"),

@@ -79,31 +79,6 @@ class CommandForm(ModalScreen[dict[str, Any] | None]):
     Tab moves between fields; Esc cancels.
     """
 
-    DEFAULT_CSS = """
-    CommandForm {
-        align: center middle;
-    }
-    #command-form {
-        width: 64;
-        height: auto;
-        max-height: 90%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    #command-form OptionList {
-        height: auto;
-        max-height: 8;
-    }
-    #command-form .error {
-        color: $error;
-        height: auto;
-    }
-    #command-form .hint {
-        color: $text-muted;
-    }
-    """
-
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, fields: list[Field], check: Check | None = None) -> None:

@@ -2,14 +2,14 @@
 
 1.6 lists every key GetConfiguration returns. 2.x lists every variable the station
 reported in NotifyReport (the state keeps them, with their mutability), and `r` asks
-a new full report; a station that never reported gets GetVariables of a fixed list of
-common device-model variables (`COMMON_VARIABLES_2X`), read-only as the spec declares them.
+a new full report; a station that never reported gets GetVariables of a fixed list
+of common device-model variables (`COMMON_VARIABLES` in core/csms/builders/v2.py),
+read-only as the spec declares them.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,12 +18,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from ...core.csms.commands import Commands, Setting, set_statuses, settings_from
-from ...core.csms.outbound_queue import CommandState, Outcome
+from ...core.csms.builders.contract import Setting
+from ...core.csms.commands import Commands
+from ...core.csms.outbound_queue import CallState, Outcome
+from ..sending import Send
 from .prompt import PromptScreen
-
-if TYPE_CHECKING:
-    from ..station_commands import Send
 
 COLUMNS = ("Component", "Key", "Value", "Access")
 POLL = 0.5  # seconds between looks at the reported variables
@@ -45,22 +44,6 @@ def _names(setting: Setting) -> tuple[str, str]:
 
 class ConfigurationScreen(ModalScreen[None]):
     """Fetches the settings when opened and after each change (2.x: shows the reported ones)."""
-
-    DEFAULT_CSS = """
-    ConfigurationScreen {
-        align: center middle;
-    }
-    #configuration {
-        width: 95%;
-        height: 85%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    #configuration-note {
-        color: $text-muted;
-    }
-    """
 
     BINDINGS = [
         Binding("enter", "change", "Change value"),
@@ -133,12 +116,12 @@ class ConfigurationScreen(ModalScreen[None]):
     async def _load(self, answer: asyncio.Future[Outcome]) -> None:
         outcome = await answer
         note = self.query_one("#configuration-note", Static)
-        if outcome.state is not CommandState.ANSWERED:
+        if outcome.state is not CallState.ANSWERED:
             note.update(f"No settings: {outcome.status} {outcome.detail}".strip())
             return
         if self.settings and self.settings[0].where is not None:
             return  # a report arrived meanwhile: it lists more
-        found = settings_from(outcome.response)
+        found = self.commands.read_settings(self.station_id, outcome.response)
         fallback = self.commands.reported_settings(self.station_id) is not None
         self._show(found, "No report from the station: common variables" if fallback else "")
 
@@ -194,7 +177,7 @@ class ConfigurationScreen(ModalScreen[None]):
     async def _changed(self, setting: Setting, answer: asyncio.Future[Outcome]) -> None:
         outcome = await answer
         # 2.x answers per variable: say what the station did with this one.
-        for status in set_statuses(outcome.response):
+        for status in self.commands.set_statuses(self.station_id, outcome.response):
             self.notify(f"{setting.key}: {status}", severity="information")
         if outcome.accepted:
             self.action_reload()

@@ -13,16 +13,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, OptionList, Select, Static, TextArea
 
 from ...core.console import ConsoleSource
-from ...core.csms.crafter import (
-    Crafted,
-    Crafter,
-    CraftError,
-    InvalidPayload,
-    actions,
-    parse_payload,
-    template,
-)
-from ...core.csms.outbound_queue import Command
+from ...core.csms.builders.contract import CommandUnavailable
+from ...core.csms.crafter import Crafted, Crafter
+from ...core.csms.outbound_queue import QueuedCall
+from ...core.csms.schemas import CraftError, InvalidPayload
+from ...core.dialects import DIALECTS
 from ..formatting import clock_time
 
 
@@ -32,53 +27,6 @@ def _pretty(payload: Any) -> str:
 
 class CrafterScreen(ModalScreen[None]):
     """Pick a station and action, edit the JSON from its template, send, read the answer."""
-
-    DEFAULT_CSS = """
-    CrafterScreen {
-        align: center middle;
-    }
-    #crafter {
-        width: 95%;
-        height: 90%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    #crafter-note {
-        color: $text-muted;
-    }
-    #crafter-bar {
-        height: auto;
-    }
-    #crafter-station {
-        width: 34;
-    }
-    #crafter-action {
-        width: 40;
-    }
-    #crafter-body {
-        height: 1fr;
-    }
-    #crafter-left, #crafter-answer-pane {
-        width: 1fr;
-    }
-    #crafter-editor {
-        height: 1fr;
-    }
-    #crafter-errors {
-        color: $error;
-        height: auto;
-        max-height: 8;
-    }
-    #crafter-answer-pane {
-        border: round $secondary;
-        overflow-y: auto;
-    }
-    #crafter-history {
-        height: 8;
-        border: round $secondary;
-    }
-    """
 
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", priority=True),
@@ -93,11 +41,11 @@ class CrafterScreen(ModalScreen[None]):
         self._history: list[Crafted] = []
 
     def _stations(self) -> dict[str, str]:
-        """Stations whose OCPP version is known (it decides the actions), id -> protocol."""
+        """Stations that speak an OCPP version (it decides the actions), id -> protocol."""
         return {
             sid: st.protocol
             for sid, st in sorted(self.source.state.stations.items())
-            if st.protocol
+            if st.protocol in DIALECTS
         }
 
     def compose(self) -> ComposeResult:
@@ -162,7 +110,7 @@ class CrafterScreen(ModalScreen[None]):
         """The actions of the picked station's version; keeps the action when it still fits."""
         select: Select[str] = self.query_one("#crafter-action", Select)
         keep = self.action
-        names = actions(self.protocol) if self.protocol else []
+        names = self.crafter.actions(self.protocol) if self.protocol else []
         select.set_options([(name, name) for name in names])
         if keep in names:
             select.value = keep
@@ -173,7 +121,7 @@ class CrafterScreen(ModalScreen[None]):
         elif event.select.id == "crafter-action" and self.action is not None:
             # A new action starts from its template; the old text belongs to another schema.
             self.query_one("#crafter-editor", TextArea).text = _pretty(
-                template(self.protocol, self.action)
+                self.crafter.template(self.protocol, self.action)
             )
             self.query_one("#crafter-errors", Static).update("")
 
@@ -190,23 +138,21 @@ class CrafterScreen(ModalScreen[None]):
             errors.update("Pick a station and an action first.")
             return
         try:
-            payload = parse_payload(self.query_one("#crafter-editor", TextArea).text)
+            payload = self.crafter.parse(self.query_one("#crafter-editor", TextArea).text)
         except CraftError as exc:
             errors.update(Text(str(exc)))
             return
         check = self.query_one("#crafter-validate", Checkbox).value
-        self._send(station, self.protocol, action, payload, check)
+        self._send(station, action, payload, check)
 
-    def _send(
-        self, station: str, protocol: str, action: str, payload: dict[str, Any], check: bool
-    ) -> None:
+    def _send(self, station: str, action: str, payload: dict[str, Any], check: bool) -> None:
         errors = self.query_one("#crafter-errors", Static)
         try:
-            crafted, command = self.crafter.send(station, protocol, action, payload, check)
+            crafted, command = self.crafter.send(station, action, payload, check)
         except InvalidPayload as exc:
             errors.update(Text("\n".join(str(e) for e in exc.errors)))
             return
-        except CraftError as exc:
+        except (CraftError, CommandUnavailable) as exc:
             errors.update(Text(str(exc)))
             return
         errors.update("")
@@ -217,7 +163,7 @@ class CrafterScreen(ModalScreen[None]):
         # On the app: the answer is kept in the history even when this screen closes first.
         self.app.run_worker(self._answer(crafted, command), group="crafter")
 
-    async def _answer(self, crafted: Crafted, command: Command) -> None:
+    async def _answer(self, crafted: Crafted, command: QueuedCall) -> None:
         await self.crafter.finish(crafted, command)
         if self.is_attached:
             self._show(crafted)
@@ -256,4 +202,4 @@ class CrafterScreen(ModalScreen[None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         entry = self._history[event.option_index]
-        self._send(entry.station, entry.protocol, entry.action, entry.payload, entry.validate)
+        self._send(entry.station, entry.action, entry.payload, entry.validate)

@@ -1,8 +1,13 @@
-"""Help: every key of the console, read from the bindings themselves so it cannot drift."""
+"""Help: every key of every screen, read from the bindings themselves so it cannot drift.
+
+`?` (or F1) opens it from any screen; the section of the screen it was opened
+on comes first.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from rich.table import Table
 from rich.text import Text
@@ -13,6 +18,15 @@ from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from ..widgets.frame_log_view import FrameLogView
+from .automations import AutomationsScreen
+from .command_form import CommandForm
+from .configuration import ConfigurationScreen
+from .crafter import CrafterScreen
+from .id_tags import AddTagScreen, IdTagsScreen
+from .inspector import InspectorScreen
+from .queue import QueueScreen
+
 
 def _keys(binding: Binding) -> str:
     if binding.key_display:
@@ -20,16 +34,16 @@ def _keys(binding: Binding) -> str:
     return " / ".join(format_key(k.strip()) for k in binding.key.split(","))
 
 
-def help_table(sections: Iterable[tuple[str, Iterable[BindingType]]]) -> Table:
-    """A table of keys and what they do, one section per pane."""
+def help_table(sections: Iterable[HelpSection]) -> Table:
+    """A table of keys and what they do, one section per screen or pane."""
     table = Table.grid(padding=(0, 2))
     table.add_column(justify="right", style="bold")
     table.add_column()
-    for title, bindings in sections:
-        rows = [b for b in bindings if isinstance(b, Binding) and b.description]
+    for section in sections:
+        rows = [b for b in section.bindings if isinstance(b, Binding) and b.description]
         if not rows:
             continue
-        table.add_row(Text(title, style="underline"), "")
+        table.add_row(Text(section.title, style="underline"), "")
         for binding in rows:
             table.add_row(_keys(binding), binding.description)
         table.add_row("", "")
@@ -45,7 +59,43 @@ ABOUT = Text.assemble(
     ("~", "yellow"),
     " the count predates the last boot, ? none declared.\n",
     "Filter syntax: station:ID action:NAME kind:CALLERROR and free words (all must match).\n",
+    "? or F1 opens this help on any screen; Esc closes a screen.\n",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class HelpSection:
+    """The keys of one screen or pane; `screen` is the screen it belongs to, if one."""
+
+    title: str
+    bindings: Sequence[BindingType]
+    screen: type | None = None
+
+
+def help_sections(
+    console: Sequence[BindingType], transport_actions: frozenset[str], replay: bool
+) -> list[HelpSection]:
+    """Every screen's keys: the console's (its replay keys apart), the panes', and each
+    screen's own, straight from their BINDINGS."""
+
+    def is_transport(binding: BindingType) -> bool:
+        return isinstance(binding, Binding) and binding.action.split("(")[0] in transport_actions
+
+    tables = [Binding("up/down", "", "Move the cursor"), Binding("tab", "", "Next pane")]
+    return [
+        HelpSection("Console", [b for b in console if not is_transport(b)]),
+        HelpSection("Replay", [b for b in console if is_transport(b)] if replay else []),
+        HelpSection("Frame log", FrameLogView.BINDINGS),
+        HelpSection("Tables", tables),
+        HelpSection("Inspector", InspectorScreen.BINDINGS, InspectorScreen),
+        HelpSection("Outbound queue (w)", QueueScreen.BINDINGS, QueueScreen),
+        HelpSection("Id tags (i)", IdTagsScreen.BINDINGS, IdTagsScreen),
+        HelpSection("Add id tag", AddTagScreen.BINDINGS, AddTagScreen),
+        HelpSection("Automations (a)", AutomationsScreen.BINDINGS, AutomationsScreen),
+        HelpSection("Message crafter (e)", CrafterScreen.BINDINGS, CrafterScreen),
+        HelpSection("Configuration (K)", ConfigurationScreen.BINDINGS, ConfigurationScreen),
+        HelpSection("Command forms", CommandForm.BINDINGS, CommandForm),
+    ]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -53,9 +103,10 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
-    def __init__(self, sections: list[tuple[str, Iterable[BindingType]]]) -> None:
+    def __init__(self, sections: list[HelpSection], first: type | None = None) -> None:
         super().__init__()
-        self.sections = sections
+        # The screen help was opened on comes first: its keys are the ones wanted now.
+        self.sections = sorted(sections, key=lambda s: s.screen is None or s.screen is not first)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help") as body:

@@ -29,10 +29,6 @@ MAX_ERRORS_SHOWN = 5  # bad CSV rows listed in the notification; the rest are co
 class AddTagScreen(ModalScreen[IdTag | None]):
     """A form for a new tag; an error is shown under the field at fault."""
 
-    DEFAULT_CSS = """
-    AddTagScreen { align: center middle; }
-    AddTagScreen .field-error { color: $error; height: auto; }
-    """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, book: IdTagBook) -> None:
@@ -75,7 +71,6 @@ class AddTagScreen(ModalScreen[IdTag | None]):
 class ConfirmScreen(ModalScreen[bool]):
     """A yes / no question."""
 
-    DEFAULT_CSS = "ConfirmScreen { align: center middle; }"
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
@@ -100,10 +95,6 @@ class ConfirmScreen(ModalScreen[bool]):
 class IdTagsScreen(Screen[None]):
     """Every id tag with its stored and effective status, and keys to change them."""
 
-    DEFAULT_CSS = """
-    IdTagsScreen #id-tags-title { height: 1; background: $panel; padding: 0 1; }
-    IdTagsScreen #id-tags { height: 1fr; }
-    """
     BINDINGS = [
         Binding("a", "add", "Add"),
         Binding("b", "block", "Block"),

@@ -12,7 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from ...core.wire.frame import Frame, Kind, to_wire
+from ...core.wire.codec import to_wire
+from ...core.wire.frame import Frame, Kind
 from ...core.wire.frame_log import FrameWindow
 from ..formatting import full_time
 
@@ -46,9 +47,8 @@ def _describe(frame: Frame, title: str) -> Group:
     return Group(head, Text(frame.text or "(no payload)"))
 
 
-def inspect_text(frame: Frame, log: FrameWindow) -> Group:
+def inspect_text(frame: Frame, partner: Frame | None) -> Group:
     """The inspector's content: header, request, answer, round-trip time."""
-    partner = log.partner(frame)
     call, answer = (frame, partner) if frame.kind is Kind.CALL else (partner, frame)
     if not frame.is_ocpp:
         call, answer = frame, None
@@ -87,15 +87,21 @@ class InspectorScreen(ModalScreen[None]):
         Binding("down,j", "scroll(1)", "Scroll", show=False),
     ]
 
-    def __init__(self, frame: Frame, log: FrameWindow) -> None:
+    def __init__(self, position: int, log: FrameWindow) -> None:
         super().__init__()
-        self.frame = frame
+        self.position = position
         self.frame_log = log
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="inspector") as body:
             body.border_title = "Inspector"
-            yield Static(inspect_text(self.frame, self.frame_log), id="inspector-body")
+            frame = self.frame_log.get(self.position)
+            content = (
+                inspect_text(frame, self.frame_log.partner(self.position))
+                if frame is not None
+                else Text("This frame has left the log window.", style="dim")
+            )
+            yield Static(content, id="inspector-body")
         yield Footer()
 
     def action_scroll(self, delta: int) -> None:

@@ -9,39 +9,23 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from ...core.csms.commands import Commands, CommandUnavailable
-from ...core.csms.outbound_queue import CommandRecord, CommandState
+from ...core.csms.outbound_queue import CallState, QueuedCallRecord
 from ..formatting import clock_time
 
 COLUMNS = ("Id", "Station", "Action", "State", "Created", "Status", "Detail")
 
 STATE_STYLES = {
-    CommandState.QUEUED: "yellow",
-    CommandState.IN_FLIGHT: "bold cyan",
-    CommandState.ANSWERED: "green",
-    CommandState.FAILED: "bold red",
-    CommandState.TIMED_OUT: "red",
-    CommandState.CANCELLED: "dim",
+    CallState.QUEUED: "yellow",
+    CallState.IN_FLIGHT: "bold cyan",
+    CallState.ANSWERED: "green",
+    CallState.FAILED: "bold red",
+    CallState.TIMED_OUT: "red",
+    CallState.CANCELLED: "dim",
 }
 
 
 class QueueScreen(ModalScreen[None]):
     """Lists every command, newest last, redrawn from the core on a timer."""
-
-    DEFAULT_CSS = """
-    QueueScreen {
-        align: center middle;
-    }
-    #queue {
-        width: 95%;
-        height: 85%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    #queue-note {
-        color: $text-muted;
-    }
-    """
 
     BINDINGS = [
         Binding("c,delete", "cancel_command", "Cancel command", key_display="c"),
@@ -52,7 +36,7 @@ class QueueScreen(ModalScreen[None]):
         super().__init__()
         self.commands = commands
         self.interval = interval
-        self._shown: list[CommandRecord] = []
+        self._shown: list[QueuedCallRecord] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="queue") as body:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ...core.model.state import ConnectorState, PlugState, State, connector_count
+from ...core.model.state import ConnectorState, EvseState, State, connector_count
 from ..formatting import kw, kwh
 
 COLUMNS = (
@@ -38,21 +38,23 @@ _STATUS_STYLE = {
 
 
 def connector_row(
-    state: State, station_id: str, conn: ConnectorState, plug: PlugState | None = None
+    state: State, station_id: str, evse: EvseState, connector: ConnectorState | None = None
 ) -> tuple[Text | str, ...]:
-    """The cells of one connector's row (`plug`: a 2.x connector of the EVSE `conn`)."""
-    word = plug.status if plug is not None else conn.status
+    """The cells of one connector's row (`connector`: one the 2.x EVSE reported; None: the
+    EVSE's only connector, as 1.6 has it)."""
+    word = connector.status if connector is not None else evse.status
     status = Text(word or "—", style=_STATUS_STYLE.get(word, ""))
-    error = conn.error_code if conn.error_code not in ("", "NoError") else "—"
-    tx = state.open_transaction_on(station_id, conn.connector_id)
-    tx_text = f"{tx.transaction_id} ({tx.id_tag})" if tx else "—"
+    error = evse.error_code if evse.error_code not in ("", "NoError") else "—"
+    tx = state.open_transaction_on(station_id, evse.evse_id)
+    # Station text: Text() shows it as written, never as markup.
+    tx_text = Text(f"{tx.transaction_id} ({tx.id_tag})") if tx else "—"
     energy = kwh(state.energy_so_far(tx)) if tx else "—"
     return (
-        f"{conn.connector_id}/{plug.connector_id if plug is not None else 1}",
+        f"{evse.evse_id}/{connector.connector_id if connector is not None else 1}",
         status,
         Text(error, style="red") if error != "—" else error,
-        kwh(conn.energy_wh),
-        kw(conn.power_w),
+        kwh(evse.energy_wh),
+        kw(evse.power_w),
         tx_text,
         energy,
     )
@@ -92,11 +94,13 @@ class ConnectorsTable(DataTable[Text | str]):
             return
         shown: set[str] = set()
         added = False
-        for cid in sorted(c for c in station.connectors if c > 0):
-            conn = station.connectors[cid]
-            plugs: list[PlugState | None] = [conn.plugs[n] for n in sorted(conn.plugs)] or [None]
-            for plug in plugs:
-                row = connector_row(state, station.station_id, conn, plug)
+        for evse_id in sorted(e for e in station.evses if e > 0):
+            evse = station.evses[evse_id]
+            connectors: list[ConnectorState | None] = [
+                evse.connectors[n] for n in sorted(evse.connectors)
+            ] or [None]
+            for connector in connectors:
+                row = connector_row(state, station.station_id, evse, connector)
                 key = str(row[0])
                 shown.add(key)
                 old = self._rows.get(key)

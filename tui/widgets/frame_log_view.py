@@ -39,12 +39,12 @@ _KIND_LABEL = {
 }
 
 
-def frame_action(frame: Frame, log: FrameWindow) -> str:
-    """The action a frame belongs to: its own for a CALL, its CALL's for an answer."""
+def frame_action(frame: Frame, pos: int, log: FrameWindow) -> str:
+    """The action a frame (at `pos`) belongs to: its own for a CALL, its CALL's for an answer."""
     if frame.kind is Kind.CALL:
         return frame.action
     if frame.kind is Kind.RESULT or frame.kind is Kind.ERROR:
-        partner = log.partner(frame)
+        partner = log.partner(pos)
         base = partner.action if partner is not None else "?"
         return f"{base} {frame.action}".strip() if frame.kind is Kind.ERROR else base
     return frame.text
@@ -96,11 +96,11 @@ class FrameLogView(ScrollView, can_focus=True):
     ]
 
     class Inspect(Message):
-        """The user asked to inspect a frame."""
+        """The user asked to inspect the frame at a position of the log."""
 
-        def __init__(self, frame: Frame) -> None:
+        def __init__(self, position: int) -> None:
             super().__init__()
-            self.frame = frame
+            self.position = position
 
     def __init__(self, log: FrameWindow, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -132,11 +132,11 @@ class FrameLogView(ScrollView, can_focus=True):
         self.following = True
         self.sync()
 
-    def _matches(self, frame: Frame) -> bool:
+    def _matches(self, frame: Frame, pos: int) -> bool:
         query = self.query_filter
         if query.empty:
             return True
-        partner = "" if frame.kind is Kind.CALL else frame_action(frame, self.frame_log)
+        partner = "" if frame.kind is Kind.CALL else frame_action(frame, pos, self.frame_log)
         return query.matches(frame, partner)
 
     def sync(self) -> None:
@@ -181,7 +181,7 @@ class FrameLogView(ScrollView, can_focus=True):
         stop = min(end, self._scanned + SCAN_CHUNK)
         for pos in range(self._scanned, stop):
             frame = self.frame_log.get(pos)
-            if frame is not None and self._matches(frame):
+            if frame is not None and self._matches(frame, pos):
                 positions.append(pos)
         self._scanned = stop
 
@@ -248,9 +248,8 @@ class FrameLogView(ScrollView, can_focus=True):
 
     def action_inspect(self) -> None:
         """Open the inspector on the frame under the cursor."""
-        frame = self.selected_frame
-        if frame is not None:
-            self.post_message(self.Inspect(frame))
+        if self.cursor is not None and self.positions:
+            self.post_message(self.Inspect(self.positions[self.cursor]))
 
     def on_mouse_scroll_up(self) -> None:
         self.following = False
@@ -262,7 +261,7 @@ class FrameLogView(ScrollView, can_focus=True):
             self._move_to(self.scroll_offset.y + y)
 
     # --- drawing ----------------------------------------------------------
-    def _row(self, frame: Frame) -> _Row:
+    def _row(self, frame: Frame, pos: int) -> _Row:
         direction = "→ st" if frame.direction is Direction.OUT else "← st"
         if not frame.is_ocpp and frame.kind is not Kind.MALFORMED:
             direction = "  ··"
@@ -271,7 +270,7 @@ class FrameLogView(ScrollView, can_focus=True):
             frame.station or "csms",
             direction,
             _KIND_LABEL[frame.kind],
-            frame_action(frame, self.frame_log),
+            frame_action(frame, pos, self.frame_log),
             frame_summary(frame),
         )
 
@@ -298,7 +297,7 @@ class FrameLogView(ScrollView, can_focus=True):
         frame = self.frame_log.get(pos)
         if frame is None:
             return Strip.blank(width, self.rich_style)
-        row = self._row(frame)
+        row = self._row(frame, pos)
         base = self.rich_style
         dim = base + self.get_component_rich_style("frame-log--dim")
         accent = base + self._style_for(frame)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual_plotext import PlotextPlot
 
-from ...core.model.state import ConnectorState
+from ...core.model.state import EvseState
 from ..formatting import clock_time
 
 
@@ -25,28 +25,28 @@ class MeterPlot(PlotextPlot):
         self.plt.title(why)
         self.refresh()
 
-    def show(self, station_id: str | None, conn: ConnectorState | None) -> None:
-        """Plot a connector's history; redraws only when a new sample arrived."""
-        if station_id is None or conn is None:
+    def show(self, station_id: str | None, evse: EvseState | None) -> None:
+        """Plot an EVSE's (1.6: connector's) history; redraws only when a new sample arrived."""
+        if station_id is None or evse is None:
             if self._shown is not None:
                 self._shown = None
                 self._empty("select a connector")
             return
-        newest = conn.history[-1][0] if conn.history else None
-        key = (station_id, conn.connector_id, len(conn.history), newest)
+        newest = evse.history[-1][0] if evse.history else None
+        key = (station_id, evse.evse_id, len(evse.history), newest)
         if key == self._shown:
             return
         self._shown = key
-        self.border_title = f"Live meter · {station_id} #{conn.connector_id}"
-        if not conn.history:
+        self.border_title = f"Live meter · {station_id} #{evse.evse_id}"
+        if not evse.history:
             self._empty("no meter values yet")
             return
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        t0 = conn.history[0][0]
-        power = [(ts - t0, p / 1000) for ts, _, p in conn.history if p is not None]
-        energy = [(ts - t0, e / 1000) for ts, e, _ in conn.history if e is not None]
+        t0 = evse.history[0][0]
+        power = [(ts - t0, p / 1000) for ts, _, p in evse.history if p is not None]
+        energy = [(ts - t0, e / 1000) for ts, e, _ in evse.history if e is not None]
         if power:
             plt.plot([x for x, _ in power], [y for _, y in power], label="power kW", yside="left")
         if energy:

@@ -44,34 +44,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from ...clock import parse_iso
-from ...wire.frame import Direction, Frame, FrameError, Kind, Message, message_from_array
+from ...dialects import DEFAULT, DIALECTS, station_sends
+from ...wire.codec import FrameError, Message, message_from_array
+from ...wire.frame import Direction, Frame, Kind
+from ...wire.join import Joiner
 
 NOT_A_FRAME = "not a frame"  # the skip reason of log noise: counted, never listed
 MAX_REMEMBERED = 100_000
-
-# Actions a station sends; a CALL of any other action comes from the CSMS.
-STATION_ACTIONS = frozenset(
-    {
-        # OCPP 1.6
-        "Authorize",
-        "BootNotification",
-        "DataTransfer",
-        "DiagnosticsStatusNotification",
-        "FirmwareStatusNotification",
-        "Heartbeat",
-        "MeterValues",
-        "StartTransaction",
-        "StatusNotification",
-        "StopTransaction",
-        # OCPP 2.0.1 / 2.1
-        "TransactionEvent",
-        "NotifyReport",
-        "NotifyEvent",
-        "SecurityEventNotification",
-        "LogStatusNotification",
-        "SignCertificate",
-    }
-)
 
 _OPENER = re.compile(r"\[\s*[234]\s*,")
 _ISO = re.compile(
@@ -85,7 +64,10 @@ _HINT = re.compile(
     re.IGNORECASE,
 )
 _PATH = re.compile(r"/ocpp[\w.]*/([^/\s?#\"',;)\]]+)")
-_PROTOCOL = re.compile(r"ocpp2\.0\.1|ocpp2\.1", re.IGNORECASE)
+# A line that names a version is read in it; others in the default (1.6).
+_PROTOCOL = re.compile(
+    "|".join(re.escape(name) for name in DIALECTS if name != DEFAULT.name), re.IGNORECASE
+)
 _WORDS = {
     "->": Direction.IN,
     ">>": Direction.IN,
@@ -187,7 +169,7 @@ def parse_line(text: str, default_station: str) -> LogLine:
         ts,
         station or default_station,
         way,
-        protocol.group().lower() if protocol else "ocpp1.6",
+        protocol.group().lower() if protocol else DEFAULT.name,
         message,
     )
 
@@ -203,7 +185,7 @@ def import_lines(
     with reason NOT_A_FRAME. `default_station` names the station of lines
     that name none (the file's stem is a good choice).
     """
-    calls: dict[tuple[str, str], Direction] = {}  # (station, id) -> direction of the CALL
+    calls: Joiner[bool] = Joiner(MAX_REMEMBERED, early_answers=False)
     for number, raw in lines:
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         if not text.strip():
@@ -217,17 +199,12 @@ def import_lines(
             skip(number, exc.reason, exc.detail)
             continue
         msg, way = line.message, line.direction
-        key = (line.station, msg.unique_id)
         if msg.kind is Kind.CALL:
             if way is None:
-                way = Direction.IN if msg.action in STATION_ACTIONS else Direction.OUT
-            calls[key] = way
-            if len(calls) > MAX_REMEMBERED:
-                del calls[next(iter(calls))]
+                way = Direction.IN if station_sends(msg.action) else Direction.OUT
+            calls.keep_call((way, msg.unique_id, line.station), True)
         else:
-            call_way = calls.pop(key, Direction.IN)
-            if way is None:
-                way = Direction.OUT if call_way is Direction.IN else Direction.IN
+            way = _answer_way(calls, line, way)
         yield Frame(
             line.ts,
             line.station,
@@ -239,3 +216,16 @@ def import_lines(
             line.protocol,
             msg.text,
         )
+
+
+def _answer_way(calls: Joiner[bool], line: LogLine, way: Direction | None) -> Direction:
+    """An answer's direction: the line's own, else the opposite of its CALL's (which is
+    taken), else the CSMS's answer to a station (OUT)."""
+    uid = line.message.unique_id
+    if way is not None:
+        calls.take_call((Direction.OUT if way is Direction.IN else Direction.IN, uid, line.station))
+        return way
+    for call_way in (Direction.IN, Direction.OUT):
+        if calls.take_call((call_way, uid, line.station)):
+            return Direction.OUT if call_way is Direction.IN else Direction.IN
+    return Direction.OUT

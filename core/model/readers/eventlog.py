@@ -51,7 +51,7 @@ def call_facts(frame: Frame) -> list[f.Fact]:
     samples = readings(frame.payload.get("meterValues"), frame.ts)
     found: list[f.Fact] = list(samples)
     if samples:
-        found.append(f.ConnectorsReported(frame.ts, frozenset(s.connector_id for s in samples)))
+        found.append(f.ConnectorsReported(frame.ts, frozenset(s.evse for s in samples)))
     return found
 
 

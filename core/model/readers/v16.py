@@ -22,10 +22,10 @@ def _unit_v16(sv: dict[str, Any]) -> tuple[str | None, int]:
 
 
 def meter_samples(
-    meter_values: Any, connector_id: int, fallback: float, transaction_id: str | None
+    meter_values: Any, evse: int, fallback: float, transaction_id: str | None
 ) -> list[f.MeterSample]:
     """Energy (Wh) and power (W) per 1.6 `meterValue` entry (`unit` beside the value)."""
-    return readings.meter_samples(meter_values, connector_id, fallback, transaction_id, _unit_v16)
+    return readings.meter_samples(meter_values, evse, fallback, transaction_id, _unit_v16)
 
 
 def expects_answer(call: Frame) -> bool:
@@ -52,24 +52,22 @@ def call_facts(frame: Frame) -> list[f.Fact]:
             )
         ]
     if action == "StatusNotification":
-        cid = _int(p.get("connectorId"))
-        if cid is None:
+        evse = _int(p.get("connectorId"))
+        if evse is None:
             return []
-        return [
-            f.StatusChanged(
-                payload_time(p, frame.ts),
-                cid,
-                str(p.get("status", "")),
-                str(p.get("errorCode", "")),
-                str(p.get("info", "") or p.get("vendorErrorCode", "") or ""),
-            )
-        ]
+        at = payload_time(p, frame.ts)
+        status, error_code = str(p.get("status", "")), str(p.get("errorCode", ""))
+        info = str(p.get("info", "") or p.get("vendorErrorCode", "") or "")
+        found: list[f.Fact] = [f.StatusChanged(at, evse, status, error_code, info)]
+        if status == "Faulted" or error_code not in ("", "NoError"):
+            found.append(f.Faulted(at, evse, 0, status, error_code, info))
+        return found
     if action == "MeterValues":
-        cid = _int(p.get("connectorId"))
-        if cid is None:
+        evse = _int(p.get("connectorId"))
+        if evse is None:
             return []
         tx = p.get("transactionId")
-        return list(meter_samples(p.get("meterValue"), cid, frame.ts, _tx_id(tx)))
+        return list(meter_samples(p.get("meterValue"), evse, frame.ts, _tx_id(tx)))
     if action == "StopTransaction":
         tx = _tx_id(p.get("transactionId"))
         if tx is None:
@@ -87,36 +85,55 @@ def answer_facts(call: Frame, answer: Frame) -> list[f.Fact]:
     p = call.payload if isinstance(call.payload, dict) else {}
     r = answer.payload if isinstance(answer.payload, dict) else {}
     action = call.action
-    if action == "BootNotification" and call.direction is Direction.IN:
+    if call.direction is Direction.OUT:
+        return _configuration(answer, r) if action == "GetConfiguration" else []
+    if action == "BootNotification":
         return [f.BootAnswered(answer.ts, str(r.get("status", "")))]
-    if action == "StartTransaction" and call.direction is Direction.IN:
+    found: list[f.Fact] = []
+    if action in _TAG_ACTIONS:
+        status = _tag_status(r.get("idTagInfo"))
+        if status is not None and status != "Accepted":
+            found.append(f.AuthRejected(answer.ts, str(p.get("idTag", "")), status, action))
+    if action == "StartTransaction":
         tx = _tx_id(r.get("transactionId"))
-        cid = _int(p.get("connectorId"))
-        if tx is None or cid is None:
-            return []
+        evse = _int(p.get("connectorId"))
+        if tx is None or evse is None:
+            return found
         at = payload_time(p, call.ts)
         meter_start = finite_number(p.get("meterStart"))
-        started: list[f.Fact] = [f.TxStarted(at, tx, cid, str(p.get("idTag", "")), meter_start)]
+        found.insert(0, f.TxStarted(at, tx, evse, str(p.get("idTag", "")), meter_start))
         if meter_start is not None:
-            started.append(f.MeterSample(at, cid, meter_start, None, tx))
-        return started
-    if action == "GetConfiguration" and call.direction is Direction.OUT:
-        for item in r.get("configurationKey") or ():
-            if isinstance(item, dict) and item.get("key") == "NumberOfConnectors":
-                count = _int(item.get("value"))
-                if count is not None:
-                    return [f.ConnectorsDeclared(answer.ts, count)]
+            found.append(f.MeterSample(at, evse, meter_start, None, tx))
+    return found
+
+
+# Station calls whose answer carries an idTagInfo.
+_TAG_ACTIONS = frozenset({"Authorize", "StartTransaction", "StopTransaction"})
+
+
+def _tag_status(info: Any) -> str | None:
+    return str(info.get("status", "")) if isinstance(info, dict) else None
+
+
+def _configuration(answer: Frame, r: dict[str, Any]) -> list[f.Fact]:
+    """The NumberOfConnectors a GetConfiguration answer lists."""
+    items = r.get("configurationKey")
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict) and item.get("key") == "NumberOfConnectors":
+            count = _int(item.get("value"))
+            if count is not None:
+                return [f.ConnectorsDeclared(answer.ts, count)]
     return []
 
 
-def stop_samples(call: Frame, connector_id: int) -> list[f.MeterSample]:
-    """Readings inside a StopTransaction, once its connector is known."""
+def stop_samples(call: Frame, evse: int) -> list[f.MeterSample]:
+    """Readings inside a StopTransaction, once its connector (EVSE) is known."""
     p = call.payload if isinstance(call.payload, dict) else {}
     tx = _tx_id(p.get("transactionId"))
-    samples = meter_samples(p.get("transactionData"), connector_id, call.ts, tx)
+    samples = meter_samples(p.get("transactionData"), evse, call.ts, tx)
     meter_stop = finite_number(p.get("meterStop"))
     if meter_stop is not None:
-        samples.append(f.MeterSample(payload_time(p, call.ts), connector_id, meter_stop, 0.0, tx))
+        samples.append(f.MeterSample(payload_time(p, call.ts), evse, meter_stop, 0.0, tx))
     return samples
 
 

@@ -20,8 +20,6 @@ from .. import readings
 from ..readings import finite_number, payload_time
 from ..state import VariableKey
 
-PROTOCOLS = ("ocpp2.0.1", "ocpp2.1")
-
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
@@ -68,9 +66,13 @@ def call_facts(frame: Frame) -> list[f.Fact]:
         if evse is None:
             return []
         status = str(p.get("connectorStatus", ""))
-        plug = finite_number(p.get("connectorId"))
+        number = finite_number(p.get("connectorId"))
+        connector = int(number or 0) if evse else 0
         at = payload_time(p, frame.ts)
-        return [f.StatusChanged(at, int(evse), status, "", "", int(plug or 0) if evse else 0)]
+        found: list[f.Fact] = [f.StatusChanged(at, int(evse), status, "", "", connector)]
+        if status == "Faulted":
+            found.append(f.Faulted(at, int(evse), connector, status, "", ""))
+        return found
     if action == "MeterValues":
         evse = finite_number(p.get("evseId"))
         if evse is None:
@@ -168,15 +170,26 @@ def _transaction_event(p: dict[str, Any], fallback: float) -> list[f.Fact]:
     return found
 
 
+# Station calls whose answer may carry an idTokenInfo.
+_TOKEN_ACTIONS = frozenset({"Authorize", "TransactionEvent"})
+
+
 def answer_facts(call: Frame, answer: Frame) -> list[f.Fact]:
     """Facts that need a 2.x CALL joined to its CALLRESULT."""
-    if answer.kind is not Kind.RESULT:
+    if answer.kind is not Kind.RESULT or call.direction is not Direction.IN:
         return []
-    if call.action == "BootNotification" and call.direction is Direction.IN:
-        return [f.BootAnswered(answer.ts, str(_dict(answer.payload).get("status", "")))]
+    r = _dict(answer.payload)
+    if call.action == "BootNotification":
+        return [f.BootAnswered(answer.ts, str(r.get("status", "")))]
+    if call.action in _TOKEN_ACTIONS:
+        info = r.get("idTokenInfo")
+        status = str(info.get("status", "")) if isinstance(info, dict) else "Accepted"
+        if status != "Accepted":
+            token = str(_dict(_dict(call.payload).get("idToken")).get("idToken", ""))
+            return [f.AuthRejected(answer.ts, token, status, call.action)]
     return []
 
 
-def stop_samples(call: Frame, connector_id: int) -> list[f.MeterSample]:
+def stop_samples(call: Frame, evse: int) -> list[f.MeterSample]:
     """2.x ends carry their readings in the event itself: nothing more to add."""
     return []

@@ -1,13 +1,15 @@
-"""OCPP 1.6 for a simulated station: its connectors' messages (StatusNotification, Authorize,
-Start/StopTransaction, MeterValues) and its answers to the CSMS's requests."""
+"""OCPP 1.6 for a simulated station: its messages (BootNotification, Heartbeat,
+StatusNotification, Authorize, Start/StopTransaction, MeterValues) and its answers to
+the CSMS's requests. The station's words (statuses, contexts, stop reasons) are 1.6's."""
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Any
+import random
+from types import ModuleType
+from typing import Any, ClassVar
 
 from ocpp.routing import after, on
-from ocpp.v16 import ChargePoint, call, call_result
+from ocpp.v16 import call_result
 from ocpp.v16.datatypes import KeyValue, MeterValue, SampledValue
 from ocpp.v16.enums import (
     Action,
@@ -17,9 +19,6 @@ from ocpp.v16.enums import (
     ClearCacheStatus,
     DataTransferStatus,
     Measurand,
-    MessageTrigger,
-    ReadingContext,
-    Reason,
     RemoteStartStopStatus,
     ResetStatus,
     ResetType,
@@ -29,12 +28,9 @@ from ocpp.v16.enums import (
 )
 from websockets.asyncio.client import ClientConnection
 
-from ..connector import ConnectorSim, Wire
-
-if TYPE_CHECKING:
-    from ..station import SimStation
-
-wire_log = logging.getLogger("ocppdeck.sim.wire")  # every frame, for those who want it
+from ..connector import ConnectorSim, StopReason
+from ..host import BootAnswer, StationHost, wire_log
+from ..spec import FIRMWARE
 
 
 def _accepted(result: Any | None) -> bool:
@@ -42,108 +38,20 @@ def _accepted(result: Any | None) -> bool:
     return result is not None and result.id_tag_info.get("status") == AuthorizationStatus.accepted
 
 
-class V16Link:
-    """A `StationLink` speaking OCPP 1.6 over the station's `Wire`."""
-
-    __slots__ = ("_wire",)
-
-    def __init__(self, wire: Wire) -> None:
-        self._wire = wire
-
-    @property
-    def meter_interval(self) -> float:
-        """Seconds between MeterValues while charging."""
-        return self._wire.meter_interval
-
-    async def report_status(self, connector: ConnectorSim, changed: bool) -> None:
-        """Every status change is a StatusNotification in 1.6."""
-        await self._wire.send(
-            call.StatusNotification(
-                connector_id=connector.connector_id,
-                error_code=connector.error_code,
-                status=connector.status,
-                timestamp=self._wire.timestamp(),
-            )
-        )
-
-    async def authorize(self, id_tag: str) -> bool:
-        """Authorize.req; True on an Accepted idTagInfo."""
-        return _accepted(await self._wire.send(call.Authorize(id_tag=id_tag)))
-
-    async def start_transaction(
-        self, connector: ConnectorSim, id_tag: str, remote_start_id: int | None
-    ) -> tuple[int | str, bool] | None:
-        """StartTransaction.req; the CSMS numbers the transaction (1.6 has no remoteStartId)."""
-        started = await self._wire.send(
-            call.StartTransaction(
-                connector_id=connector.connector_id,
-                id_tag=id_tag,
-                meter_start=round(connector.meter_wh),
-                timestamp=self._wire.timestamp(),
-            )
-        )
-        return None if started is None else (started.transaction_id, _accepted(started))
-
-    async def meter_values(self, connector: ConnectorSim, context: str) -> None:
-        """MeterValues.req, tied to the open transaction if there is one."""
-        await self._wire.send(
-            call.MeterValues(
-                connector_id=connector.connector_id,
-                meter_value=[self._sample(connector, context)],
-                transaction_id=connector.transaction_id,
-            )
-        )
-
-    async def stop_transaction(self, connector: ConnectorSim, reason: str) -> None:
-        """StopTransaction.req with the final reading as transactionData."""
-        await self._wire.send(
-            call.StopTransaction(
-                meter_stop=round(connector.meter_wh),
-                timestamp=self._wire.timestamp(),
-                transaction_id=connector.transaction_id,
-                reason=reason,
-                id_tag=connector.id_tag,
-                transaction_data=[self._sample(connector, ReadingContext.transaction_end)],
-            )
-        )
-
-    def _sample(self, connector: ConnectorSim, context: str) -> MeterValue:
-        return MeterValue(
-            timestamp=self._wire.timestamp(),
-            sampled_value=[
-                SampledValue(
-                    value=f"{connector.meter_wh:.1f}",
-                    context=context,
-                    measurand=Measurand.energy_active_import_register,
-                    unit=UnitOfMeasure.wh,
-                ),
-                SampledValue(
-                    value=f"{connector.power_w:.0f}",
-                    context=context,
-                    measurand=Measurand.power_active_import,
-                    unit=UnitOfMeasure.w,
-                ),
-            ],
-        )
+# What a TriggerMessage may ask of a simulated 1.6 station.
+TRIGGERABLE = frozenset({"BootNotification", "Heartbeat", "StatusNotification", "MeterValues"})
 
 
-TRIGGERABLE = (
-    MessageTrigger.boot_notification,
-    MessageTrigger.heartbeat,
-    MessageTrigger.status_notification,
-    MessageTrigger.meter_values,
-)
-
-
-class V16Point(ChargePoint):
-    """The OCPP side of a `SimStation` for one connection.
+class V16Answers:
+    """A simulated station's 1.6 answers to the CSMS, for one connection (mixed into the
+    library's ChargePoint by the dialect registry).
 
     `@on` handlers decide the answer without waiting on anything (the receive loop runs them);
     `@after` handlers act once the answer is on the wire, so follow-ups never overtake it.
     """
 
-    def __init__(self, station: SimStation, connection: ClientConnection) -> None:
-        super().__init__(
+    def __init__(self, station: StationHost, connection: ClientConnection) -> None:
+        super().__init__(  # type: ignore[call-arg]  # the version's ChargePoint is next
             station.spec.station_id,
             connection,
             response_timeout=station.response_timeout,
@@ -177,7 +85,7 @@ class V16Point(ChargePoint):
     @after(Action.remote_stop_transaction)
     def after_remote_stop(self, transaction_id: int, **_: Any) -> None:
         for connector in self._station.connectors.values():
-            connector.request_stop(Reason.remote, transaction_id)
+            connector.request_stop(StopReason.REMOTE, transaction_id)
 
     @on(Action.get_configuration)
     def on_get_configuration(
@@ -198,8 +106,9 @@ class V16Point(ChargePoint):
     def on_change_configuration(
         self, key: str, value: str, **_: Any
     ) -> call_result.ChangeConfiguration:
-        status = self._station.change_configuration(key, value)
-        return call_result.ChangeConfiguration(status=status)
+        return call_result.ChangeConfiguration(
+            status=self._station.change_configuration(key, value)
+        )
 
     @on(Action.reset)
     def on_reset(self, **_: Any) -> call_result.Reset:
@@ -207,8 +116,7 @@ class V16Point(ChargePoint):
 
     @after(Action.reset)
     def after_reset(self, type: str, **_: Any) -> None:
-        hard = type == ResetType.hard
-        self._station.reset(Reason.hard_reset if hard else Reason.soft_reset)
+        self._station.reset(hard=type == ResetType.hard)
 
     @on(Action.unlock_connector)
     def on_unlock_connector(self, connector_id: int, **_: Any) -> call_result.UnlockConnector:
@@ -221,7 +129,7 @@ class V16Point(ChargePoint):
         # Unlocking the cable ends whatever session was running on it.
         connector = self._station.connectors.get(connector_id)
         if connector is not None and connector.transaction_id is not None:
-            connector.request_stop(Reason.unlock_command, connector.transaction_id)
+            connector.request_stop(StopReason.UNLOCK_COMMAND, connector.transaction_id)
 
     @on(Action.change_availability)
     def on_change_availability(self, connector_id: int, **_: Any) -> call_result.ChangeAvailability:
@@ -261,3 +169,117 @@ class V16Point(ChargePoint):
     @on(Action.clear_cache)
     def on_clear_cache(self, **_: Any) -> call_result.ClearCache:
         return call_result.ClearCache(status=ClearCacheStatus.accepted)
+
+
+class V16Link:
+    """A station's 1.6 messages; `answers` are its 1.6 answers to the CSMS."""
+
+    answers: ClassVar[type] = V16Answers
+
+    def __init__(self, station: StationHost, calls: ModuleType, rng: random.Random) -> None:
+        self._wire = station
+        self._calls = calls
+
+    @property
+    def meter_interval(self) -> float:
+        """Seconds between MeterValues while charging."""
+        return self._wire.meter_interval
+
+    async def boot(self, reason: str) -> BootAnswer | None:
+        """BootNotification (1.6 gives no reason)."""
+        spec = self._wire.spec
+        conf = await self._wire.send(
+            self._calls.BootNotification(
+                charge_point_model=spec.model,
+                charge_point_vendor=spec.vendor,
+                charge_point_serial_number=f"SN-{spec.station_id}",
+                firmware_version=FIRMWARE,
+            )
+        )
+        return None if conf is None else BootAnswer(conf.status == "Accepted", conf.interval)
+
+    async def heartbeat(self) -> None:
+        """Heartbeat."""
+        await self._wire.send(self._calls.Heartbeat())
+
+    async def report_station(self) -> None:
+        """StatusNotification of connector 0: the station as a whole."""
+        await self._wire.send(
+            self._calls.StatusNotification(
+                connector_id=0,
+                error_code="NoError",
+                status="Available" if self._wire.operative else "Unavailable",
+                timestamp=self._wire.timestamp(),
+            )
+        )
+
+    async def report_status(self, connector: ConnectorSim, changed: bool) -> None:
+        """Every status change is a StatusNotification in 1.6."""
+        await self._wire.send(
+            self._calls.StatusNotification(
+                connector_id=connector.connector_id,
+                error_code=connector.error_code,
+                status=connector.status,
+                timestamp=self._wire.timestamp(),
+            )
+        )
+
+    async def authorize(self, id_tag: str) -> bool:
+        """Authorize.req; True on an Accepted idTagInfo."""
+        return _accepted(await self._wire.send(self._calls.Authorize(id_tag=id_tag)))
+
+    async def start_transaction(
+        self, connector: ConnectorSim, id_tag: str, remote_start_id: int | None
+    ) -> tuple[int | str, bool] | None:
+        """StartTransaction.req; the CSMS numbers the transaction (1.6 has no remoteStartId)."""
+        started = await self._wire.send(
+            self._calls.StartTransaction(
+                connector_id=connector.connector_id,
+                id_tag=id_tag,
+                meter_start=round(connector.meter_wh),
+                timestamp=self._wire.timestamp(),
+            )
+        )
+        return None if started is None else (started.transaction_id, _accepted(started))
+
+    async def meter_values(self, connector: ConnectorSim, context: str) -> None:
+        """MeterValues.req, tied to the open transaction if there is one."""
+        await self._wire.send(
+            self._calls.MeterValues(
+                connector_id=connector.connector_id,
+                meter_value=[self._sample(connector, context)],
+                transaction_id=connector.transaction_id,
+            )
+        )
+
+    async def stop_transaction(self, connector: ConnectorSim, reason: str) -> None:
+        """StopTransaction.req with the final reading as transactionData."""
+        await self._wire.send(
+            self._calls.StopTransaction(
+                meter_stop=round(connector.meter_wh),
+                timestamp=self._wire.timestamp(),
+                transaction_id=connector.transaction_id,
+                reason=reason,
+                id_tag=connector.id_tag,
+                transaction_data=[self._sample(connector, "Transaction.End")],
+            )
+        )
+
+    def _sample(self, connector: ConnectorSim, context: str) -> MeterValue:
+        return MeterValue(
+            timestamp=self._wire.timestamp(),
+            sampled_value=[
+                SampledValue(
+                    value=f"{connector.meter_wh:.1f}",
+                    context=context,
+                    measurand=Measurand.energy_active_import_register,
+                    unit=UnitOfMeasure.wh,
+                ),
+                SampledValue(
+                    value=f"{connector.power_w:.0f}",
+                    context=context,
+                    measurand=Measurand.power_active_import,
+                    unit=UnitOfMeasure.w,
+                ),
+            ],
+        )

@@ -1,9 +1,11 @@
-"""The OCPP 2.0.1 / 2.1 messages of a simulated connector (one EVSE with one connector).
+"""OCPP 2.0.1 and 2.1 for a simulated station: its messages and its answers to the CSMS.
 
-The connector state machine speaks in 1.6 terms; this link maps them: its statuses to a
-connectorStatus (Preparing..Finishing are all Occupied) and a transaction's chargingState,
-StartTransaction/MeterValues/StopTransaction to TransactionEvent Started/Updated/Ended, and 1.6
-stop reasons to a stoppedReason with its triggerReason. The station numbers its transactions.
+Each of the station's connectors is one EVSE with a single connector. The link maps
+the station's words: its statuses to a connectorStatus (Preparing..Finishing are all
+Occupied) and a transaction's chargingState, start / meter / stop to TransactionEvent
+Started / Updated / Ended, and its stop reasons to a stoppedReason with its
+triggerReason. The station numbers its transactions. Both versions share it: the
+messages used have the same fields in both.
 """
 
 from __future__ import annotations
@@ -11,44 +13,48 @@ from __future__ import annotations
 import random
 import uuid
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
-from ocpp.v16.enums import ChargePointStatus as S16
-from ocpp.v16.enums import ReadingContext, Reason
+from ocpp.exceptions import NotImplementedError as OcppNotImplemented
+from ocpp.routing import after, on
+from ocpp.v201.enums import Action as A
+from websockets.asyncio.client import ClientConnection
 
-from ..connector import ConnectorSim, Wire
+from ..connector import ConnectorSim, Context, Status, StopReason
+from ..host import BootAnswer, StationHost, wire_log
+from ..spec import FIRMWARE
 
 CONNECTOR_ID = 1  # every simulated EVSE has a single connector
 TOKEN_TYPE = "ISO14443"  # the RFID cards the simulated drivers carry
 CONNECTOR_STATUS = {
-    S16.available: "Available",
-    S16.preparing: "Occupied",
-    S16.charging: "Occupied",
-    S16.suspended_ev: "Occupied",
-    S16.suspended_evse: "Occupied",
-    S16.finishing: "Occupied",
-    S16.faulted: "Faulted",
-    S16.unavailable: "Unavailable",
+    Status.AVAILABLE: "Available",
+    Status.PREPARING: "Occupied",
+    Status.CHARGING: "Occupied",
+    Status.SUSPENDED_EV: "Occupied",
+    Status.SUSPENDED_EVSE: "Occupied",
+    Status.FINISHING: "Occupied",
+    Status.FAULTED: "Faulted",
+    Status.UNAVAILABLE: "Unavailable",
 }
 CHARGING_STATE = {
-    S16.preparing: "EVConnected",
-    S16.charging: "Charging",
-    S16.suspended_ev: "SuspendedEV",
-    S16.suspended_evse: "SuspendedEVSE",
-    S16.finishing: "EVConnected",
+    Status.PREPARING: "EVConnected",
+    Status.CHARGING: "Charging",
+    Status.SUSPENDED_EV: "SuspendedEV",
+    Status.SUSPENDED_EVSE: "SuspendedEVSE",
+    Status.FINISHING: "EVConnected",
 }
-# 1.6 reason -> (2.x stoppedReason, triggerReason of the Ended event)
+# the station's stop reason -> (stoppedReason, triggerReason of the Ended event)
 ENDED = {
-    Reason.local: ("Local", "StopAuthorized"),
-    Reason.ev_disconnected: ("EVDisconnected", "EVDeparted"),
-    Reason.remote: ("Remote", "RemoteStop"),
-    Reason.de_authorized: ("DeAuthorized", "Deauthorized"),
-    Reason.hard_reset: ("ImmediateReset", "ResetCommand"),
-    Reason.soft_reset: ("ImmediateReset", "ResetCommand"),
-    Reason.unlock_command: ("Other", "UnlockCommand"),
+    StopReason.LOCAL: ("Local", "StopAuthorized"),
+    StopReason.EV_DISCONNECTED: ("EVDisconnected", "EVDeparted"),
+    StopReason.REMOTE: ("Remote", "RemoteStop"),
+    StopReason.DE_AUTHORIZED: ("DeAuthorized", "Deauthorized"),
+    StopReason.HARD_RESET: ("ImmediateReset", "ResetCommand"),
+    StopReason.SOFT_RESET: ("ImmediateReset", "ResetCommand"),
+    StopReason.UNLOCK_COMMAND: ("Other", "UnlockCommand"),
 }
 OTHER_END = ("Other", "AbnormalCondition")  # e.g. a transaction cut off by a dropped link
-UPDATE_TRIGGER = {ReadingContext.sample_periodic: "MeterValuePeriodic"}
+UPDATE_TRIGGER = {Context.PERIODIC: "MeterValuePeriodic"}
 
 
 def _accepted(info: dict[str, Any] | None) -> bool:
@@ -56,15 +62,242 @@ def _accepted(info: dict[str, Any] | None) -> bool:
     return info is not None and info.get("status") == "Accepted"
 
 
+# (component, variable) -> the station's configuration key behind it
+VARIABLES = {
+    ("OCPPCommCtrlr", "HeartbeatInterval"): "HeartbeatInterval",
+    ("SampledDataCtrlr", "TxUpdatedInterval"): "MeterValueSampleInterval",
+    ("SampledDataCtrlr", "TxUpdatedMeasurands"): "MeterValuesSampledData",
+}
+SET_STATUS = {"Accepted": "Accepted", "Rejected": "Rejected", "NotSupported": "UnknownVariable"}
+# What a TriggerMessage may ask of a simulated 2.x station.
+TRIGGERABLE = frozenset({"BootNotification", "Heartbeat", "StatusNotification", "MeterValues"})
+
+
+def variables(station: StationHost) -> dict[tuple[str, str], tuple[str, bool]]:
+    """Device-model variables as (component, variable) -> (value, readonly)."""
+    config = station.configuration()
+    return {name: config[key] for name, key in VARIABLES.items()}
+
+
+def set_variable(station: StationHost, component: str, variable: str, value: str) -> str:
+    """Apply a SetVariables entry; its SetVariableStatus."""
+    key = VARIABLES.get((component, variable))
+    if key is None:
+        known = any(c == component for c, _ in VARIABLES)
+        return "UnknownVariable" if known else "UnknownComponent"
+    return SET_STATUS[station.change_configuration(key, value)]
+
+
+async def report(station: StationHost, calls: ModuleType, request_id: int) -> None:
+    """The NotifyReport for GetBaseReport `request_id`: every EVSE and connector with its
+    availability, and the variables (every base gets the same small inventory)."""
+    data: list[dict[str, Any]] = []
+    for evse, connector in station.connectors.items():
+        state = CONNECTOR_STATUS.get(connector.status, "Unavailable")
+        for component in (
+            {"name": "EVSE", "evse": {"id": evse}},
+            {"name": "Connector", "evse": {"id": evse, "connectorId": CONNECTOR_ID}},
+        ):
+            data.append(_report_entry(component, "AvailabilityState", state, True))
+    for (component, variable), (value, readonly) in variables(station).items():
+        data.append(_report_entry({"name": component}, variable, value, readonly))
+    await station.send(
+        calls.NotifyReport(
+            request_id=request_id,
+            generated_at=station.timestamp(),
+            seq_no=0,
+            tbc=False,
+            report_data=data,
+        )
+    )
+
+
+def _report_entry(
+    component: dict[str, Any], variable: str, value: str, readonly: bool
+) -> dict[str, Any]:
+    return {
+        "component": component,
+        "variable": {"name": variable},
+        "variableAttribute": [
+            {
+                "type": "Actual",
+                "value": value,
+                "mutability": "ReadOnly" if readonly else "ReadWrite",
+            }
+        ],
+    }
+
+
+class V2Answers:
+    """A simulated station's 2.x answers to the CSMS, for one connection; the dialect
+    registry mixes them into the 2.0.1 or 2.1 ChargePoint and gives the class that
+    version's `results` (these requests have the same fields in both versions).
+
+    As for 1.6, `@on` handlers decide the answer at once and `@after` handlers act once it is on
+    the wire. The library hands payload keys over in snake_case, nested ones too.
+    """
+
+    calls: ModuleType  # the version's call and call_result modules, set by the dialect registry
+    results: ModuleType
+
+    def __init__(self, station: StationHost, connection: ClientConnection) -> None:
+        # Cooperative: the next class in the MRO is the version's ChargePoint.
+        super().__init__(  # type: ignore[call-arg]
+            station.spec.station_id,
+            connection,
+            response_timeout=station.response_timeout,
+            logger=wire_log,
+        )
+        self._station = station
+        self._remote_starts: dict[str, ConnectorSim] = {}  # call id -> reserved connector
+
+    @on(A.request_start_transaction)
+    def on_request_start(
+        self,
+        id_token: dict[str, Any],
+        remote_start_id: int,
+        call_unique_id: str,
+        evse_id: int | None = None,
+        **_: Any,
+    ) -> Any:
+        free = [c for c in self._station.targets(evse_id) if c.accepts_remote_start()]
+        if evse_id == 0 or not free:
+            return self.results.RequestStartTransaction(status="Rejected")
+        free[0].reserve_remote_start(id_token["id_token"], remote_start_id)
+        self._remote_starts[call_unique_id] = free[0]
+        return self.results.RequestStartTransaction(status="Accepted")
+
+    @after(A.request_start_transaction)
+    def after_request_start(self, call_unique_id: str, **_: Any) -> None:
+        if (connector := self._remote_starts.pop(call_unique_id, None)) is not None:
+            connector.wake()
+
+    @on(A.request_stop_transaction)
+    def on_request_stop(self, transaction_id: str, **_: Any) -> Any:
+        known = transaction_id in self._station.transactions.values()
+        return self.results.RequestStopTransaction(status="Accepted" if known else "Rejected")
+
+    @after(A.request_stop_transaction)
+    def after_request_stop(self, transaction_id: str, **_: Any) -> None:
+        for connector in self._station.connectors.values():
+            connector.request_stop(StopReason.REMOTE, transaction_id)
+
+    @on(A.get_base_report)
+    def on_get_base_report(self, **_: Any) -> Any:
+        # Every base (configuration, full, summary) gets the same small inventory.
+        return self.results.GetBaseReport(status="Accepted")
+
+    @after(A.get_base_report)
+    def after_get_base_report(self, request_id: int, **_: Any) -> None:
+        self._station.spawn(report(self._station, self.calls, request_id), "report")
+
+    @on(A.get_variables)
+    def on_get_variables(self, get_variable_data: list[dict[str, Any]], **_: Any) -> Any:
+        known = variables(self._station)
+        results = []
+        for item in get_variable_data:
+            name = (item["component"]["name"], item["variable"]["name"])
+            found = known.get(name)
+            result = {"component": item["component"], "variable": item["variable"]}
+            if found is None:
+                result["attribute_status"] = "UnknownVariable"
+            else:
+                result |= {"attribute_status": "Accepted", "attribute_value": found[0]}
+            results.append(result)
+        return self.results.GetVariables(get_variable_result=results)
+
+    @on(A.set_variables)
+    def on_set_variables(self, set_variable_data: list[dict[str, Any]], **_: Any) -> Any:
+        results = [
+            {
+                "attribute_status": set_variable(
+                    self._station,
+                    item["component"]["name"],
+                    item["variable"]["name"],
+                    item["attribute_value"],
+                ),
+                "component": item["component"],
+                "variable": item["variable"],
+            }
+            for item in set_variable_data
+        ]
+        return self.results.SetVariables(set_variable_result=results)
+
+    @on(A.reset)
+    def on_reset(self, **_: Any) -> Any:
+        return self.results.Reset(status="Accepted")
+
+    @after(A.reset)
+    def after_reset(self, type: str, **_: Any) -> None:
+        # OnIdle is treated like a soft reset: open transactions are settled first anyway.
+        self._station.reset(hard=type == "Immediate")
+
+    @on(A.unlock_connector)
+    def on_unlock_connector(self, evse_id: int, connector_id: int, **_: Any) -> Any:
+        known = evse_id in self._station.connectors and connector_id == CONNECTOR_ID
+        return self.results.UnlockConnector(status="Unlocked" if known else "UnknownConnector")
+
+    @after(A.unlock_connector)
+    def after_unlock_connector(self, evse_id: int, **_: Any) -> None:
+        # Unlocking the cable ends whatever session was running on it.
+        connector = self._station.connectors.get(evse_id)
+        if connector is not None and connector.transaction_id is not None:
+            connector.request_stop(StopReason.UNLOCK_COMMAND, connector.transaction_id)
+
+    @on(A.change_availability)
+    def on_change_availability(self, evse: dict[str, Any] | None = None, **_: Any) -> Any:
+        evse_id = (evse or {}).get("id", 0)
+        addressed = self._station.targets(evse_id)
+        if evse_id != 0 and not addressed:
+            return self.results.ChangeAvailability(status="Rejected")
+        busy = any(c.transaction_id is not None for c in addressed)
+        return self.results.ChangeAvailability(status="Scheduled" if busy else "Accepted")
+
+    @after(A.change_availability)
+    def after_change_availability(
+        self, operational_status: str, evse: dict[str, Any] | None = None, **_: Any
+    ) -> None:
+        evse_id = (evse or {}).get("id", 0)
+        self._station.set_availability(evse_id, operational_status == "Operative")
+
+    @on(A.trigger_message)
+    def on_trigger_message(
+        self, requested_message: str, evse: dict[str, Any] | None = None, **_: Any
+    ) -> Any:
+        if requested_message not in TRIGGERABLE:
+            return self.results.TriggerMessage(status="NotImplemented")
+        evse_id = (evse or {}).get("id")
+        if evse_id and evse_id not in self._station.connectors:
+            return self.results.TriggerMessage(status="Rejected")
+        return self.results.TriggerMessage(status="Accepted")
+
+    @after(A.trigger_message)
+    def after_trigger_message(
+        self, requested_message: str, evse: dict[str, Any] | None = None, **_: Any
+    ) -> None:
+        evse_id = (evse or {}).get("id")
+        if requested_message in TRIGGERABLE and (
+            not evse_id or evse_id in self._station.connectors
+        ):
+            self._station.trigger(requested_message, evse_id)
+
+    async def _handle_call(self, msg: Any) -> None:
+        # ocpp 2.1.0 answers an unhandled action nothing at all on 2.1 (its key-error mapping
+        # only knows 1.6 and 2.0.1), which would stall the CSMS's one call in flight.
+        if msg.action not in self.route_map:  # type: ignore[attr-defined]
+            raise OcppNotImplemented(details={"cause": f"No handler for {msg.action} registered."})
+        await super()._handle_call(msg)  # type: ignore[misc]
+
+
 class V2Link:
-    """A `StationLink` speaking 2.0.1 or 2.1, whichever `calls` module (`ocpp.v201.call` or
-    `ocpp.v21.call`) it is given: the messages it uses have the same fields in both."""
+    """A station's 2.x messages, built with its version's `calls` module (`ocpp.v201.call`
+    or `ocpp.v21.call`); `answers` are its 2.x answers to the CSMS."""
 
-    __slots__ = ("_calls", "_charging", "_reported", "_rng", "_seq", "_wire")
+    answers: ClassVar[type] = V2Answers
 
-    def __init__(self, wire: Wire, calls: ModuleType, rng: random.Random) -> None:
-        self._wire = wire
-        self._calls = calls
+    def __init__(self, station: StationHost, calls: ModuleType, rng: random.Random) -> None:
+        self._wire = station
+        self.calls = calls
         self._rng = rng
         self._reported: dict[int, str] = {}  # connectorStatus last sent per EVSE
         self._charging: dict[int, str] = {}  # chargingState last sent per EVSE
@@ -75,8 +308,28 @@ class V2Link:
         """Seconds between TransactionEvent Updated while charging (TxUpdatedInterval)."""
         return self._wire.meter_interval
 
-    def forget_reported(self) -> None:
-        """A new connection: report every EVSE's status again, changed or not."""
+    async def boot(self, reason: str) -> BootAnswer | None:
+        """BootNotification with its reason (PowerUp, Triggered…)."""
+        spec = self._wire.spec
+        conf = await self._wire.send(
+            self.calls.BootNotification(
+                charging_station={
+                    "model": spec.model,
+                    "vendorName": spec.vendor,
+                    "firmwareVersion": FIRMWARE,
+                    "serialNumber": f"SN-{spec.station_id}",
+                },
+                reason=reason,
+            )
+        )
+        return None if conf is None else BootAnswer(conf.status == "Accepted", conf.interval)
+
+    async def heartbeat(self) -> None:
+        """Heartbeat."""
+        await self._wire.send(self.calls.Heartbeat())
+
+    async def report_station(self) -> None:
+        """2.x has no station-wide status: report every EVSE's status again, changed or not."""
         self._reported.clear()
 
     async def report_status(self, connector: ConnectorSim, changed: bool) -> None:
@@ -87,7 +340,7 @@ class V2Link:
         if not changed or self._reported.get(evse) != status:
             self._reported[evse] = status
             await self._wire.send(
-                self._calls.StatusNotification(
+                self.calls.StatusNotification(
                     timestamp=self._wire.timestamp(),
                     connector_status=status,
                     evse_id=evse,
@@ -101,7 +354,7 @@ class V2Link:
 
     async def authorize(self, id_tag: str) -> bool:
         """Authorize with an ISO14443 idToken."""
-        result = await self._wire.send(self._calls.Authorize(id_token=self._token(id_tag)))
+        result = await self._wire.send(self.calls.Authorize(id_token=self._token(id_tag)))
         return result is not None and _accepted(result.id_token_info)
 
     async def start_transaction(
@@ -116,7 +369,7 @@ class V2Link:
             info["remoteStartId"] = remote_start_id
         self._charging[evse] = "EVConnected"
         result = await self._wire.send(
-            self._calls.TransactionEvent(
+            self.calls.TransactionEvent(
                 event_type="Started",
                 timestamp=self._wire.timestamp(),
                 trigger_reason="RemoteStart" if remote_start_id is not None else "Authorized",
@@ -124,7 +377,7 @@ class V2Link:
                 transaction_info=info,
                 evse={"id": evse, "connectorId": CONNECTOR_ID},
                 id_token=self._token(id_tag),
-                meter_value=[self._sample(connector, ReadingContext.transaction_begin)],
+                meter_value=[self._sample(connector, Context.BEGIN)],
             )
         )
         if result is None:
@@ -137,7 +390,7 @@ class V2Link:
         """Readings: a TransactionEvent Updated inside a transaction, MeterValues outside."""
         if connector.transaction_id is None:
             await self._wire.send(
-                self._calls.MeterValues(
+                self.calls.MeterValues(
                     evse_id=connector.connector_id, meter_value=[self._sample(connector, context)]
                 )
             )
@@ -149,9 +402,7 @@ class V2Link:
     async def stop_transaction(self, connector: ConnectorSim, reason: str) -> None:
         """TransactionEvent Ended with the stoppedReason and the closing reading."""
         stopped, trigger = ENDED.get(reason, OTHER_END)
-        await self._event(
-            connector, "Ended", trigger, "EVConnected", ReadingContext.transaction_end, stopped
-        )
+        await self._event(connector, "Ended", trigger, "EVConnected", Context.END, stopped)
         self._seq.pop(connector.connector_id, None)
         self._charging.pop(connector.connector_id, None)
 
@@ -170,7 +421,7 @@ class V2Link:
         if stopped is not None:
             info["stoppedReason"] = stopped
         await self._wire.send(
-            self._calls.TransactionEvent(
+            self.calls.TransactionEvent(
                 event_type=event,
                 timestamp=self._wire.timestamp(),
                 trigger_reason=trigger,

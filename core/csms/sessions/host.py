@@ -1,0 +1,34 @@
+"""What a station's session asks of the CSMS that holds it.
+
+The sessions (one answers class per dialect) see the CSMS only through this,
+so they never import the server that imports them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+
+class SessionHost(Protocol):
+    """The CSMS as its sessions see it."""
+
+    heartbeat_interval: int  # seconds, told to a booting station
+    call_timeout: float  # seconds a CSMS call waits for its answer
+    ocpp_log: logging.Logger  # where the library logs
+
+    def now_iso(self) -> str:
+        """The CSMS's time as an OCPP timestamp."""
+        ...
+
+    def authorize(self, id_tag: str) -> str:
+        """The authorization status of an id tag now (Accepted, Blocked, Expired, Invalid)."""
+        ...
+
+    def next_transaction_id(self) -> int:
+        """A 1.6 transaction id never handed out before."""
+        ...
+
+    def booted(self, station_id: str) -> None:
+        """A station's boot was answered: ask it what it has."""
+        ...

@@ -1,0 +1,103 @@
+"""The two sides of a simulated station: what its dialect's link asks of the station,
+and what the station asks of the link.
+
+The station (core/sim/station.py) is one model for every version: connectors,
+meter, configuration, availability, reset. Its link (core/sim/links) speaks its
+dialect: the messages it sends, and (its `answers` class, mixed into the
+library's ChargePoint) its answers to the CSMS's requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from .connector import ConnectorLink, ConnectorSim
+from .spec import SimSettings, StationSpec
+
+wire_log = logging.getLogger("ocppdeck.sim.wire")  # every frame, for those who want it
+
+
+@dataclass(frozen=True, slots=True)
+class BootAnswer:
+    """What the CSMS answered a boot: accepted or not, and the heartbeat interval it wants."""
+
+    accepted: bool
+    interval: int
+
+
+class StationHost(Protocol):
+    """The simulated station as its link and its answers see it."""
+
+    spec: StationSpec
+    settings: SimSettings
+    connectors: dict[int, ConnectorSim]
+    response_timeout: float
+    operative: bool  # the station as a whole (1.6 connector 0)
+
+    @property
+    def meter_interval(self) -> float:
+        """Seconds between meter values while charging."""
+        ...
+
+    @property
+    def transactions(self) -> dict[int, int | str]:
+        """Open transaction id per connector."""
+        ...
+
+    def timestamp(self) -> str:
+        """Now, as an OCPP timestamp."""
+        ...
+
+    async def send(self, payload: Any) -> Any | None:
+        """CALL the CSMS; None when offline, refused or unanswered."""
+        ...
+
+    def spawn(self, coro: Coroutine[Any, Any, None], what: str) -> asyncio.Task[None]:
+        """Run `coro` for as long as this connection lives."""
+        ...
+
+    def targets(self, evse: int | None) -> list[ConnectorSim]:
+        """The connectors a request addresses: all of them for None or 0."""
+        ...
+
+    def configuration(self) -> dict[str, tuple[str, bool]]:
+        """Configuration keys as key -> (value, readonly)."""
+        ...
+
+    def change_configuration(self, key: str, value: str) -> str:
+        """Apply a change: Accepted, Rejected or NotSupported."""
+        ...
+
+    def set_availability(self, evse: int, operative: bool) -> None:
+        """Make an EVSE (0: the station and all of them) operative or not."""
+        ...
+
+    def reset(self, hard: bool) -> None:
+        """Settle open transactions, then reconnect and boot again."""
+        ...
+
+    def trigger(self, message: str, evse: int | None) -> None:
+        """Send a message the CSMS asked for, once the answer is on the wire."""
+        ...
+
+
+class StationLink(ConnectorLink, Protocol):
+    """A dialect's messages for the station as a whole (besides its connectors')."""
+
+    answers: ClassVar[type]  # the `@on` handlers for the CSMS's requests
+
+    async def boot(self, reason: str) -> BootAnswer | None:
+        """BootNotification; None when it got no usable answer."""
+        ...
+
+    async def heartbeat(self) -> None:
+        """Heartbeat."""
+        ...
+
+    async def report_station(self) -> None:
+        """The station's own status, at connection and when asked (2.x has none)."""
+        ...

@@ -1,0 +1,96 @@
+"""Requests joined to their answers, whichever comes first, in bounded memory.
+
+A CALL and its CALLRESULT / CALLERROR share `Frame.call_key`. Every part that
+pairs them (the projection, the frame log, the player, metrics, the OCPP-J
+importer) keeps its unpaired halves in a `Joiner`. Both sides are bounded: past
+`limit` the oldest tenth is dropped at once, so eviction costs O(1) per frame
+however long the run, and a station that never answers, or answers ids nobody
+asked for, cannot grow memory without end.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import Generic, TypeVar
+
+from .frame import CallKey, Direction, Frame
+
+V = TypeVar("V")
+K = TypeVar("K")
+
+DEFAULT_LIMIT = 50_000
+
+
+def bounded_put(pending: dict[K, V], key: K, value: V, limit: int) -> None:
+    """Set `pending[key]`; past `limit` entries drop the oldest tenth (insertion order)."""
+    pending[key] = value
+    if len(pending) > limit:
+        # A tenth at once: popping the front one key at a time makes every next(iter())
+        # walk the deleted slots, quadratic over a long run.
+        for old in list(islice(pending, max(1, limit // 10))):
+            del pending[old]
+
+
+class Joiner(Generic[V]):
+    """Unpaired CALLs and answers by call key; each side holds a value of the caller's choice.
+
+    `early_answers`: keep an answer whose CALL has not come (a shuffled log)
+    until it does. `stationless`: answers may name no station (event logs);
+    they join the waiting CALL with their message id and direction.
+    """
+
+    __slots__ = ("_answers", "_calls", "_early", "_stations", "limit")
+
+    def __init__(
+        self, limit: int = DEFAULT_LIMIT, *, early_answers: bool = True, stationless: bool = False
+    ) -> None:
+        self.limit = limit
+        self._early = early_answers
+        self._calls: dict[CallKey, V] = {}
+        self._answers: dict[CallKey, V] = {}
+        # (CALL direction, message id) -> station of the waiting CALL, for stationless answers
+        self._stations: dict[tuple[Direction, str], str] | None = {} if stationless else None
+
+    def __len__(self) -> int:
+        """Halves waiting for their partner."""
+        return len(self._calls) + len(self._answers)
+
+    def call(self, frame: Frame, value: V) -> V | None:
+        """A CALL: the value its answer left if that came first (taken now), else None,
+        and `value` waits for the answer."""
+        key = frame.call_key
+        answers = self._answers
+        if answers:
+            found = answers.pop(key, None)
+            if found is None and self._stations is not None:
+                found = answers.pop((key[0], key[1], ""), None)
+            if found is not None:
+                return found
+        bounded_put(self._calls, key, value, self.limit)
+        if self._stations is not None:
+            bounded_put(self._stations, (key[0], key[1]), frame.station, self.limit)
+        return None
+
+    def answer(self, frame: Frame, value: V) -> V | None:
+        """An answer: the value its CALL left (taken now), else None, and `value` waits for
+        the CALL when early answers are kept."""
+        key = frame.call_key
+        stations = self._stations
+        if stations is not None:
+            station = stations.pop((key[0], key[1]), None) if not frame.station else None
+            if station is not None:
+                key = (key[0], key[1], station)
+        found = self._calls.pop(key, None)
+        if found is not None:
+            return found
+        if self._early:
+            bounded_put(self._answers, key, value, self.limit)
+        return None
+
+    def keep_call(self, key: CallKey, value: V) -> None:
+        """Let a CALL known only by its key wait for `take_call` (no answer is matched)."""
+        bounded_put(self._calls, key, value, self.limit)
+
+    def take_call(self, key: CallKey) -> V | None:
+        """The value a waiting CALL left under `key`, taken; None when none waits."""
+        return self._calls.pop(key, None)

@@ -1,0 +1,1 @@
+"""What the tests share: a live engine, scripted stations, deterministic scenarios."""

@@ -1,0 +1,199 @@
+"""The frame codec: OCPP-J parsing, wire capture and the recording line format."""
+
+from __future__ import annotations
+
+import pytest
+
+from ocppdeck.core.wire.codec import (
+    FrameError,
+    decode,
+    encode,
+    from_wire,
+    parse_message,
+    to_wire,
+)
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
+
+TS = 1_700_000_000.25
+
+
+def test_parse_call() -> None:
+    msg = parse_message('[2,"abc","Heartbeat",{}]')
+    assert (msg.kind, msg.unique_id, msg.action, msg.payload) == (Kind.CALL, "abc", "Heartbeat", {})
+
+
+def test_parse_callresult_from_bytes() -> None:
+    msg = parse_message(b'[3,"abc",{"currentTime":"2024-01-01T00:00:00Z"}]')
+    assert msg.kind is Kind.RESULT
+    assert msg.unique_id == "abc"
+    assert msg.action == ""
+    assert msg.payload == {"currentTime": "2024-01-01T00:00:00Z"}
+
+
+def test_parse_callerror_keeps_code_description_and_details() -> None:
+    msg = parse_message('[4,"abc","NotImplemented","no handler",{"cause":"x"}]')
+    assert msg.kind is Kind.ERROR
+    assert msg.unique_id == "abc"
+    assert msg.action == "NotImplemented"
+    assert msg.text == "no handler"
+    assert msg.payload == {"cause": "x"}
+
+
+@pytest.mark.parametrize(
+    ("text", "unique_id"),
+    [
+        ("not json", None),
+        ('{"a": 1}', None),
+        ("[]", None),
+        ("[2]", None),
+        ('[9,"u2"]', "u2"),
+        ('[3,"u3"]', "u3"),
+        ('[7,"u7","Heartbeat",{}]', "u7"),
+        ('["2","u8","Heartbeat",{}]', "u8"),
+        ('[2,17,"Heartbeat",{}]', None),
+        ('[2,"c1","Heartbeat"]', "c1"),
+        ('[2,"c2",5,{}]', "c2"),
+        ('[2,"c3","Heartbeat",{},1]', "c3"),
+        ('[3,"r1",{},{}]', "r1"),
+        ('[4,"e1","GenericError","desc"]', "e1"),
+        ('[4,"e2",3,"desc",{}]', "e2"),
+    ],
+)
+def test_bad_shapes_raise_frame_error_with_readable_id(text: str, unique_id: str | None) -> None:
+    with pytest.raises(FrameError) as raised:
+        parse_message(text)
+    assert raised.value.unique_id == unique_id
+
+
+def test_from_wire_captures_a_call() -> None:
+    frame = from_wire(
+        '[2,"m1","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}]',
+        ts=TS,
+        station="CP1",
+        direction=Direction.IN,
+        protocol="ocpp1.6",
+    )
+    assert frame == Frame(
+        TS,
+        "CP1",
+        Direction.IN,
+        Kind.CALL,
+        "m1",
+        "BootNotification",
+        {"chargePointVendor": "V", "chargePointModel": "M"},
+        "ocpp1.6",
+    )
+    assert frame.is_ocpp
+
+
+@pytest.mark.parametrize(
+    ("raw", "unique_id"),
+    [("garbage{", ""), (b"\xff\xfe not utf8", ""), ('[9,"u2"]', "u2"), ('{"x":1}', "")],
+)
+def test_from_wire_turns_garbage_into_malformed(raw: str | bytes, unique_id: str) -> None:
+    frame = from_wire(raw, ts=TS, station="CP1", direction=Direction.IN, protocol="ocpp1.6")
+    assert frame.kind is Kind.MALFORMED
+    assert not frame.is_ocpp
+    assert frame.unique_id == unique_id
+    assert frame.station == "CP1"
+    assert frame.protocol == "ocpp1.6"
+    assert frame.payload["error"]
+    expected_text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    assert frame.text == expected_text
+
+
+def test_to_wire_is_none_for_connection_events() -> None:
+    assert to_wire(Frame(TS, "CP1", Direction.IN, Kind.CONNECTED)) is None
+    assert to_wire(Frame(TS, "CP1", Direction.OUT, Kind.RESULT, "u", "", {"a": 1})) == [
+        3,
+        "u",
+        {"a": 1},
+    ]
+
+
+ROUND_TRIP = [
+    Frame(TS, "CP1", Direction.IN, Kind.CALL, "u1", "Heartbeat", {}, "ocpp1.6", "", 1),
+    Frame(
+        TS + 0.5,
+        "CP1",
+        Direction.OUT,
+        Kind.RESULT,
+        "u1",
+        "",
+        {"currentTime": "2023-11-14T22:13:20.250Z"},
+        "ocpp1.6",
+        "",
+        2,
+    ),
+    Frame(
+        TS + 1,
+        "CP1",
+        Direction.OUT,
+        Kind.ERROR,
+        "u2",
+        "FormatViolation",
+        {"cause": "bad"},
+        "ocpp1.6",
+        "Payload is wrong",
+        3,
+    ),
+    Frame(
+        TS + 2,
+        "CP1",
+        Direction.IN,
+        Kind.MALFORMED,
+        "u3",
+        "",
+        {"error": "not JSON"},
+        "ocpp1.6",
+        '[9,"u3"] 日本',
+        4,
+    ),
+    Frame(TS + 3, "CP1", Direction.IN, Kind.CONNECTED, "", "", {}, "ocpp1.6", "from 1.2.3.4:5", 5),
+    Frame(TS + 4, "CP1", Direction.IN, Kind.DISCONNECTED, "", "", {}, "ocpp1.6", "closed 1006", 6),
+    Frame(TS + 5, "CP9", Direction.IN, Kind.REFUSED, "", "", {}, "", "no common subprotocol", 7),
+    Frame(TS + 6, "", Direction.IN, Kind.SERVER_START, "", "", {}, "", "", 8),
+    Frame(
+        TS + 7,
+        "CP1",
+        Direction.OUT,
+        Kind.AUTOMATION,
+        "",
+        "",
+        {"automation": "orphan-recovery", "closeTransaction": "7", "meterStop": 1200.0},
+        "",
+        "orphan-recovery: closed orphaned transaction 7",
+        9,
+    ),
+]
+
+
+def test_round_trip_covers_every_kind() -> None:
+    assert {frame.kind for frame in ROUND_TRIP} == set(Kind)
+
+
+@pytest.mark.parametrize("frame", ROUND_TRIP, ids=lambda frame: frame.kind.value)
+def test_encode_decode_round_trip(frame: Frame) -> None:
+    line = encode(frame)
+    assert b"\n" not in line
+    assert decode(line) == frame
+    assert decode(line.decode() + "\n") == frame
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"",
+        b"not json",
+        b'{"seq":1,"ts":1,"station":"CP1","dir":"in"}',
+        b'{"seq":1,"ts":1,"station":"CP1","dir":"sideways","kind":"CALL","msg":[2,"u","A",{}]}',
+        b'{"seq":1,"ts":1,"station":"CP1","dir":"in","kind":"NOPE"}',
+        b'{"seq":1,"ts":"soon","station":"CP1","dir":"in","kind":"CONNECTED"}',
+        b'{"seq":1,"ts":1,"station":"CP1","dir":"in","kind":"CALL"}',
+        b'{"seq":1,"ts":1,"station":"CP1","dir":"in","kind":"CALL","msg":[2,"u","A"]}',
+        b'{"seq":1,"ts":1,"station":"CP1","dir":"in","ki',
+    ],
+)
+def test_decode_bad_line_raises_frame_error(line: bytes) -> None:
+    with pytest.raises(FrameError):
+        decode(line)
