@@ -38,7 +38,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from _benchlib import (
     PROTOCOL,
@@ -66,9 +66,6 @@ from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
-
-if TYPE_CHECKING:  # the --client process never imports ocppdeck
-    from ocppdeck.core.engine import Engine
 
 TARGET_RATIO = 0.9  # ocppdeck calls/s >= 0.9 x bare at N=100
 TARGET_P99_MS = 50.0  # p99 < 50 ms at N=100 x 1 call/s
