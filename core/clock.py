@@ -33,10 +33,6 @@ class ManualClock:
         """Jump to an absolute time."""
         self._now = value
 
-    def advance(self, seconds: float) -> None:
-        """Move forward by `seconds`."""
-        self._now += seconds
-
 
 def to_iso(ts: float) -> str:
     """Epoch seconds to an OCPP timestamp (UTC, millisecond precision, `Z`)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from .clock import Clock
 from .config import Settings
 from .engine import Engine
-from .sim.fleet import Fleet
-from .sim.spec import SimSettings, fleet_specs
+from .sim.fleet import Fleet, fleet_specs
+from .sim.spec import SimSettings
 
 
 class DemoRun(Engine):

@@ -76,6 +76,11 @@ class Dialect:
         return import_module(f"{self.library}.call_result")
 
     @property
+    def enums(self) -> ModuleType:
+        """The library's `enums` module: every enumerated value of this version."""
+        return import_module(f"{self.library}.enums")
+
+    @property
     def charge_point(self) -> type:
         """The library's ChargePoint of this version: routing, validation, CallErrors."""
         cls: type = import_module(self.library).ChargePoint

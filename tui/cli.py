@@ -200,8 +200,8 @@ def _project(args: argparse.Namespace) -> int:
 
 
 async def _simulate(args: argparse.Namespace) -> None:
-    from ..core.sim.fleet import Fleet
-    from ..core.sim.spec import SimSettings, fleet_specs
+    from ..core.sim.fleet import Fleet, fleet_specs
+    from ..core.sim.spec import SimSettings
 
     specs = fleet_specs(args.stations, args.seed, args.protocols)
     fleet = Fleet(specs, args.url.rstrip("/"), SimSettings(speed=args.speed))

@@ -26,20 +26,6 @@ def full_time(ts: float | None) -> str:
     return dt.strftime("%Y-%m-%d %H:%M:%S.") + f"{dt.microsecond // 1000:03d} UTC"
 
 
-def since(ts: float | None, now: float) -> str:
-    """How long ago, compactly: 4s, 3m, 2h, 5d."""
-    if ts is None:
-        return "never"
-    secs = max(0, int(now - ts))
-    if secs < 60:
-        return f"{secs}s"
-    if secs < 3600:
-        return f"{secs // 60}m"
-    if secs < 86400:
-        return f"{secs // 3600}h"
-    return f"{secs // 86400}d"
-
-
 def kwh(wh: float | None) -> str:
     """Energy in kWh with three decimals, or a dash."""
     return "—" if wh is None else f"{wh / 1000:,.3f} kWh"

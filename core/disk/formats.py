@@ -208,17 +208,6 @@ def _unreadable(report: ImportReport, path: Path, line: int, exc: BaseException)
     report.skip(line, "unreadable", str(exc) or type(exc).__name__)
 
 
-def open_lines(path: Path, report: ImportReport | None = None) -> Iterator[tuple[int, bytes]]:
-    """Stream (line number, raw line) from a file or a folder's segments.
-
-    Line numbers restart with each file; `report.file` names the file being
-    read. Raises SourceError when the source cannot be read at all.
-    """
-    report = report if report is not None else ImportReport()
-    for file in source_files(path):
-        yield from _file_lines(file, report)
-
-
 def open_chunks(
     path: Path, report: ImportReport | None = None, size: int = CHUNK_BYTES
 ) -> Iterator[bytes]:

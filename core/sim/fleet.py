@@ -1,4 +1,4 @@
-"""A simulated fleet: stations of any mix of versions, run and stopped as one."""
+"""A simulated fleet: stations of any mix of versions, made from a seed, run and stopped as one."""
 
 from __future__ import annotations
 
@@ -7,8 +7,27 @@ import random
 from collections.abc import Sequence
 
 from ..clock import Clock, SystemClock
-from .spec import SimSettings, StationSpec
+from ..dialects import DEMO_MIX, DIALECTS
+from .spec import MODELS, SimSettings, StationSpec
 from .station import SimStation
+
+
+def fleet_specs(
+    count: int = 5, seed: int = 7, protocols: Sequence[str] = DEMO_MIX
+) -> list[StationSpec]:
+    """Deterministic fleet: ids SIM-001.., 1 to 3 connectors each from random.Random(seed).
+
+    Stations take `protocols` in turn, so any fleet of at least that many has every version.
+    """
+    if not protocols or set(protocols) - set(DIALECTS):
+        raise ValueError(f"protocols must be some of {', '.join(DIALECTS)}: {protocols!r}")
+    rng = random.Random(seed)
+    specs = []
+    for number in range(1, count + 1):
+        vendor, model = rng.choice(MODELS)
+        protocol = protocols[(number - 1) % len(protocols)]
+        specs.append(StationSpec(f"SIM-{number:03d}", rng.randint(1, 3), vendor, model, protocol))
+    return specs
 
 
 class Fleet:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
 from dataclasses import dataclass
-
-from ..dialects import DEFAULT, DEMO_MIX, DIALECTS
 
 FIRMWARE = "ocppdeck-sim 0.1"
 # Fictional hardware, so generated fleets never look like claims about real products.
@@ -26,31 +22,11 @@ class StationSpec:
     connectors: int
     vendor: str
     model: str
-    protocol: str = DEFAULT.name
+    protocol: str  # the subprotocol it speaks (a dialect's name)
 
     def __post_init__(self) -> None:
         if self.connectors < 1:
             raise ValueError(f"{self.station_id}: a station needs at least one connector")
-        if self.protocol not in DIALECTS:
-            raise ValueError(f"{self.station_id}: the simulator speaks {', '.join(DIALECTS)}")
-
-
-def fleet_specs(
-    count: int = 5, seed: int = 7, protocols: Sequence[str] = DEMO_MIX
-) -> list[StationSpec]:
-    """Deterministic fleet: ids SIM-001.., 1 to 3 connectors each from random.Random(seed).
-
-    Stations take `protocols` in turn, so any fleet of at least that many has every version.
-    """
-    if not protocols or set(protocols) - set(DIALECTS):
-        raise ValueError(f"protocols must be some of {', '.join(DIALECTS)}: {protocols!r}")
-    rng = random.Random(seed)
-    specs = []
-    for number in range(1, count + 1):
-        vendor, model = rng.choice(MODELS)
-        protocol = protocols[(number - 1) % len(protocols)]
-        specs.append(StationSpec(f"SIM-{number:03d}", rng.randint(1, 3), vendor, model, protocol))
-    return specs
 
 
 @dataclass(frozen=True, slots=True)

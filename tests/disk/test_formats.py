@@ -13,7 +13,7 @@ from ocppdeck.core.disk.formats import (
     ImportReport,
     SourceError,
     detect_format,
-    open_lines,
+    open_chunks,
     read_frames,
     source_files,
 )
@@ -43,10 +43,10 @@ def write_gzip(path: Path, data: bytes) -> Path:
 # --- gzip -----------------------------------------------------------------
 def test_gzip_is_told_by_its_bytes_not_its_name(tmp_path: Path) -> None:
     hidden = write_gzip(tmp_path / "capture.txt", b"one\ntwo\n")
-    assert list(open_lines(hidden)) == [(1, b"one\n"), (2, b"two\n")]
+    assert b"".join(open_chunks(hidden)) == b"one\ntwo\n"
     named = tmp_path / "plain.gz"  # named like gzip, but plain text
     named.write_bytes(b"just text\n")
-    assert list(open_lines(named)) == [(1, b"just text\n")]
+    assert b"".join(open_chunks(named)) == b"just text\n"
 
 
 def test_a_gzip_cut_short_keeps_what_it_had_and_notes_the_rest(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from ocppdeck.core.clock import ManualClock, to_iso
+from ocppdeck.core.dialects import V16
 from ocppdeck.core.sim.fleet import Fleet
 from ocppdeck.core.sim.spec import SimSettings, StationSpec
 from ocppdeck.core.sim.station import SimStation
@@ -130,7 +131,7 @@ async def eventually(predicate: Callable[[], object], timeout: float = 10.0) -> 
 
 
 def one_station(csms: CentralSystem, settings: SimSettings, connectors: int = 2) -> Fleet:
-    spec = StationSpec("SIM-T", connectors, "Voltaris", "VX-22")
+    spec = StationSpec("SIM-T", connectors, "Voltaris", "VX-22", V16.name)
     return Fleet([spec], csms.url, settings, seed=1, clock=ManualClock(CLOCK_START))
 
 

@@ -201,3 +201,10 @@ def frame_log_has(app: OcppDeckApp, station_id: str, action: str) -> tuple[Frame
             ):
                 return request, answer
     return None
+
+
+def selected_frame(view: FrameLogView) -> Frame | None:
+    """The frame under the frame log's cursor."""
+    if view.cursor is None or not view.positions:
+        return None
+    return view.frame_log.get(view.positions[view.cursor])

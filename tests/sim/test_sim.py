@@ -12,8 +12,9 @@ from websockets.asyncio.server import serve
 from websockets.typing import Subprotocol
 
 from ocppdeck.core.clock import ManualClock, to_iso
-from ocppdeck.core.sim.fleet import Fleet
-from ocppdeck.core.sim.spec import StationSpec, fleet_specs
+from ocppdeck.core.dialects import V16
+from ocppdeck.core.sim.fleet import Fleet, fleet_specs
+from ocppdeck.core.sim.spec import StationSpec
 from tests.helpers.sim_csms import (
     CLOCK_START,
     FAST,
@@ -41,8 +42,8 @@ async def test_fleet_boots_reports_status_and_completes_transactions(
     csms: CentralSystem,
 ) -> None:
     specs = [
-        StationSpec("SIM-A", 2, "Voltaris", "VX-22"),
-        StationSpec("SIM-B", 1, "Northgrid", "NG-Tri"),
+        StationSpec("SIM-A", 2, "Voltaris", "VX-22", V16.name),
+        StationSpec("SIM-B", 1, "Northgrid", "NG-Tri", V16.name),
     ]
     fleet = Fleet(specs, csms.url, FAST, seed=5, clock=ManualClock(CLOCK_START))
 

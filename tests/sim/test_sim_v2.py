@@ -17,8 +17,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from ocppdeck.core.clock import ManualClock, to_iso
-from ocppdeck.core.sim.fleet import Fleet
-from ocppdeck.core.sim.spec import StationSpec, fleet_specs
+from ocppdeck.core.sim.fleet import Fleet, fleet_specs
+from ocppdeck.core.sim.spec import StationSpec
 from ocppdeck.tui.cli import build_parser, settings_from
 from tests.helpers.sim_csms import CLOCK_START, FAST, QUIET, eventually, running
 

@@ -34,6 +34,7 @@ from tests.helpers.tui import (
     plain,
     screen_statics_text,
     select_live_connector,
+    selected_frame,
     shown_frames,
 )
 
@@ -178,7 +179,7 @@ async def test_enter_in_the_frame_log_opens_the_inspector_with_the_round_trip() 
         view = app.query_one(FrameLogView)
         assert app.focused is view
         await pilot.press(*["up"] * (len(frames) - 1 - index))
-        assert view.selected_frame == target
+        assert selected_frame(view) == target
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, InspectorScreen)
@@ -325,8 +326,8 @@ async def test_live_burst_of_frames_does_not_break_the_console(tmp_path: Path) -
         assert len(view.positions) == before + burst == len(engine.frames)
         flood = [f for f in shown_frames(app) if f.station == "CP-FLOOD"]
         assert len(flood) == burst
-        assert view.selected_frame is not None
-        assert view.selected_frame.unique_id == f"flood-{burst - 1}"  # following the tail
+        assert selected_frame(view) is not None
+        assert selected_frame(view).unique_id == f"flood-{burst - 1}"  # following the tail
         assert f"{before + burst:,} frames" in str(view.border_subtitle)
         assert "CP-FLOOD" in [row.key.value for row in app.query_one(StationsTable).ordered_rows]
         await pilot.press("question_mark")

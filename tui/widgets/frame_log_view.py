@@ -204,13 +204,6 @@ class FrameLogView(ScrollView, can_focus=True):
         parts += [f"kind:{q.kind}"] if q.kind else []
         return " ".join([*parts, *q.words])
 
-    @property
-    def selected_frame(self) -> Frame | None:
-        """The frame under the cursor."""
-        if self.cursor is None or not self.positions:
-            return None
-        return self.frame_log.get(self.positions[self.cursor])
-
     # --- keys -------------------------------------------------------------
     def _move_to(self, index: int) -> None:
         if not self.positions:
