@@ -9,7 +9,7 @@ Both stream: frames and events are written as they are made, so memory stays
 a few MB whatever the size. Output is deterministic for a given seed, and a
 smaller recording is a prefix of a larger one with the same seed and stations.
 
-A recording is ocppdeck's JSONL (`core.frame.encode`, one frame a line,
+A recording is ocppdeck's JSONL (`core.wire.codec.encode`, one frame a line,
 `seq` 1..n, timestamps never decreasing) of an OCPP 1.6 fleet: each station
 connects, boots, is asked for NumberOfConnectors (GetConfiguration), reports
 each connector Available, then heartbeats; each connector runs sessions
@@ -18,7 +18,7 @@ MeterValues every --meter-interval seconds with energy and power, StopTransactio
 with transactionData, Finishing, Available), with the odd rejected tag and
 Faulted connector. Every CALL is answered.
 
-An event log is the format of core/import_eventlog.py: ConnectorList and
+An event log is the format of core/disk/importers/eventlog.py: ConnectorList and
 MeterValues request/response pairs sharing a correlationId, and
 MeterValuesNotifications, written in windows of --window events shuffled
 among themselves so the file is out of time order (a response often comes
@@ -464,7 +464,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rec.add_argument("--gzip", action="store_true", help="gzip it (also when named .gz)")
     rec.add_argument("--meter-interval", type=float, default=60.0, help="seconds")
     rec.add_argument("--heartbeat-interval", type=float, default=300.0, help="seconds")
-    ev = sub.add_parser("eventlog", help="a meter/connector event log (core/import_eventlog.py)")
+    ev = sub.add_parser(
+        "eventlog", help="a meter/connector event log (core/disk/importers/eventlog.py)"
+    )
     ev.add_argument("path", type=Path)
     ev.add_argument("--events", type=int, default=1_000_000)
     ev.add_argument("--stations", type=int, default=200)

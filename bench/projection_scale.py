@@ -1,6 +1,6 @@
 """Projection scale: how fast, and in how much memory, a large file folds into state.
 
-Headless, no CSMS and no TUI: `core.formats.read_frames` + `Projection.apply`,
+Headless, no CSMS and no TUI: `core.disk.formats.read_frames` + `Projection.apply`,
 as `ocppdeck project` does. Inputs are generated into a temporary folder
 (bench/generate.py; --recording / --eventlog use existing files instead) and
 removed at the end.

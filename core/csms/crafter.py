@@ -21,7 +21,7 @@ from ..clock import Clock
 from ..dialects import dialect
 from .commands import Commands
 from .outbound_queue import CallState, Outcome, QueuedCall
-from .schemas import CraftError, parse_payload, template, wire_json
+from .schemas import parse_payload, template, wire_json
 
 log = logging.getLogger("ocppdeck.crafter")
 
@@ -158,6 +158,3 @@ class Crafter:
         crafted.settle(await queued.future)
         self._save(crafted)
         return crafted
-
-
-__all__ = ["HISTORY_FILE", "CraftError", "Crafted", "Crafter"]

@@ -4,8 +4,8 @@ A source is one file, plain or gzip (told by its first bytes, not its name),
 or a folder read as one session: its recording segments
 (`recording-N.jsonl.gz` / `recording-N.jsonl`, by the number in the name) and
 then the current `recording.jsonl`. Three formats: "recording" (ocppdeck's
-JSONL, core/frame.py), "eventlog" (core/import_eventlog.py) and "ocppj"
-(plain OCPP-J text logs, core/import_ocppj.py).
+JSONL, core/wire/codec.py), "eventlog" (core/disk/importers/eventlog.py) and
+"ocppj" (plain OCPP-J text logs, core/disk/importers/ocppj.py).
 
 Everything streams: no file is read whole. A bad line or event is noted in the
 ImportReport and skipped; only a source that cannot be read at all raises

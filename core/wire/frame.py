@@ -29,7 +29,7 @@ class Kind(StrEnum):
     DISCONNECTED = "DISCONNECTED"
     REFUSED = "REFUSED"  # handshake refused (no common subprotocol, bad path)
     SERVER_START = "SERVER_START"  # the CSMS (re)started: every station is offline
-    AUTOMATION = "AUTOMATION"  # what an automation did (see core/automations.py)
+    AUTOMATION = "AUTOMATION"  # what an automation did (see core/automations)
 
 
 OCPP_KINDS = frozenset({Kind.CALL, Kind.RESULT, Kind.ERROR})

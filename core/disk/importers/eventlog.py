@@ -7,7 +7,7 @@ An event log is a JSON array of events, or one event per line:
      "payload": {"meterValues": [{"connectorId": 1, "reading": "12345"}]}}
 
 Events are in no particular order. Each becomes one frame (protocol "eventlog",
-read by core/reader_eventlog.py), timed by its own `occurredAt`:
+read by core/model/readers/eventlog.py), timed by its own `occurredAt`:
 
 | messageType                                     | frame                                      |
 | ----------------------------------------------- | ------------------------------------------ |

@@ -1,6 +1,6 @@
 """Event-log reader: the facts in frames imported from a meter/connector event log. Pure.
 
-The importer (core/import_eventlog.py) maps each exchange onto frames:
+The importer (core/disk/importers/eventlog.py) maps each exchange onto frames:
 `MeterValues` and `ConnectorList` are CSMS -> station CALLs answered by a
 CALLRESULT; `MeterValuesNotification` is a station -> CSMS CALL that lists the
 current reading of every connector, so it is also a full report of them.

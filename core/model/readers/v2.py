@@ -1,6 +1,6 @@
 """OCPP 2.0.1 / 2.1 reader: the facts in a 2.x message. Pure.
 
-State is station → EVSE → connector for every version (core/state.py): a 2.x
+State is station → EVSE → connector for every version (core/model/state.py): a 2.x
 EVSE n sits where a 1.6 connector n does, with its meter and transactions,
 and a StatusNotification's connectorId names the connector within it. A
 NotifyReport's EVSE and Connector components declare the inventory, and every
