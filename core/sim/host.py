@@ -101,3 +101,19 @@ class StationLink(ConnectorLink, Protocol):
     async def report_station(self) -> None:
         """The station's own status, at connection and when asked (2.x has none)."""
         ...
+
+
+class StationAnswers:
+    """What every dialect's answers share: the station they answer for, on the library's
+    ChargePoint of its version (next in the MRO, mixed in by the dialect registry), and
+    the connectors a remote start reserved until its answer is on the wire."""
+
+    def __init__(self, station: StationHost, connection: Any) -> None:
+        super().__init__(  # type: ignore[call-arg]  # the version's ChargePoint is next
+            station.spec.station_id,
+            connection,
+            response_timeout=station.response_timeout,
+            logger=wire_log,
+        )
+        self._station = station
+        self._remote_starts: dict[str, ConnectorSim] = {}  # call id -> reserved connector

@@ -21,14 +21,19 @@ K = TypeVar("K")
 DEFAULT_LIMIT = 50_000
 
 
-def bounded_put(pending: dict[K, V], key: K, value: V, limit: int) -> None:
-    """Set `pending[key]`; past `limit` entries drop the oldest tenth (insertion order)."""
-    pending[key] = value
+def evict_oldest(pending: dict[K, V], limit: int) -> None:
+    """Past `limit` entries, drop the oldest tenth (insertion order)."""
     if len(pending) > limit:
         # A tenth at once: popping the front one key at a time makes every next(iter())
         # walk the deleted slots, quadratic over a long run.
         for old in list(islice(pending, max(1, limit // 10))):
             del pending[old]
+
+
+def bounded_put(pending: dict[K, V], key: K, value: V, limit: int) -> None:
+    """Set `pending[key]`, keeping at most about `limit` entries (the oldest go first)."""
+    pending[key] = value
+    evict_oldest(pending, limit)
 
 
 class Joiner(Generic[V]):
@@ -55,6 +60,10 @@ class Joiner(Generic[V]):
         """Halves waiting for their partner."""
         return len(self._calls) + len(self._answers)
 
+    def __contains__(self, key: CallKey) -> bool:
+        """Whether a CALL waits under `key`."""
+        return key in self._calls
+
     def call(self, frame: Frame, value: V) -> V | None:
         """A CALL: the value its answer left if that came first (taken now), else None,
         and `value` waits for the answer."""
@@ -66,9 +75,15 @@ class Joiner(Generic[V]):
                 found = answers.pop((key[0], key[1], ""), None)
             if found is not None:
                 return found
-        bounded_put(self._calls, key, value, self.limit)
-        if self._stations is not None:
-            bounded_put(self._stations, (key[0], key[1]), frame.station, self.limit)
+        calls = self._calls
+        calls[key] = value
+        if len(calls) > self.limit:
+            evict_oldest(calls, self.limit)
+        stations = self._stations
+        if stations is not None:
+            stations[(key[0], key[1])] = key[2]
+            if len(stations) > self.limit:
+                evict_oldest(stations, self.limit)
         return None
 
     def answer(self, frame: Frame, value: V) -> V | None:
@@ -77,8 +92,10 @@ class Joiner(Generic[V]):
         key = frame.call_key
         stations = self._stations
         if stations is not None:
-            station = stations.pop((key[0], key[1]), None) if not frame.station else None
-            if station is not None:
+            short = (key[0], key[1])
+            station = stations.get(short)
+            if station is not None and station == (key[2] or station):
+                del stations[short]  # this answer is the one that index entry waited for
                 key = (key[0], key[1], station)
         found = self._calls.pop(key, None)
         if found is not None:

@@ -10,6 +10,7 @@ version cannot do.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Protocol
 
 from ...model.state import VariableKey
@@ -124,3 +125,28 @@ class Builder(Protocol):
     def clear_charging_limit(self, evse: int) -> Any:
         """Clear what `set_charging_limit` set on an EVSE (0: the station)."""
         ...
+
+
+class SameInEveryVersion:
+    """The calls whose fields are the same in every version, built from a `call` module."""
+
+    def __init__(self, calls: ModuleType) -> None:
+        self.calls = calls
+
+    def clear_cache(self) -> Any:
+        """ClearCache."""
+        return self.calls.ClearCache()
+
+    def data_transfer(self, vendor_id: str, message_id: str, data: str) -> Any:
+        """DataTransfer (message id and data optional)."""
+        return self.calls.DataTransfer(
+            vendor_id=vendor_id, message_id=message_id or None, data=data or None
+        )
+
+    def cancel_reservation(self, reservation_id: int) -> Any:
+        """CancelReservation."""
+        return self.calls.CancelReservation(reservation_id=reservation_id)
+
+    def local_list_version(self) -> Any:
+        """GetLocalListVersion."""
+        return self.calls.GetLocalListVersion()

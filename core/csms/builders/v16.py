@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 from ...model.state import VariableKey
-from .contract import CommandUnavailable, Setting
+from .contract import CommandUnavailable, SameInEveryVersion, Setting
 
 TX_DEFAULT = "TxDefaultProfile"
 STATION_MAX = "ChargePointMaxProfile"
 
 
-class V16Builder:
+class V16Builder(SameInEveryVersion):
     """Builds 1.6 calls from the library's `call` module."""
 
     device_model = False
-
-    def __init__(self, calls: ModuleType) -> None:
-        self.calls = calls
 
     def remote_start(self, evse: int, id_tag: str, request_id: int) -> Any:
         """RemoteStartTransaction (1.6 has no remoteStartId)."""
@@ -87,25 +83,11 @@ class V16Builder:
         """GetConfiguration of NumberOfConnectors: the count the console checks."""
         return self.calls.GetConfiguration(key=["NumberOfConnectors"])
 
-    def clear_cache(self) -> Any:
-        """ClearCache."""
-        return self.calls.ClearCache()
-
-    def data_transfer(self, vendor_id: str, message_id: str, data: str) -> Any:
-        """DataTransfer (message id and data optional)."""
-        return self.calls.DataTransfer(
-            vendor_id=vendor_id, message_id=message_id or None, data=data or None
-        )
-
     def reserve_now(self, evse: int, id_tag: str, expiry: str, reservation_id: int) -> Any:
         """ReserveNow of a connector (0: any)."""
         return self.calls.ReserveNow(
             connector_id=evse, expiry_date=expiry, id_tag=id_tag, reservation_id=reservation_id
         )
-
-    def cancel_reservation(self, reservation_id: int) -> Any:
-        """CancelReservation."""
-        return self.calls.CancelReservation(reservation_id=reservation_id)
 
     def send_local_list(self, version: int, id_tags: list[str], full: bool) -> Any:
         """SendLocalList, Full or Differential."""
@@ -115,10 +97,6 @@ class V16Builder:
             update_type="Full" if full else "Differential",
             local_authorization_list=listed,
         )
-
-    def local_list_version(self) -> Any:
-        """GetLocalListVersion."""
-        return self.calls.GetLocalListVersion()
 
     def set_charging_limit(
         self, evse: int, limit: float, unit: str, duration: int, start: str, profile_id: int

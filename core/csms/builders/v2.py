@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 from ...model.state import VariableKey
-from .contract import Setting
+from .contract import SameInEveryVersion, Setting
 
 TX_DEFAULT = "TxDefaultProfile"
 STATION_MAX = "ChargingStationMaxProfile"
@@ -56,13 +55,10 @@ def _component_variable(where: VariableKey) -> dict[str, Any]:
     return {"component": component, "variable": variable}
 
 
-class V2Builder:
+class V2Builder(SameInEveryVersion):
     """Builds 2.x calls from the version's `call` module."""
 
     device_model = True
-
-    def __init__(self, calls: ModuleType) -> None:
-        self.calls = calls
 
     def remote_start(self, evse: int, id_tag: str, request_id: int) -> Any:
         """RequestStartTransaction with a Central idToken on the EVSE."""
@@ -145,16 +141,6 @@ class V2Builder:
         """GetBaseReport FullInventory: the EVSEs and connectors the console checks."""
         return self.base_report(request_id, "FullInventory")
 
-    def clear_cache(self) -> Any:
-        """ClearCache."""
-        return self.calls.ClearCache()
-
-    def data_transfer(self, vendor_id: str, message_id: str, data: str) -> Any:
-        """DataTransfer (message id and data optional)."""
-        return self.calls.DataTransfer(
-            vendor_id=vendor_id, message_id=message_id or None, data=data or None
-        )
-
     def reserve_now(self, evse: int, id_tag: str, expiry: str, reservation_id: int) -> Any:
         """ReserveNow of an EVSE (0: any)."""
         return self.calls.ReserveNow(
@@ -163,10 +149,6 @@ class V2Builder:
             id_token=_central(id_tag),
             evse_id=evse or None,
         )
-
-    def cancel_reservation(self, reservation_id: int) -> Any:
-        """CancelReservation."""
-        return self.calls.CancelReservation(reservation_id=reservation_id)
 
     def send_local_list(self, version: int, id_tags: list[str], full: bool) -> Any:
         """SendLocalList, Full or Differential."""
@@ -178,10 +160,6 @@ class V2Builder:
             update_type="Full" if full else "Differential",
             local_authorization_list=entries or None,
         )
-
-    def local_list_version(self) -> Any:
-        """GetLocalListVersion."""
-        return self.calls.GetLocalListVersion()
 
     def set_charging_limit(
         self, evse: int, limit: float, unit: str, duration: int, start: str, profile_id: int

@@ -7,7 +7,7 @@ so they never import the server that imports them.
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class SessionHost(Protocol):
@@ -32,3 +32,16 @@ class SessionHost(Protocol):
     def booted(self, station_id: str) -> None:
         """A station's boot was answered: ask it what it has."""
         ...
+
+
+class SessionAnswers:
+    """What every dialect's answers share: the CSMS they answer for, on the library's
+    ChargePoint of the station's version (next in the MRO, mixed in by the registry)."""
+
+    id: str
+
+    def __init__(self, station_id: str, connection: Any, host: SessionHost) -> None:
+        super().__init__(  # type: ignore[call-arg]  # the version's ChargePoint is next
+            station_id, connection, response_timeout=host.call_timeout, logger=host.ocpp_log
+        )
+        self.host = host

@@ -14,19 +14,11 @@ from ocpp.v16 import call_result
 from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
 
-from .host import SessionHost
+from .host import SessionAnswers
 
 
-class V16Answers:
+class V16Answers(SessionAnswers):
     """Answers a 1.6 station's calls for the CSMS (`host`)."""
-
-    id: str
-
-    def __init__(self, station_id: str, connection: Any, host: SessionHost) -> None:
-        super().__init__(  # type: ignore[call-arg]  # the version's ChargePoint is next
-            station_id, connection, response_timeout=host.call_timeout, logger=host.ocpp_log
-        )
-        self.host = host
 
     def _authorize(self, id_tag: str) -> IdTagInfo:
         return IdTagInfo(status=AuthorizationStatus(self.host.authorize(id_tag)))

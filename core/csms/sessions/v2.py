@@ -14,20 +14,13 @@ from typing import Any
 
 from ocpp.routing import after, on
 
-from .host import SessionHost
+from .host import SessionAnswers
 
 
-class V2Answers:
+class V2Answers(SessionAnswers):
     """Answers a 2.x station's calls for the CSMS (`host`)."""
 
     results: ModuleType  # the version's call_result module, set by the dialect registry
-    id: str
-
-    def __init__(self, station_id: str, connection: Any, host: SessionHost) -> None:
-        super().__init__(  # type: ignore[call-arg]  # the version's ChargePoint is next
-            station_id, connection, response_timeout=host.call_timeout, logger=host.ocpp_log
-        )
-        self.host = host
 
     def _token_info(self, id_token: dict[str, Any]) -> dict[str, str]:
         if id_token.get("type") == "NoAuthorization":

@@ -26,10 +26,9 @@ from ocpp.v16.enums import (
     UnitOfMeasure,
     UnlockStatus,
 )
-from websockets.asyncio.client import ClientConnection
 
 from ..connector import ConnectorSim, StopReason
-from ..host import BootAnswer, StationHost, wire_log
+from ..host import BootAnswer, StationAnswers, StationHost
 from ..spec import FIRMWARE
 
 
@@ -42,23 +41,13 @@ def _accepted(result: Any | None) -> bool:
 TRIGGERABLE = frozenset({"BootNotification", "Heartbeat", "StatusNotification", "MeterValues"})
 
 
-class V16Answers:
+class V16Answers(StationAnswers):
     """A simulated station's 1.6 answers to the CSMS, for one connection (mixed into the
     library's ChargePoint by the dialect registry).
 
     `@on` handlers decide the answer without waiting on anything (the receive loop runs them);
     `@after` handlers act once the answer is on the wire, so follow-ups never overtake it.
     """
-
-    def __init__(self, station: StationHost, connection: ClientConnection) -> None:
-        super().__init__(  # type: ignore[call-arg]  # the version's ChargePoint is next
-            station.spec.station_id,
-            connection,
-            response_timeout=station.response_timeout,
-            logger=wire_log,
-        )
-        self._station = station
-        self._remote_starts: dict[str, ConnectorSim] = {}  # call id -> reserved connector
 
     @on(Action.remote_start_transaction)
     def on_remote_start(

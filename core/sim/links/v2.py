@@ -18,10 +18,9 @@ from typing import Any, ClassVar
 from ocpp.exceptions import NotImplementedError as OcppNotImplemented
 from ocpp.routing import after, on
 from ocpp.v201.enums import Action as A
-from websockets.asyncio.client import ClientConnection
 
 from ..connector import ConnectorSim, Context, Status, StopReason
-from ..host import BootAnswer, StationHost, wire_log
+from ..host import BootAnswer, StationAnswers, StationHost
 from ..spec import FIRMWARE
 
 CONNECTOR_ID = 1  # every simulated EVSE has a single connector
@@ -128,7 +127,7 @@ def _report_entry(
     }
 
 
-class V2Answers:
+class V2Answers(StationAnswers):
     """A simulated station's 2.x answers to the CSMS, for one connection; the dialect
     registry mixes them into the 2.0.1 or 2.1 ChargePoint and gives the class that
     version's `results` (these requests have the same fields in both versions).
@@ -139,17 +138,6 @@ class V2Answers:
 
     calls: ModuleType  # the version's call and call_result modules, set by the dialect registry
     results: ModuleType
-
-    def __init__(self, station: StationHost, connection: ClientConnection) -> None:
-        # Cooperative: the next class in the MRO is the version's ChargePoint.
-        super().__init__(  # type: ignore[call-arg]
-            station.spec.station_id,
-            connection,
-            response_timeout=station.response_timeout,
-            logger=wire_log,
-        )
-        self._station = station
-        self._remote_starts: dict[str, ConnectorSim] = {}  # call id -> reserved connector
 
     @on(A.request_start_transaction)
     def on_request_start(
