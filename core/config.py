@@ -39,6 +39,14 @@ class Settings:
     redraw_interval: float = 0.25
     recording_max_mb: int = 64  # the live recording rotates into a gzip segment past this
     protocols: tuple[str, ...] = PROTOCOLS  # subprotocols served; the station's order wins
+    # Security (OCPP security profiles): 0 none, 1 Basic auth, 2 TLS + Basic, 3 TLS client certs.
+    security_profile: int = 0
+    tls_cert: Path | None = None  # the CSMS's certificate chain (PEM), profiles 2 and 3
+    tls_key: Path | None = None  # its private key (PEM)
+    tls_client_ca: Path | None = None  # the CA that signs station certificates, profile 3
+    registration: str = "open"  # unknown stations: open, pending (an operator decides) or closed
+    insecure: bool = False  # allow profile 0 on an address other than loopback
+    concurrent_tx: bool = False  # may one id tag have several transactions open at once
     # Automations on at start (entry-point names); auto-start is off unless asked for,
     # since it sends commands no operator gave.
     automations: tuple[str, ...] = DEFAULT_AUTOMATIONS
@@ -92,7 +100,7 @@ def _coerce(name: str, value: Any) -> Any:
             return int(value)
         if kind == "float":
             return float(value)
-        if kind == "Path":
+        if kind in ("Path", "Path | None"):
             return Path(value).expanduser()
         if kind == "tuple[str, ...]":
             return _protocols(value) if name == "protocols" else _names(value)
@@ -159,4 +167,36 @@ def load_settings(
         raise SettingsError(f"port: {settings.port} is not a TCP port")
     if settings.speed <= 0:
         raise SettingsError("speed: must be above 0")
+    check_security(settings)
     return settings
+
+
+REGISTRATIONS = ("open", "pending", "closed")
+_LOOPBACK = ("127.", "::1", "localhost")
+
+
+def check_security(settings: Settings) -> None:
+    """SettingsError when the security settings do not fit together, saying why."""
+    profile = settings.security_profile
+    if profile not in (0, 1, 2, 3):
+        raise SettingsError(f"security_profile: {profile} is not 0, 1, 2 or 3")
+    if settings.registration not in REGISTRATIONS:
+        raise SettingsError(
+            f"registration: {settings.registration!r} is not one of {', '.join(REGISTRATIONS)}"
+        )
+    if profile >= 2 and (settings.tls_cert is None or settings.tls_key is None):
+        raise SettingsError(f"security profile {profile} is TLS: give --tls-cert and --tls-key")
+    if profile == 3 and settings.tls_client_ca is None:
+        raise SettingsError(
+            "security profile 3 checks client certificates: give --tls-client-ca, the CA "
+            "that signs them"
+        )
+    for name in ("tls_cert", "tls_key", "tls_client_ca"):
+        path = getattr(settings, name)
+        if path is not None and not path.is_file():
+            raise SettingsError(f"{name}: {path} is not a file")
+    if profile == 0 and not settings.insecure and not settings.host.startswith(_LOOPBACK):
+        raise SettingsError(
+            f"security profile 0 lets anyone who reaches {settings.host} act as any station: "
+            "choose --security-profile 1, 2 or 3 (and register stations), or say --insecure"
+        )

@@ -16,6 +16,7 @@ from .config import Settings
 from .csms.commands import Commands
 from .csms.crafter import Crafter
 from .csms.id_tags import IdTagBook
+from .csms.registry import StationRegistry
 from .model.state import State
 from .replay.marks import Mark
 from .wire.frame_log import FrameWindow
@@ -94,6 +95,7 @@ class ConsoleSource(Protocol):
     id_tags: IdTagBook | None  # live and demo: the store's id tags
     automations: Automations | None  # live and demo: the running plugins
     crafter: Crafter | None  # live and demo: crafted messages and their history
+    registry: StationRegistry | None  # live and demo: which stations may connect
 
     @property
     def state(self) -> State:

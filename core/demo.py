@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .clock import Clock
-from .config import Settings
+from .config import Settings, SettingsError
+from .csms.tls import client_context
 from .engine import Engine
 from .sim.fleet import Fleet, fleet_specs
 from .sim.spec import SimSettings
@@ -15,6 +16,11 @@ class DemoRun(Engine):
     mode = "demo"
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        if settings.security_profile == 3:
+            raise SettingsError(
+                "the demo's stations have no client certificates: run ocppdeck serve with "
+                "profile 3 and point ocppdeck simulate --cert/--key at it"
+            )
         # A demo starts fresh; the last demo's recording and store stay until then.
         stale = [settings.recording_path, settings.store_path, settings.snapshot_path]
         stale += settings.data_dir.glob("recording-*.jsonl*")
@@ -30,13 +36,23 @@ class DemoRun(Engine):
     async def start(self) -> None:
         """Start the CSMS, then point the fleet at it."""
         await super().start()
+        # The fleet speaks what the CSMS serves, the stations taking those versions in turn.
+        specs = fleet_specs(self.settings.stations, self.settings.seed, self.settings.protocols)
+        passwords: dict[str, str] = {}
+        if self.settings.security_profile in (1, 2):
+            # Registered as an operator would, each with its own password.
+            for spec in specs:
+                _, passwords[spec.station_id] = self.csms.registry.add(spec.station_id)
+        tls = None
+        if self.settings.security_profile == 2 and self.settings.tls_cert is not None:
+            tls = client_context(ca=self.settings.tls_cert)  # the demo trusts its own CSMS
         sim = SimSettings(
             meter_interval=self.settings.meter_interval,
             speed=self.settings.speed,
             id_tags=(self.settings.default_id_tag, "TAG-0002", "TAG-0003"),
+            passwords=passwords,
+            tls=tls,
         )
-        # The fleet speaks what the CSMS serves, the stations taking those versions in turn.
-        specs = fleet_specs(self.settings.stations, self.settings.seed, self.settings.protocols)
         self.fleet = Fleet(specs, self.csms.url, sim, self.settings.seed, self.clock)
         await self.fleet.start()
 

@@ -20,10 +20,13 @@ from .csms.commands import Commands
 from .csms.crafter import HISTORY_FILE, Crafter
 from .csms.id_tags import IdTagBook
 from .csms.metrics import Metrics
+from .csms.registry import StationRegistry
 from .csms.server import Csms
 from .csms.store import Store, write_atomic
 from .disk import snapshot
+from .disk.files import private_dir
 from .disk.formats import ImportReport, SourceError, read_frames, source_files
+from .disk.lock import DataDirLock
 from .disk.recording import Recorder
 from .model.facts import Fact
 from .model.projection import Projection, fold
@@ -72,9 +75,18 @@ class Engine:
         self.projection = Projection()
         self.frames = FrameLog()
         self.metrics = Metrics()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
+        self._lock = DataDirLock(settings.data_dir)
         self.store = Store(settings.store_path)
-        self.csms = Csms(settings, self.store, self.clock, self.bus.publish, self.metrics)
+        self.csms = Csms(
+            settings,
+            self.store,
+            self.clock,
+            self.bus.publish,
+            lambda: self.projection.state,
+            self.metrics,
+        )
+        self.registry: StationRegistry | None = self.csms.registry
         self.commands = Commands(self.csms, lambda: self.projection.state, self.clock)
         self.automations: Automations | None = Automations(
             settings, self.commands, self.bus.publish, self.clock, lambda: self.state
@@ -213,6 +225,7 @@ class Engine:
             await asyncio.gather(self._flusher, return_exceptions=True)
             self._flusher = None
         self.store.close()
+        self._lock.release()
         if self._recorder is not None:
             self._unsubscribe_recorder()
             self._recorder.close()

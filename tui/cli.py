@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from ..core.config import Settings, SettingsError, load_settings
 from ..core.dialects import DEMO_MIX, DIALECTS
 from ..core.disk.formats import FORMATS, SourceError
 from ..core.logs import configure_logging
+from . import stations_cli
 
 log = logging.getLogger("ocppdeck.cli")
 
@@ -33,6 +35,29 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         default=None,
         help="authorize id tags the store does not know",
+    )
+    security = parser.add_argument_group("security (see README: Connecting real chargers)")
+    security.add_argument(
+        "--security-profile",
+        type=int,
+        choices=(0, 1, 2, 3),
+        help="0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificates",
+    )
+    security.add_argument("--tls-cert", type=Path, help="the CSMS's certificate chain (PEM)")
+    security.add_argument("--tls-key", type=Path, help="its private key (PEM)")
+    security.add_argument(
+        "--tls-client-ca", type=Path, help="the CA that signs station certificates (profile 3)"
+    )
+    security.add_argument(
+        "--registration",
+        choices=("open", "pending", "closed"),
+        help="unknown stations: let in, hold for an operator, or refuse (default open)",
+    )
+    security.add_argument(
+        "--insecure",
+        action="store_true",
+        default=None,
+        help="allow security profile 0 on an address other than loopback",
     )
 
 
@@ -84,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=",".join(DEMO_MIX),
         help=f"versions the stations take in turn, some of {','.join(DIALECTS)}",
     )
+    simulate.add_argument("--password", help="every station's HTTP Basic password (profiles 1, 2)")
+    simulate.add_argument("--ca", type=Path, help="the CA to trust for a wss:// CSMS")
+    simulate.add_argument("--cert", type=Path, help="the stations' certificate (profile 3)")
+    simulate.add_argument("--key", type=Path, help="its private key")
+    stations_cli.add_parser(sub)
     project = sub.add_parser(
         "project", help="fold a recording or a log and print the answers, without the console"
     )
@@ -107,7 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings from parsed flags, the environment and the TOML file."""
     cli: dict[str, Any] = {
-        k: v for k, v in vars(args).items() if k not in {"command", "config", "url", "headless"}
+        k: v
+        for k, v in vars(args).items()
+        if k not in {"command", "config", "url", "headless", "action", "station_id"}
     }
     if args.command != "demo":
         return load_settings(cli, config_file=args.config)
@@ -200,11 +232,15 @@ def _project(args: argparse.Namespace) -> int:
 
 
 async def _simulate(args: argparse.Namespace) -> None:
+    from ..core.csms.tls import client_context
     from ..core.sim.fleet import Fleet, fleet_specs
     from ..core.sim.spec import SimSettings
 
     specs = fleet_specs(args.stations, args.seed, args.protocols)
-    fleet = Fleet(specs, args.url.rstrip("/"), SimSettings(speed=args.speed))
+    secure = args.url.startswith("wss:")
+    tls = client_context(args.ca, args.cert, args.key) if secure else None
+    sim = SimSettings(speed=args.speed, password=args.password, tls=tls)
+    fleet = Fleet(specs, args.url.rstrip("/"), sim)
     await fleet.start()
     try:
         await _until_signalled()
@@ -214,6 +250,7 @@ async def _simulate(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ocppdeck` command."""
+    os.umask(0o077)  # what ocppdeck writes (recordings, the store, logs) is the user's alone
     args = build_parser().parse_args(argv)
     if args.command == "project":
         return _project(args)
@@ -229,6 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_simulate(args))
             return 0
         settings = settings_from(args)
+        if args.command == "stations":
+            return stations_cli.run(args, settings)
         if args.command == "serve":
             configure_logging(stream=sys.stdout)
             asyncio.run(_serve(settings))

@@ -16,9 +16,24 @@ from pathlib import Path
 from ..clock import Clock, to_iso
 from .store import IdTag, Store, write_atomic
 
-MAX_TAG_LENGTH = 20  # OCPP 1.6 idTag is CiString20Type
+MAX_TAG_LENGTH = 36  # a 2.x idToken is CiString36 (a 1.6 station takes up to 20)
 STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")
-CSV_HEADER = ("id_tag", "status", "parent", "expiry")
+# 2.0.1 IdTokenEnumType and 2.1's additions; "" (any type) is what 1.6 tags have.
+TOKEN_TYPES = (
+    "Central",
+    "DirectPayment",
+    "eMAID",
+    "EVCCID",
+    "ISO14443",
+    "ISO15693",
+    "KeyCode",
+    "Local",
+    "MacAddress",
+    "NoAuthorization",
+    "VIN",
+)
+CSV_HEADER = ("id_tag", "status", "parent", "expiry", "type")
+OLD_CSV_HEADER = CSV_HEADER[:4]  # files exported before token types: read all the same
 
 
 class IdTagError(ValueError):
@@ -66,6 +81,17 @@ def parse_expiry(text: str) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return to_iso(moment.timestamp())
+
+
+def check_token_type(text: str) -> str:
+    """One of TOKEN_TYPES (any case), or "" for a tag of any type."""
+    wanted = text.strip().lower()
+    if not wanted:
+        return ""
+    for token_type in TOKEN_TYPES:
+        if token_type.lower() == wanted:
+            return token_type
+    raise IdTagError(f"type must be one of {', '.join(TOKEN_TYPES)}, or blank", "type")
 
 
 def check_status(text: str) -> str:
@@ -130,7 +156,8 @@ def read_csv(text: str) -> CsvReport:
         header = next(reader, None)
     except csv.Error as exc:
         raise IdTagError(f"not a CSV file: {exc}", "path") from None
-    if header is None or tuple(h.strip().lower() for h in header) != CSV_HEADER:
+    names = tuple(h.strip().lower() for h in header) if header is not None else ()
+    if names not in (CSV_HEADER, OLD_CSV_HEADER):
         raise IdTagError(f"the first line must be the header {','.join(CSV_HEADER)}", "path")
     seen: dict[str, int] = {}
     while True:
@@ -144,16 +171,17 @@ def read_csv(text: str) -> CsvReport:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue  # blank lines are not rows
-        if len(row) > len(CSV_HEADER):
-            report.errors.append((line, f"{len(row)} columns, expected at most {len(CSV_HEADER)}"))
+        if len(row) > len(names):
+            report.errors.append((line, f"{len(row)} columns, expected at most {len(names)}"))
             continue
-        tag_text, status, parent, expiry = [*row, "", "", ""][:4]
+        tag_text, status, parent, expiry, token_type = [*row, "", "", "", ""][:5]
         try:
             tag = IdTag(
                 check_tag(tag_text),
                 check_status(status),
                 check_tag(parent, "parent") if parent.strip() else None,
                 parse_expiry(expiry),
+                check_token_type(token_type),
             )
         except IdTagError as exc:
             report.errors.append((line, f"{exc.field}: {exc}"))
@@ -172,7 +200,7 @@ def write_csv(tags: Iterable[IdTag]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for tag in sorted(tags, key=lambda t: t.tag):
-        writer.writerow([tag.tag, tag.status, tag.parent or "", tag.expiry or ""])
+        writer.writerow([tag.tag, tag.status, tag.parent or "", tag.expiry or "", tag.token_type])
     return out.getvalue()
 
 
@@ -204,7 +232,7 @@ class IdTagBook:
             for tag in sorted(self.store.id_tags(), key=lambda t: t.tag)
         ]
 
-    def add(self, tag: str, parent: str = "", expiry: str = "") -> IdTag:
+    def add(self, tag: str, parent: str = "", expiry: str = "", token_type: str = "") -> IdTag:
         """A new Accepted tag; IdTagError (naming the field) when any field is wrong."""
         name = check_tag(tag)
         if self.store.id_tag(name) is not None:
@@ -212,7 +240,9 @@ class IdTagBook:
         parent_name = check_tag(parent, "parent") if parent.strip() else None
         if parent_name == name:
             raise IdTagError("a tag cannot be its own parent", "parent")
-        made = IdTag(name, "Accepted", parent_name, parse_expiry(expiry))
+        made = IdTag(
+            name, "Accepted", parent_name, parse_expiry(expiry), check_token_type(token_type)
+        )
         self.store.put_id_tag(made)
         return made
 

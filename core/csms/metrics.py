@@ -22,7 +22,11 @@ class Metrics:
             "ocppdeck_stations_connected", "Stations connected now", registry=self.registry
         )
         self.refused = Counter(
-            "ocppdeck_connections_refused", "Handshakes refused", registry=self.registry
+            "ocppdeck_connections_refused",
+            "Handshakes refused, by reason (path, identity, subprotocol, unknown, rejected, "
+            "missing, malformed, username, password, certificate)",
+            ["reason"],
+            registry=self.registry,
         )
         self.round_trip = Histogram(
             "ocppdeck_call_round_trip_seconds",
@@ -49,10 +53,8 @@ class Metrics:
         if kind is Kind.DISCONNECTED:
             self.connected.dec()
             return
-        if kind is Kind.REFUSED:
-            self.refused.inc()
-            return
-        if kind is Kind.SERVER_START or kind is Kind.AUTOMATION:
+        if kind is Kind.REFUSED or kind is Kind.SERVER_START or kind is Kind.AUTOMATION:
+            # Refusals are counted by the CSMS, with their reason, as they happen.
             return
         self._frame_counters[(frame.direction, kind)].inc()
         if kind is Kind.CALL:

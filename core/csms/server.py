@@ -1,10 +1,17 @@
-"""The CSMS: a websockets server that holds one OCPP session per connected station."""
+"""The CSMS: a websockets server that holds one OCPP session per connected station.
+
+Each handshake passes the gate (core/csms/admission.py: identity, subprotocol,
+registry, the security profile's credentials); TLS is the server's for
+profiles 2 and 3. A refusal gets its HTTP status, is counted in /metrics, and
+is logged and recorded as core/csms/refusal_limit.py allows, so a flood of bad
+handshakes can fill neither the log nor the disk.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -19,51 +26,29 @@ from websockets.typing import Subprotocol
 from ..clock import Clock, to_iso
 from ..config import Settings
 from ..dialects import Dialect, dialect
+from ..model.state import State
 from ..wire.frame import Direction, Frame, Kind
+from ..wire.join import bounded_put
 from ..wire.tap import WireTap
-from .id_tags import effective_status
+from .admission import REALM, Admitted, Gate, Refusal, choose_protocol
+from .authorization import Authorization, Authorizer
+from .durable_queue import DurableQueues
+from .identity import IdentityError, station_from_path
 from .metrics import Metrics
-from .outbound_queue import (
-    CallState,
-    CancelRefused,
-    Outcome,
-    QueuedCall,
-    QueuedCallRecord,
-    StationQueue,
-    payload_from_json,
-    payload_to_json,
-)
+from .outbound_queue import QueuedCall, QueuedCallRecord
+from .refusal_limit import RefusalLimiter
+from .registry import Registration, Standing, StationRegistry
 from .store import Store
+from .tls import peer_common_name, server_context
 
 log = logging.getLogger("ocppdeck.csms")
 
-
-def station_from_path(path: str) -> str | None:
-    """The station id of `/<id>` or `/ocpp/<id>`; None for any other path."""
-    parts = [p for p in path.split("?", 1)[0].split("/") if p]
-    if len(parts) == 2 and parts[0] == "ocpp":
-        parts = parts[1:]
-    if len(parts) != 1 or len(parts[0]) > 64:
-        return None
-    return parts[0]
-
-
-def offered_protocols(request: Request) -> list[str]:
-    """Subprotocols a client offers, in its order of preference."""
-    offered: list[str] = []
-    for header in request.headers.get_all("Sec-WebSocket-Protocol"):
-        offered.extend(p.strip() for p in header.split(",") if p.strip())
-    return offered
-
-
-def choose_protocol(offered: list[str], served: tuple[str, ...]) -> str | None:
-    """The station's most preferred subprotocol among those served, if any."""
-    return next((p for p in offered if p in served), None)
+_MAX_HANDSHAKES = 10_000  # admitted handshakes waiting for their handler (bounded)
 
 
 @dataclass(slots=True)
 class _Live:
-    """A connected station: its socket and session."""
+    """A connected station: its socket, session and dialect."""
 
     ws: ServerConnection
     session: Any  # the dialect's answers on the library's ChargePoint
@@ -83,6 +68,7 @@ class Csms:
         store: Store,
         clock: Clock,
         publish: Callable[[Frame], Any],
+        state: Callable[[], State],
         metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
@@ -94,16 +80,35 @@ class Csms:
         self.heartbeat_interval = int(settings.heartbeat_interval)
         self.call_timeout = settings.call_timeout
         self.protocols: tuple[str, ...] = settings.protocols
+        self.registry = StationRegistry(store, clock)
+        self.gate = Gate(
+            settings.security_profile,
+            Registration(settings.registration),
+            self.registry,
+            self.protocols,
+        )
+        self.authorizer = Authorizer(
+            store, clock, state, settings.accept_unknown_tags, settings.concurrent_tx
+        )
+        self.queues = DurableQueues(store, clock, settings.call_timeout)
         self._live: dict[str, _Live] = {}
-        self._queues: dict[str, StationQueue] = {}
+        self._admitted: dict[int, Admitted] = {}  # by id(connection), handshake to handler
+        self._refusals = RefusalLimiter()
         self._server: Server | None = None
         # Request ids (2.x GetBaseReport …) from the clock, so a restart does not reuse them.
         self._request_ids = itertools.count(int(clock.now()) % 1_000_000_000 + 1)
 
     # --- lifecycle --------------------------------------------------------
+    def _tls(self) -> ssl.SSLContext | None:
+        s = self.settings
+        if s.security_profile < 2 or s.tls_cert is None or s.tls_key is None:
+            return None
+        client_ca = s.tls_client_ca if s.security_profile == 3 else None
+        return server_context(s.tls_cert, s.tls_key, client_ca)
+
     async def start(self) -> None:
         """Put back the commands a previous run left queued, then listen."""
-        self._restore_queues()
+        self.queues.restore()
         self._server = await serve(
             self._handle,
             self.settings.host,
@@ -111,8 +116,17 @@ class Csms:
             subprotocols=list(self.protocols),  # type: ignore[arg-type]
             select_subprotocol=self._select_subprotocol,
             process_request=self._process_request,
+            ssl=self._tls(),
         )
-        log.info("listening", extra={"host": self.settings.host, "port": self.port})
+        log.info(
+            "listening",
+            extra={
+                "host": self.settings.host,
+                "port": self.port,
+                "security_profile": self.settings.security_profile,
+                "registration": self.settings.registration,
+            },
+        )
 
     @property
     def listening(self) -> bool:
@@ -128,7 +142,8 @@ class Csms:
     @property
     def url(self) -> str:
         """Where stations connect, without the station id."""
-        return f"ws://{self.settings.host}:{self.port}"
+        scheme = "wss" if self.settings.security_profile >= 2 else "ws"
+        return f"{scheme}://{self.settings.host}:{self.port}"
 
     async def close(self) -> None:
         """Stop every queue worker, then listening and every connection.
@@ -136,13 +151,13 @@ class Csms:
         Workers first: a call in flight goes back to its queue (sent again after
         a restart) rather than failing as "station left" when its socket closes.
         """
-        await asyncio.gather(*(q.close() for q in self._queues.values()))
+        await self.queues.close()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
 
-    # --- what sessions and commands use -----------------------------------
+    # --- what commands use ------------------------------------------------
     def connected(self) -> list[str]:
         """Ids of the stations connected now."""
         return list(self._live)
@@ -151,103 +166,29 @@ class Csms:
         """Whether a station has a live session."""
         return station_id in self._live
 
-    def queue(self, station_id: str) -> StationQueue:
-        """The outbound queue of a station, made on first use."""
-        found = self._queues.get(station_id)
-        if found is None:
-            found = self._queues[station_id] = StationQueue(
-                station_id, timeout=self.settings.call_timeout, on_change=self._command_changed
-            )
-            live = self._live.get(station_id)
-            if live is not None:
-                found.attach(live.session)
-        return found
-
     def submit(self, station_id: str, payload: Any, validate: bool = True) -> QueuedCall:
-        """Queue a CSMS-initiated call to a station; it is persisted with the next store flush.
-
-        `validate` False sends it without the library's schema check (a crafted message).
-        """
-        command_id = self.store.add_command(
-            {
-                "station": station_id,
-                "action": type(payload).__name__,
-                "payload": payload_to_json(payload),
-                "created_at": self.clock.now(),
-                "state": CallState.QUEUED.value,
-            }
-        )
-        queued = QueuedCall(station_id, payload, id=command_id, validate=validate)
-        return self.queue(station_id).enqueue(queued)
+        """Queue a CSMS-initiated call to a station (see DurableQueues.submit)."""
+        return self.queues.submit(station_id, payload, validate)
 
     def cancel(self, command_id: int) -> QueuedCall:
         """Cancel a queued command; CancelRefused says why when it cannot be."""
-        record = next((r for r in self.store.commands() if r["id"] == command_id), None)
-        if record is None:
-            raise CancelRefused(f"no command {command_id}")
-        if CallState(record["state"]).finished:
-            raise CancelRefused(f"command {command_id} has already ended: {record['state']}")
-        return self.queue(record["station"]).cancel(command_id)
+        return self.queues.cancel(command_id)
 
     def commands_overview(self) -> list[QueuedCallRecord]:
         """Every persisted command (queued, in flight and recent history), oldest first."""
-        return [
-            QueuedCallRecord(
-                id=r["id"],
-                station=r["station"],
-                action=r["action"],
-                state=CallState(r["state"]),
-                created_at=r["created_at"],
-                status=r.get("status", ""),
-                detail=r.get("detail", ""),
-            )
-            for r in self.store.commands()
-        ]
-
-    def _command_changed(self, command: QueuedCall, outcome: Outcome | None) -> None:
-        """Write a command's new state to the store (TinyDB, flushed in batches)."""
-        if outcome is None:
-            self.store.update_command(command.id, state=command.state.value)
-            return
-        self.store.update_command(
-            command.id,
-            state=outcome.state.value,
-            status=outcome.status,
-            detail=outcome.detail,
-            finished_at=self.clock.now(),
-        )
-
-    def _restore_queues(self) -> None:
-        """Queue again, in their order, the commands a previous run had not finished.
-
-        One in flight when that run ended may or may not have reached the
-        station; it goes again (at least once): OCPP calls are meant to be
-        safe to repeat, and a lost command is worse than a repeated one.
-        """
-        for record in self.store.commands():
-            if CallState(record["state"]).finished:
-                continue
-            try:
-                payload = payload_from_json(record["payload"])
-            except ValueError as exc:
-                log.warning("command %s not restored: %s", record["id"], exc)
-                self.store.update_command(
-                    record["id"],
-                    state=CallState.FAILED.value,
-                    status="NotRestored",
-                    detail=str(exc),
-                    finished_at=self.clock.now(),
-                )
-                continue
-            if record["state"] != CallState.QUEUED.value:
-                self.store.update_command(record["id"], state=CallState.QUEUED.value)
-            station_id = record["station"]
-            self.queue(station_id).enqueue(QueuedCall(station_id, payload, id=record["id"]))
+        return self.queues.overview()
 
     def next_request_id(self) -> int:
         """A fresh requestId / remoteStartId for a 2.x call."""
         return next(self._request_ids)
 
+    async def disconnect(self, station_id: str, reason: str) -> None:
+        """Close a station's connection (an operator rejected it)."""
+        live = self._live.get(station_id)
+        if live is not None:
+            await live.ws.close(1008, reason)
+
+    # --- what sessions use (SessionHost) ------------------------------------
     def now_iso(self) -> str:
         """The CSMS's time as an OCPP timestamp (what sessions tell stations)."""
         return to_iso(self.clock.now())
@@ -256,60 +197,85 @@ class Csms:
         """A 1.6 transaction id never handed out before, even across a crash."""
         return self.store.next_transaction_id()
 
+    def boot_status(self, station_id: str) -> str:
+        """How to answer a boot: Accepted, or Pending / Rejected as the registry says."""
+        entry = self.registry.get(station_id)
+        if entry is None or entry.standing is Standing.ACCEPTED:
+            return "Accepted"
+        return "Pending" if entry.standing is Standing.PENDING else "Rejected"
+
     def booted(self, station_id: str) -> None:
-        """A boot was answered: ask the station for its connector count or inventory,
+        """A boot was accepted: ask the station for its connector count or inventory,
         so the console can check what it declares."""
         station = self._live.get(station_id)
-        if station is not None:
+        if station is not None and self.boot_status(station_id) == "Accepted":
             builder = station.dialect.commands()
             self.submit(station_id, builder.inventory(self.next_request_id()))
 
-    def authorize(self, id_tag: str) -> str:
-        """What Authorize and transaction starts answer for an id tag, on the CSMS clock.
+    def authorize(
+        self, id_tag: str, token_type: str = "", starting: str | None = None
+    ) -> Authorization:
+        """What Authorize and transaction starts answer for an id tag (see Authorizer)."""
+        return self.authorizer.authorize(id_tag, token_type, starting)
 
-        A known tag answers by its stored status, its parent's block and its
-        expiry (`effective_status`); an unknown one by the settings.
-        """
-        tag = self.store.id_tag(id_tag)
-        if tag is None:
-            return "Accepted" if self.settings.accept_unknown_tags else "Invalid"
-        parent = self.store.id_tag(tag.parent) if tag.parent else None
-        return effective_status(tag, self.clock.now(), parent)
-
-    # --- connections ------------------------------------------------------
+    # --- handshakes ---------------------------------------------------------
     def _frame(self, kind: Kind, station_id: str, protocol: str, text: str) -> None:
         self._publish(
             Frame(self.clock.now(), station_id, Direction.IN, kind, protocol=protocol, text=text)
         )
 
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    async def _process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
         if request.path.split("?", 1)[0] == "/metrics" and self.metrics is not None:
             return _plain(HTTPStatus.OK, self.metrics.render(), "text/plain; version=0.0.4")
-        station_id = station_from_path(request.path)
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return None  # not a handshake: websockets answers 426 and no station is involved
-        if station_id is None:
-            return _plain(HTTPStatus.NOT_FOUND, b"connect to /<station id> or /ocpp/<station id>\n")
-        offered = offered_protocols(request)
-        if choose_protocol(offered, self.protocols) is None:
-            note = (
-                f"no common subprotocol: offered {offered or 'none'}, served {list(self.protocols)}"
-            )
-            log.warning("refused %s: %s", station_id, note, extra={"station": station_id})
-            self._frame(Kind.REFUSED, station_id, "", note)
-            return _plain(HTTPStatus.BAD_REQUEST, note.encode() + b"\n")
+        verdict = await self.gate.admit(request, peer_common_name(connection.transport))
+        if isinstance(verdict, Refusal):
+            return self._refuse(connection, verdict)
+        bounded_put(self._admitted, id(connection), verdict, _MAX_HANDSHAKES)
         return None
+
+    def _refuse(self, connection: ServerConnection, refusal: Refusal) -> Response:
+        if self.metrics is not None:
+            self.metrics.refused.labels(refusal.reason).inc()
+        address = _address(connection)
+        if self._refusals.should_note(address, refusal.station_id, self.clock.now()):
+            station = refusal.station_id
+            log.warning(
+                "refused %s from %s: %s",
+                station or "a handshake",
+                address,
+                refusal.note,
+                extra={"station": station, "address": address, "reason": refusal.reason},
+            )
+            # Recorded, not folded into a station: the projection creates none for a refusal.
+            self._frame(Kind.REFUSED, station, "", f"{refusal.status.value} {refusal.note}")
+        response = _plain(refusal.status, refusal.note.encode("utf-8") + b"\n")
+        if refusal.status is HTTPStatus.UNAUTHORIZED:
+            response.headers["WWW-Authenticate"] = REALM
+        return response
 
     def _select_subprotocol(
         self, connection: ServerConnection, offered: list[Subprotocol]
     ) -> Subprotocol | None:
         # websockets' default prefers the server's order; OCPP lets the station's order win.
-        # No common one never gets here: _process_request has refused it already.
+        # No common one never gets here: the gate has refused it already.
         return choose_protocol(list(offered), self.protocols)  # type: ignore[return-value]
 
+    # --- connections --------------------------------------------------------
     async def _handle(self, ws: ServerConnection) -> None:
         assert ws.request is not None
-        station_id = station_from_path(ws.request.path) or ""
+        admitted = self._admitted.pop(id(ws), None)
+        try:
+            station_id = admitted.station_id if admitted else station_from_path(ws.request.path)
+        except IdentityError:  # the gate refuses such a path: a handshake it never saw
+            await ws.close(1008, "not a station")
+            return
+        pending = self.gate.registration is Registration.PENDING
+        if admitted is not None and pending and self.registry.get(station_id) is None:
+            self.registry.note_pending(station_id, admitted.new_password_hash)
         protocol = ws.subprotocol or ""
         tap = WireTap(ws, station_id, protocol, self.clock, self._publish)
         spoken = dialect(protocol)  # negotiated: always one we serve
@@ -323,7 +289,7 @@ class Csms:
         self._live[station_id] = live
         self._frame(Kind.CONNECTED, station_id, protocol, _peer(ws))
         log.info("connected %s", station_id, extra={"station": station_id, "protocol": protocol})
-        self.queue(station_id).attach(session)
+        self.queues.attach(station_id, session)
         try:
             await session.start()
         except ConnectionClosed:
@@ -331,10 +297,17 @@ class Csms:
         finally:
             if not live.replaced:
                 del self._live[station_id]
-                self.queue(station_id).detach()
+                self.queues.detach(station_id)
                 reason = f"closed {ws.close_code}: {ws.close_reason}".rstrip(": ")
                 self._frame(Kind.DISCONNECTED, station_id, protocol, reason)
                 log.info("disconnected %s", station_id, extra={"station": station_id})
+
+
+def _address(ws: ServerConnection) -> str:
+    try:
+        return str(ws.remote_address[0])
+    except (TypeError, IndexError):
+        return "?"
 
 
 def _peer(ws: ServerConnection) -> str:

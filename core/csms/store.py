@@ -92,6 +92,17 @@ class IdTag:
     status: str = "Accepted"  # Accepted | Blocked | Expired | Invalid
     parent: str | None = None
     expiry: str | None = None
+    token_type: str = ""  # a 2.x idToken type (ISO14443, eMAID…); "" matches any
+
+    def to_record(self) -> dict[str, str | None]:
+        """The tag as its TinyDB document."""
+        return {
+            "tag": self.tag,
+            "status": self.status,
+            "parent": self.parent,
+            "expiry": self.expiry,
+            "type": self.token_type,
+        }
 
 
 class Store:
@@ -103,7 +114,13 @@ class Store:
         self._storage: AtomicJSONStorage = self.db.storage  # type: ignore[assignment]
         self._tags = self.db.table("id_tags")
         self._tag_index = {
-            doc["tag"]: IdTag(doc["tag"], doc["status"], doc.get("parent"), doc.get("expiry"))
+            doc["tag"]: IdTag(
+                doc["tag"],
+                doc["status"],
+                doc.get("parent"),
+                doc.get("expiry"),
+                doc.get("type") or "",
+            )
             for doc in self._tags.all()
         }
         self._counters = self.db.table("counters")
@@ -141,7 +158,7 @@ class Store:
     def put_id_tag(self, tag: IdTag) -> None:
         """Add or replace an id tag."""
         self._tags.upsert(
-            {"tag": tag.tag, "status": tag.status, "parent": tag.parent, "expiry": tag.expiry},
+            tag.to_record(),
             Query().tag == tag.tag,
         )
         self._tag_index[tag.tag] = tag
@@ -152,10 +169,7 @@ class Store:
         if not records:
             return
         self._tags.remove(Query().tag.one_of(list(records)))
-        self._tags.insert_multiple(
-            {"tag": t.tag, "status": t.status, "parent": t.parent, "expiry": t.expiry}
-            for t in records.values()
-        )
+        self._tags.insert_multiple(t.to_record() for t in records.values())
         self._tag_index.update(records)
 
     def delete_id_tag(self, tag: str) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..wire.codec import FrameError, decode
+from .files import open_append, open_fresh
 
 log = logging.getLogger("ocppdeck.recording")
 
@@ -35,7 +36,7 @@ class Recorder:
         self.path = path
         self.max_bytes = max_bytes
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: BinaryIO = open(path, "ab")  # noqa: SIM115 - held open for the run
+        self._file: BinaryIO = os.fdopen(open_append(path), "ab")  # held open for the run
         if self._file.tell() > 0 and not _ends_with_newline(path):
             self._file.write(b"\n")  # a torn last line must not swallow the next frame
         self._first_seq = _first_seq(path)
@@ -72,7 +73,7 @@ class Recorder:
         self._file.close()
         segment = self.path.with_name(SEGMENT_NAME.format(first_seq=self._first_seq or 0))
         os.replace(self.path, segment)
-        self._file = open(self.path, "ab")  # noqa: SIM115 - held open for the run
+        self._file = os.fdopen(open_append(self.path), "ab")  # held open for the run
         self._first_seq = None
         try:
             loop = asyncio.get_running_loop()
@@ -105,7 +106,11 @@ def compress_segment(segment: Path) -> None:
     """
     target = segment.with_name(segment.name + ".gz")
     partial = segment.with_name(segment.name + ".gz.partial")
-    with open(segment, "rb") as src, gzip.open(partial, "wb", compresslevel=6) as out:
+    with (
+        open(segment, "rb") as src,
+        os.fdopen(open_fresh(partial), "wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as out,
+    ):
         shutil.copyfileobj(src, out, 1 << 20)
     os.replace(partial, target)
     segment.unlink()

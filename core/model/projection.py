@@ -84,6 +84,8 @@ class Projection:
             found = envelope.event_facts(frame)
         if not station_id:
             return found  # nothing to fold into: an event-log answer waits for its request
+        if kind is Kind.REFUSED and station_id not in state.stations:
+            return found  # a refused handshake never makes a station
         station = state.station(station_id)
         if frame.station:
             station.frames += 1

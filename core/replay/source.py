@@ -87,6 +87,7 @@ class ReplaySource:
         self.id_tags = None
         self.automations = None
         self.crafter = None
+        self.registry = None
         self.playing = False
         self.speed_index = SPEEDS.index(1)
         self.progress: Progress | None = Progress("reading", 0)

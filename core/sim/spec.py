@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 FIRMWARE = "ocppdeck-sim 0.1"
 # Fictional hardware, so generated fleets never look like claims about real products.
@@ -42,3 +44,12 @@ class SimSettings:
     speed: float = 1.0  # time compression: every sleep is divided by it
     reconnect_min: float = 1.0
     reconnect_max: float = 30.0
+    # Security profiles 1 to 3: HTTP Basic passwords (one for all, or per station id),
+    # and the TLS context for a wss:// CSMS (trusted CA, the station's certificate).
+    password: str | None = None
+    passwords: Mapping[str, str] = field(default_factory=dict)
+    tls: ssl.SSLContext | None = None
+
+    def password_of(self, station_id: str) -> str | None:
+        """The password a station gives, if any."""
+        return self.passwords.get(station_id, self.password)

@@ -10,6 +10,7 @@ seeded `random.Random`, so runs are reproducible; `SimSettings.speed` compresses
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import random
 from collections.abc import Coroutine, Iterable
@@ -35,6 +36,11 @@ CLOSE_TIMEOUT_S = 2.0
 CANCEL_RETRY_S = 0.1
 # Configuration: key -> read-only. The intervals can be changed; the rest is fixed.
 _READONLY_KEYS = ("NumberOfConnectors", "AuthorizeRemoteTxRequests", "MeterValuesSampledData")
+
+
+def basic_auth(user: str, password: str) -> str:
+    """An HTTP Basic Authorization header value (RFC 7617, UTF-8)."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 async def cancel_all(tasks: Iterable[asyncio.Task[Any]]) -> None:
@@ -133,11 +139,16 @@ class SimStation:
         (reconnect_min doubling up to reconnect_max, jittered by the rng), reset by each boot.
         """
         target = f"{self.url.rstrip('/')}/{self.spec.station_id}"
+        password = self.settings.password_of(self.spec.station_id)
+        headers = {"Authorization": basic_auth(self.spec.station_id, password)} if password else {}
+        tls = self.settings.tls if target.startswith("wss:") else None
         while True:
             try:
                 async with connect(
                     target,
                     subprotocols=[Subprotocol(self.spec.protocol)],
+                    additional_headers=headers,
+                    ssl=tls,
                     open_timeout=self.response_timeout,
                     close_timeout=CLOSE_TIMEOUT_S,
                 ) as ws:

@@ -436,7 +436,7 @@ async def test_protocols_setting_restricts_what_is_served(tmp_path: Path) -> Non
         [frame] = frames_of(live, "NEW")
         assert frame.kind is Kind.REFUSED
         assert "ocpp2.0.1" in frame.text
-        assert not live.state.is_online(live.state.stations["NEW"])
+        assert "NEW" not in live.state.stations
 
 
 @pytest.mark.timeout(20)
@@ -448,9 +448,16 @@ async def test_a_station_offering_no_known_protocol_is_refused(engine: Engine) -
     assert frame.kind is Kind.REFUSED
     assert "ocpp3.0" in frame.text
     assert engine.csms.connected() == []
-    odd = engine.state.stations["ODD"]
-    assert not engine.state.is_online(odd)
-    assert "refused" in str(station_row(engine.state, odd)[3])
+    assert "ODD" not in engine.state.stations  # a refusal never makes a station
+    # A station the console knows shows its refused attempt.
+    async with connect(f"{engine.csms.url}/KNOWN", subprotocols=["ocpp1.6"]):
+        await wait_for(lambda: "KNOWN" in engine.state.stations)
+    known = engine.state.stations["KNOWN"]
+    await wait_for(lambda: not engine.state.is_online(known))
+    with pytest.raises(InvalidStatus):
+        await connect(f"{engine.csms.url}/KNOWN", subprotocols=["ocpp3.0"])
+    await wait_for(lambda: known.refused_at is not None)
+    assert "refused" in str(station_row(engine.state, known)[3])
 
 
 # --- the projection of 2.x inventory and connectors, in any order ---------------

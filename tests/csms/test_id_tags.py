@@ -54,7 +54,7 @@ def test_effective_status() -> None:
 
 def test_validation() -> None:
     assert check_tag("  TAG-1 ") == "TAG-1"
-    for bad in ("", "   ", "X" * 21, "A,B", "A\tB"):
+    for bad in ("", "   ", "X" * 37, "A,B", "A\tB"):
         with pytest.raises(IdTagError):
             check_tag(bad)
     assert parse_expiry("") is None
@@ -74,10 +74,12 @@ def test_csv_round_trip() -> None:
         IdTag("A"),
         IdTag("GROUP", "Accepted"),
         IdTag("Q\"uote'"),
+        IdTag("04A2B9C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5", token_type="ISO14443"),
     ]
     text = write_csv(tags)
-    assert text.splitlines()[0] == "id_tag,status,parent,expiry"
-    assert text.splitlines()[1] == "A,Accepted,,"
+    assert text.splitlines()[0] == "id_tag,status,parent,expiry,type"
+    assert text.splitlines()[1] == "04A2B9C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5,Accepted,,,ISO14443"
+    assert text.splitlines()[2] == "A,Accepted,,,"
     report = read_csv(text)
     assert report.errors == []
     assert report.tags == sorted(tags, key=lambda t: t.tag)
@@ -95,7 +97,7 @@ def test_csv_bad_rows_reported_with_line_numbers() -> None:
             "GOOD,Blocked,,",  # 7: duplicate
             "Z,Accepted,,,extra",  # 8: too many columns
             "SHORT",  # 9: missing columns are blank
-            "LONG-TAG-IS-TOO-LONG-X,Accepted,,",  # 10
+            "LONG-TAG-IS-TOO-LONG-FOR-EVEN-OCPP-2.X,Accepted,,",  # 10: over 36 characters
         ]
     )
     report = read_csv(text)
@@ -105,6 +107,12 @@ def test_csv_bad_rows_reported_with_line_numbers() -> None:
     assert "status" in report.errors[1][1]
     assert "line 2" in report.errors[3][1]
     assert report.summary() == "2 tags imported, 6 rows skipped"
+    # Files exported before token types (four columns) read the same, and a type is checked.
+    old = read_csv("id_tag,status,parent,expiry\nOLD,Accepted,,\n")
+    assert old.tags == [IdTag("OLD")]
+    typed = read_csv("id_tag,status,parent,expiry,type\nT1,,,,emaid\nT2,,,,Bus\n")
+    assert typed.tags == [IdTag("T1", token_type="eMAID")]
+    assert typed.errors[0][0] == 3 and "type" in typed.errors[0][1]
 
 
 def test_csv_without_header_is_refused() -> None:
@@ -274,7 +282,8 @@ async def test_screen_export_and_import(tmp_path: Path) -> None:
         await pilot.press("enter")
         exported = tmp_path / "id_tags.csv"
         await wait_for(exported.exists)
-        assert exported.read_text() == "id_tag,status,parent,expiry\nA,Accepted,,\nB,Blocked,,\n"
+        header = "id_tag,status,parent,expiry,type\n"
+        assert exported.read_text() == header + "A,Accepted,,,\nB,Blocked,,,\n"
 
         incoming = tmp_path / "more.csv"
         incoming.write_text("id_tag,status,parent,expiry\nC,Accepted,B,\nD,Nope,,\n")

@@ -46,6 +46,7 @@ class FoldedSource:
     id_tags = None
     automations = None
     crafter = None
+    registry = None
     start_note = None
 
     def __init__(self, frames: Iterable[Frame], settings: Settings, name: str = "") -> None:

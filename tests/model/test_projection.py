@@ -373,9 +373,16 @@ def test_online_follows_connection_events() -> None:
     assert state.is_online(state.stations["CP1"])
 
 
-def test_refused_station_is_not_online() -> None:
-    state = project([event("CP1", Kind.REFUSED, T0)])
-    assert not state.is_online(state.stations["CP1"])
+def test_a_refusal_makes_no_station_but_marks_a_known_one() -> None:
+    assert project([event("CP1", Kind.REFUSED, T0)]).stations == {}
+    known = [
+        event("CP1", Kind.CONNECTED, T0),
+        event("CP1", Kind.DISCONNECTED, T0 + 1),
+        event("CP1", Kind.REFUSED, T0 + 2),
+    ]
+    station = project(known).stations["CP1"]
+    assert station.refused_at == T0 + 2
+    assert not project(known).is_online(station)
 
 
 def test_late_disconnect_of_an_old_connection_wins_by_time() -> None:

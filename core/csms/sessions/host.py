@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
+from ..authorization import Authorization
+
 
 class SessionHost(Protocol):
     """The CSMS as its sessions see it."""
@@ -21,8 +23,15 @@ class SessionHost(Protocol):
         """The CSMS's time as an OCPP timestamp."""
         ...
 
-    def authorize(self, id_tag: str) -> str:
-        """The authorization status of an id tag now (Accepted, Blocked, Expired, Invalid)."""
+    def authorize(
+        self, id_tag: str, token_type: str = "", starting: str | None = None
+    ) -> Authorization:
+        """The answer for an id tag now; `starting` when a transaction starts with it ("" for
+        1.6, the transaction id for 2.x), so a tag already charging is ConcurrentTx."""
+        ...
+
+    def boot_status(self, station_id: str) -> str:
+        """How to answer the station's boot: Accepted, Pending or Rejected."""
         ...
 
     def next_transaction_id(self) -> int:
@@ -30,7 +39,7 @@ class SessionHost(Protocol):
         ...
 
     def booted(self, station_id: str) -> None:
-        """A station's boot was answered: ask it what it has."""
+        """A station's boot was answered: ask it what it has, once it is accepted."""
         ...
 
 

@@ -20,15 +20,21 @@ from .host import SessionAnswers
 class V16Answers(SessionAnswers):
     """Answers a 1.6 station's calls for the CSMS (`host`)."""
 
-    def _authorize(self, id_tag: str) -> IdTagInfo:
-        return IdTagInfo(status=AuthorizationStatus(self.host.authorize(id_tag)))
+    def _authorize(self, id_tag: str, starting: str | None = None) -> IdTagInfo:
+        found = self.host.authorize(id_tag, starting=starting)
+        return IdTagInfo(
+            status=AuthorizationStatus(found.status),
+            expiry_date=found.expiry,
+            parent_id_tag=found.parent,
+        )
 
     @on(Action.boot_notification)
     def on_boot_notification(self, **_: Any) -> call_result.BootNotification:
+        # Pending (an operator has not accepted the station yet): ask again each interval.
         return call_result.BootNotification(
             current_time=self.host.now_iso(),
             interval=self.host.heartbeat_interval,
-            status=RegistrationStatus.accepted,
+            status=RegistrationStatus(self.host.boot_status(self.id)),
         )
 
     @after(Action.boot_notification)
@@ -50,7 +56,7 @@ class V16Answers(SessionAnswers):
     @on(Action.start_transaction)
     def on_start_transaction(self, id_tag: str, **_: Any) -> call_result.StartTransaction:
         # The transaction itself is in the recording: the projection reads it from the frames.
-        info = self._authorize(id_tag)
+        info = self._authorize(id_tag, starting="")
         tx_id = self.host.next_transaction_id()
         return call_result.StartTransaction(transaction_id=tx_id, id_tag_info=info)
 

@@ -22,17 +22,26 @@ class V2Answers(SessionAnswers):
 
     results: ModuleType  # the version's call_result module, set by the dialect registry
 
-    def _token_info(self, id_token: dict[str, Any]) -> dict[str, str]:
-        if id_token.get("type") == "NoAuthorization":
+    def _token_info(self, id_token: dict[str, Any], starting: str | None = None) -> dict[str, Any]:
+        """An idTokenInfo (snake_case, as the library takes it) for a presented idToken."""
+        token_type = str(id_token.get("type", ""))
+        if token_type == "NoAuthorization":
             return {"status": "Accepted"}
-        return {"status": self.host.authorize(str(id_token.get("id_token", "")))}
+        found = self.host.authorize(str(id_token.get("id_token", "")), token_type, starting)
+        info: dict[str, Any] = {"status": found.status}
+        if found.expiry is not None:
+            info["cache_expiry_date_time"] = found.expiry
+        if found.parent is not None:
+            info["group_id_token"] = {"id_token": found.parent, "type": "Central"}
+        return info
 
     @on("BootNotification")
     def on_boot_notification(self, **_: Any) -> Any:
+        # Pending (an operator has not accepted the station yet): ask again each interval.
         return self.results.BootNotification(
             current_time=self.host.now_iso(),
             interval=self.host.heartbeat_interval,
-            status="Accepted",
+            status=self.host.boot_status(self.id),
         )
 
     @after("BootNotification")
@@ -52,11 +61,21 @@ class V2Answers(SessionAnswers):
         return self.results.Authorize(id_token_info=self._token_info(id_token))
 
     @on("TransactionEvent")
-    def on_transaction_event(self, id_token: dict[str, Any] | None = None, **_: Any) -> Any:
+    def on_transaction_event(
+        self,
+        event_type: str,
+        transaction_info: dict[str, Any],
+        id_token: dict[str, Any] | None = None,
+        **_: Any,
+    ) -> Any:
         # The transaction itself is in the recording: the projection reads it from the frames.
         if not id_token:
             return self.results.TransactionEvent()
-        return self.results.TransactionEvent(id_token_info=self._token_info(id_token))
+        starting = (
+            str(transaction_info.get("transaction_id", "")) if event_type == "Started" else None
+        )
+        info = self._token_info(id_token, starting)
+        return self.results.TransactionEvent(id_token_info=info)
 
     @on("MeterValues")
     def on_meter_values(self, **_: Any) -> Any:
