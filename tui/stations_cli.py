@@ -46,8 +46,9 @@ def _password(args: argparse.Namespace, stdin: TextIO) -> str | None:
     return stdin.readline().rstrip("\r\n")
 
 
-def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
     """Carry out one `stations` action; 0, or 2 with the reason on stderr."""
+    out = out or sys.stdout
     private_dir(settings.data_dir)
     lock = DataDirLock(settings.data_dir)
     store = Store(settings.store_path)
