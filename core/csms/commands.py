@@ -252,6 +252,15 @@ class Commands:
         """Clear the profile `set_charging_profile` sets on an EVSE (0: the station)."""
         return self._send(station_id, lambda b: b.clear_charging_limit(evse))
 
+    async def disconnect(self, station_id: str, reason: str) -> None:
+        """Close a station's connection (an operator rejected it); nothing in replay."""
+        if self._csms is not None:
+            await self._csms.disconnect(station_id, reason)
+
+    def set_password(self, station_id: str, password: str) -> QueuedCall:
+        """Give a station a new HTTP Basic password (see core/csms/password_change.py)."""
+        return self._send(station_id, lambda b: b.set_password(password))
+
     def craft(
         self, station_id: str, action: str, payload: dict[str, Any], check: bool = True
     ) -> QueuedCall:

@@ -49,6 +49,10 @@ class DurableQueues:
         """Send the station's commands through a session that just connected."""
         self.of(station_id).attach(session)
 
+    async def settle(self, station_id: str, timeout: float) -> None:
+        """Let the station's call in flight take an answer that already came in."""
+        await self.of(station_id).settle(timeout)
+
     def detach(self, station_id: str) -> None:
         """The station left: its commands wait."""
         self.of(station_id).detach()

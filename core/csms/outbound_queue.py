@@ -179,6 +179,12 @@ class StationQueue:
         self.detach()
         self._worker = asyncio.create_task(self._drain(session), name=f"outbound:{self.station_id}")
 
+    async def settle(self, timeout: float) -> None:
+        """Let the call in flight take the answer that already came in (a station that
+        answers and then closes at once), for at most `timeout` seconds."""
+        if self.in_flight is not None:
+            await asyncio.wait({self.in_flight.future}, timeout=timeout)
+
     def detach(self) -> None:
         """Stop sending (the station went away); queued commands stay queued."""
         if self._worker is not None:

@@ -124,14 +124,18 @@ class StationRegistry:
 
     def set_password(self, station_id: str, password: str | None = None) -> str:
         """A new password for a registered station (generated when None), in clear, once."""
-        entry = self._known(station_id)
+        self._known(station_id)
         secret = generate_password() if password is None else password
         try:
             check_password(secret)
         except ValueError as exc:
             raise RegistryError(str(exc)) from None
-        self._put(replace(entry, password_hash=hash_password(secret)))
+        self.set_password_hash(station_id, hash_password(secret))
         return secret
+
+    def set_password_hash(self, station_id: str, password_hash: str) -> Registered:
+        """Keep a password already hashed (made off the event loop) for a registered station."""
+        return self._put(replace(self._known(station_id), password_hash=password_hash))
 
     def accept(self, station_id: str) -> Registered:
         """Let a pending (or rejected) station in: its next boot is Accepted."""

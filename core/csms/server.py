@@ -43,6 +43,8 @@ from .tls import peer_common_name, server_context
 
 log = logging.getLogger("ocppdeck.csms")
 
+# A station that answers and closes at once: how long its answer may take to be read.
+SETTLE_S = 1.0
 _MAX_HANDSHAKES = 10_000  # admitted handshakes waiting for their handler (bounded)
 
 
@@ -295,7 +297,9 @@ class Csms:
         except ConnectionClosed:
             pass
         finally:
-            if not live.replaced:
+            if not live.replaced and tap.last_call_answered:
+                await self.queues.settle(station_id, SETTLE_S)
+            if not live.replaced:  # (a new connection may have replaced it while settling)
                 del self._live[station_id]
                 self.queues.detach(station_id)
                 reason = f"closed {ws.close_code}: {ws.close_reason}".rstrip(": ")

@@ -37,6 +37,7 @@ class StationHost(Protocol):
     connectors: dict[int, ConnectorSim]
     response_timeout: float
     operative: bool  # the station as a whole (1.6 connector 0)
+    password: str | None  # its HTTP Basic password, None for security profile 0
 
     @property
     def meter_interval(self) -> float:
@@ -70,6 +71,14 @@ class StationHost(Protocol):
 
     def change_configuration(self, key: str, value: str) -> str:
         """Apply a change: Accepted, Rejected or NotSupported."""
+        ...
+
+    def change_password(self, password: str) -> bool:
+        """Take a new HTTP Basic password; False when OCPP does not allow it."""
+        ...
+
+    def relogin(self) -> None:
+        """Reconnect with the current password, once the answer has gone out."""
         ...
 
     def set_availability(self, evse: int, operative: bool) -> None:

@@ -34,6 +34,8 @@ RESPONSE_TIMEOUT_S = 15.0
 MIN_TIMEOUT_S = 2.0
 CLOSE_TIMEOUT_S = 2.0
 CANCEL_RETRY_S = 0.1
+# OCPP passwords (1.6 AuthorizationKey, 2.x BasicAuthPassword): 16 to 40 printable ASCII.
+PASSWORD_LENGTHS = range(16, 41)
 # Configuration: key -> read-only. The intervals can be changed; the rest is fixed.
 _READONLY_KEYS = ("NumberOfConnectors", "AuthorizeRemoteTxRequests", "MeterValuesSampledData")
 
@@ -77,6 +79,7 @@ class SimStation:
         self.spec = spec
         self.url = url
         self.settings = settings
+        self.password = settings.password_of(spec.station_id)  # a CSMS may change it
         self.response_timeout = max(MIN_TIMEOUT_S, RESPONSE_TIMEOUT_S / settings.speed)
         self.connected = False
         self.booted = False
@@ -139,10 +142,12 @@ class SimStation:
         (reconnect_min doubling up to reconnect_max, jittered by the rng), reset by each boot.
         """
         target = f"{self.url.rstrip('/')}/{self.spec.station_id}"
-        password = self.settings.password_of(self.spec.station_id)
-        headers = {"Authorization": basic_auth(self.spec.station_id, password)} if password else {}
         tls = self.settings.tls if target.startswith("wss:") else None
         while True:
+            password = self.password
+            headers = (
+                {"Authorization": basic_auth(self.spec.station_id, password)} if password else {}
+            )
             try:
                 async with connect(
                     target,
@@ -256,6 +261,21 @@ class SimStation:
         else:
             self._meter_s = float(seconds)
         return "Accepted"
+
+    def change_password(self, password: str) -> bool:
+        """Take a new HTTP Basic password if OCPP allows it (16 to 40 printable ASCII)."""
+        if len(password) not in PASSWORD_LENGTHS or not (
+            password.isascii() and password.isprintable()
+        ):
+            return False
+        self.password = password
+        return True
+
+    def relogin(self) -> None:
+        """Reconnect with the current password (after the answer has gone out), as real
+        firmware does once its password changed: the new one is proven at once."""
+        if self._ws is not None:
+            self.spawn(self._ws.close(1012, "new password"), "relogin")
 
     def set_availability(self, evse: int, operative: bool) -> None:
         """EVSE 0 switches the station and every connector."""

@@ -17,6 +17,8 @@ from ..clock import Clock
 from .codec import from_wire
 from .frame import Direction, Frame, Kind
 
+_ANSWERS = (Kind.RESULT, Kind.ERROR)
+
 
 class WireTap:
     """A websocket stand-in that captures frames and answers unreadable ones."""
@@ -34,6 +36,8 @@ class WireTap:
         self.protocol = protocol
         self._clock = clock
         self._publish = publish
+        self._last_call = ""  # message id of the last call sent to the station
+        self.last_call_answered = False  # its answer came in (the library may not have read it)
 
     def _frame(self, text: str | bytes, direction: Direction) -> Frame:
         return from_wire(
@@ -50,6 +54,8 @@ class WireTap:
             text = await self.ws.recv()
             frame = self._frame(text, Direction.IN)
             self._publish(frame)
+            if frame.kind in _ANSWERS and frame.unique_id == self._last_call:
+                self.last_call_answered = True
             if frame.kind is not Kind.MALFORMED:
                 return text
             answer = call_error_for(text, frame.unique_id)
@@ -59,7 +65,10 @@ class WireTap:
 
     async def send(self, text: str) -> None:
         """Capture, then send, one message to the station."""
-        self._publish(self._frame(text, Direction.OUT))
+        frame = self._frame(text, Direction.OUT)
+        self._publish(frame)
+        if frame.kind is Kind.CALL:
+            self._last_call, self.last_call_answered = frame.unique_id, False
         await self.ws.send(text)
 
 

@@ -83,6 +83,7 @@ COMMANDS: dict[str, tuple[Any, ...]] = {
     "local_list_version": (),
     "set_charging_limit": (1, 16.0, "A", 60, "2030-01-01T00:00:00.000Z", 11),
     "clear_charging_limit": (0,),
+    "set_password": ("0123456789abcdef0123",),
 }
 
 

@@ -126,6 +126,10 @@ class Builder(Protocol):
         """Clear what `set_charging_limit` set on an EVSE (0: the station)."""
         ...
 
+    def set_password(self, password: str) -> Any:
+        """Give the station a new HTTP Basic password (security profiles 1 and 2)."""
+        ...
+
 
 class SameInEveryVersion:
     """The calls whose fields are the same in every version, built from a `call` module."""

@@ -116,6 +116,10 @@ class V16Builder(SameInEveryVersion):
         }
         return self.calls.SetChargingProfile(connector_id=evse, cs_charging_profiles=profile)
 
+    def set_password(self, password: str) -> Any:
+        """ChangeConfiguration of AuthorizationKey (the 1.6 security whitepaper)."""
+        return self.calls.ChangeConfiguration(key="AuthorizationKey", value=password)
+
     def clear_charging_limit(self, evse: int) -> Any:
         """ClearChargingProfile of the purpose `set_charging_limit` used."""
         return self.calls.ClearChargingProfile(

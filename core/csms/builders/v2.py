@@ -182,6 +182,10 @@ class V2Builder(SameInEveryVersion):
         }
         return self.calls.SetChargingProfile(evse_id=evse, charging_profile=profile)
 
+    def set_password(self, password: str) -> Any:
+        """SetVariables of SecurityCtrlr.BasicAuthPassword."""
+        return self.set_variable("SecurityCtrlr", "BasicAuthPassword", password, None)
+
     def clear_charging_limit(self, evse: int) -> Any:
         """ClearChargingProfile of the purpose `set_charging_limit` used."""
         criteria = {

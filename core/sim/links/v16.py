@@ -31,6 +31,9 @@ from ..connector import ConnectorSim, StopReason
 from ..host import BootAnswer, StationAnswers, StationHost
 from ..spec import FIRMWARE
 
+# The 1.6 security whitepaper's configuration key for the HTTP Basic password.
+PASSWORD_KEY = "AuthorizationKey"
+
 
 def _accepted(result: Any | None) -> bool:
     """Whether an Authorize/StartTransaction result carries an Accepted idTagInfo."""
@@ -95,9 +98,17 @@ class V16Answers(StationAnswers):
     def on_change_configuration(
         self, key: str, value: str, **_: Any
     ) -> call_result.ChangeConfiguration:
+        if key == PASSWORD_KEY:  # write-only: never in GetConfiguration
+            taken = self._station.change_password(value)
+            return call_result.ChangeConfiguration(status="Accepted" if taken else "Rejected")
         return call_result.ChangeConfiguration(
             status=self._station.change_configuration(key, value)
         )
+
+    @after(Action.change_configuration)
+    def after_change_configuration(self, key: str, value: str, **_: Any) -> None:
+        if key == PASSWORD_KEY and self._station.password == value:
+            self._station.relogin()
 
     @on(Action.reset)
     def on_reset(self, **_: Any) -> call_result.Reset:

@@ -67,6 +67,7 @@ VARIABLES = {
     ("SampledDataCtrlr", "TxUpdatedInterval"): "MeterValueSampleInterval",
     ("SampledDataCtrlr", "TxUpdatedMeasurands"): "MeterValuesSampledData",
 }
+PASSWORD_VARIABLE = ("SecurityCtrlr", "BasicAuthPassword")
 SET_STATUS = {"Accepted": "Accepted", "Rejected": "Rejected", "NotSupported": "UnknownVariable"}
 # What a TriggerMessage may ask of a simulated 2.x station.
 TRIGGERABLE = frozenset({"BootNotification", "Heartbeat", "StatusNotification", "MeterValues"})
@@ -80,6 +81,8 @@ def variables(station: StationHost) -> dict[tuple[str, str], tuple[str, bool]]:
 
 def set_variable(station: StationHost, component: str, variable: str, value: str) -> str:
     """Apply a SetVariables entry; its SetVariableStatus."""
+    if (component, variable) == PASSWORD_VARIABLE:  # write-only: never reported
+        return "Accepted" if station.change_password(value) else "Rejected"
     key = VARIABLES.get((component, variable))
     if key is None:
         known = any(c == component for c, _ in VARIABLES)
@@ -210,6 +213,14 @@ class V2Answers(StationAnswers):
             for item in set_variable_data
         ]
         return self.results.SetVariables(set_variable_result=results)
+
+    @after(A.set_variables)
+    def after_set_variables(self, set_variable_data: list[dict[str, Any]], **_: Any) -> None:
+        for item in set_variable_data:
+            name = (item["component"]["name"], item["variable"]["name"])
+            if name == PASSWORD_VARIABLE and self._station.password == item["attribute_value"]:
+                self._station.relogin()
+                return
 
     @on(A.reset)
     def on_reset(self, **_: Any) -> Any:
