@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -23,8 +24,10 @@ from .screens.id_tags import IdTagsScreen
 from .screens.inspector import InspectorScreen
 from .screens.prompt import PromptScreen
 from .screens.queue import QueueScreen
+from .screens.registry import RegistryScreen
 from .seek import parse_seek
 from .station_commands import STATION_COMMANDS, Target, station_bindings
+from .station_text import shown, station_text
 from .widgets.connectors_table import ConnectorsTable
 from .widgets.frame_log_view import FrameLogView
 from .widgets.meter_plot import MeterPlot
@@ -59,6 +62,7 @@ class OcppDeckApp(App[None]):
         Binding("n", "jump(True)", "Next event", show=False),
         Binding("p", "jump(False)", "Previous event", show=False),
         Binding("i", "id_tags", "Id tags"),
+        Binding("S", "registry", "Station registry"),
         Binding("w", "queue", "Queue"),
         Binding("a", "automations", "Automations"),
         Binding("e", "crafter", "Craft message"),  # not k: the frame log uses k for up
@@ -114,7 +118,7 @@ class OcppDeckApp(App[None]):
             return
         note = self.source.start_note
         if note:
-            self.notify(note, severity="warning", timeout=10)
+            self.notify(note, severity="warning", timeout=10, markup=False)
         self.redraw()
 
     # --- drawing ----------------------------------------------------------
@@ -129,14 +133,20 @@ class OcppDeckApp(App[None]):
         self.query_one(FrameLogView).sync()
         automations = self.source.automations
         for notice in automations.take_notices() if automations is not None else ():
-            self.notify(notice.text, title=notice.station, severity="warning", timeout=10)
+            self.notify(
+                notice.text, title=notice.station, severity="warning", timeout=10, markup=False
+            )
         if self.transport is not None:
             self.query_one(Timeline).refresh()
         online = sum(1 for s in state.stations.values() if state.is_online(s))
         self.query_one("#titlebar", Static).update(
-            f"[b]ocppdeck[/b] · {self.source.mode} · {self.source.describe()} · "
-            f"{online}/{len(state.stations)} online · {len(state.open)} open tx · "
-            f"{clock_time(self.source.clock.now())} UTC"
+            Text.assemble(
+                ("ocppdeck", "bold"),
+                f" · {self.source.mode} · ",
+                station_text(self.source.describe()),  # a file's name, a fleet's URL
+                f" · {online}/{len(state.stations)} online · {len(state.open)} open tx · "
+                f"{clock_time(self.source.clock.now())} UTC",
+            )
         )
 
     def _show_selection(self) -> None:
@@ -159,15 +169,19 @@ class OcppDeckApp(App[None]):
     def _target(self, needs_connector: bool = True) -> tuple[str, int] | None:
         """The selected station and EVSE (0 when none and none is needed)."""
         if not self.source.commands.enabled:
-            self.notify("Replay: commands are off, nothing is sent.", severity="warning")
+            self.notify(
+                "Replay: commands are off, nothing is sent.", severity="warning", markup=False
+            )
             return None
         station_id = self.query_one(StationsTable).selected
         evse_id = self.query_one(ConnectorsTable).selected
         if station_id is None:
-            self.notify("Select a station first.", severity="warning")
+            self.notify("Select a station first.", severity="warning", markup=False)
             return None
         if evse_id is None and needs_connector:
-            self.notify(f"{station_id} has reported no connectors yet.", severity="warning")
+            self.notify(
+                f"{station_id} has reported no connectors yet.", severity="warning", markup=False
+            )
             return None
         return station_id, evse_id or 0
 
@@ -214,7 +228,7 @@ class OcppDeckApp(App[None]):
         self.push_screen(
             PromptScreen(
                 "Remote start",
-                f"Id tag to start {station_id} connector {evse_id} for:",
+                Text(f"Id tag to start {shown(station_id)} connector {evse_id} for:"),
                 self.source.settings.default_id_tag,
             ),
             send,
@@ -236,10 +250,10 @@ class OcppDeckApp(App[None]):
         try:
             queued = submit()
         except CommandUnavailable as exc:
-            self.notify(str(exc), title=label, severity="error")
+            self.notify(str(exc), title=label, severity="error", markup=False)
             return None
         if not self.source.commands.is_connected(queued.station):
-            self.notify("Station offline: queued until it reconnects.", title=label)
+            self.notify("Station offline: queued until it reconnects.", title=label, markup=False)
         self.run_worker(self._report(queued, label), group="commands")
         return queued
 
@@ -249,11 +263,19 @@ class OcppDeckApp(App[None]):
             severity = "information" if outcome.accepted else "warning"
             summary = answer_summary(outcome.response)
             self.notify(
-                f"{queued.action}: {outcome.status}{summary}", title=label, severity=severity
+                f"{queued.action}: {outcome.status}{summary}",
+                title=label,
+                severity=severity,
+                markup=False,
             )
         else:
             detail = f" ({outcome.detail})" if outcome.detail else ""
-            self.notify(f"{queued.action}: {outcome.status}{detail}", title=label, severity="error")
+            self.notify(
+                f"{queued.action}: {outcome.status}{detail}",
+                title=label,
+                severity="error",
+                markup=False,
+            )
 
     # --- replay transport ---------------------------------------------------
     def _moved(self) -> None:
@@ -287,7 +309,7 @@ class OcppDeckApp(App[None]):
             self._moved()
         else:
             where = "after" if forward else "before"
-            self.notify(f"No error or transaction start {where} this point.")
+            self.notify(f"No error or transaction start {where} this point.", markup=False)
 
     def action_seek(self) -> None:
         """Ask for a time (or a frame number) and go there."""
@@ -301,7 +323,7 @@ class OcppDeckApp(App[None]):
             try:
                 target = parse_seek(text, transport.clock.now())
             except ValueError as exc:
-                self.notify(str(exc), title="Go to", severity="error")
+                self.notify(str(exc), title="Go to", severity="error", markup=False)
                 return
             if target.frame is not None:
                 transport.seek(target.frame)
@@ -355,9 +377,24 @@ class OcppDeckApp(App[None]):
         """Open the id tags screen (live and demo: a replay has no store)."""
         book = self.source.id_tags
         if book is None:
-            self.notify("Id tags are not available in replay.", severity="warning")
+            self.notify("Id tags are not available in replay.", severity="warning", markup=False)
         elif not isinstance(self.screen, IdTagsScreen):
             self.push_screen(IdTagsScreen(book, self.source.settings.data_dir / ID_TAGS_CSV))
+
+    def action_registry(self) -> None:
+        """Open the station registry: accept or reject pending stations, set passwords."""
+        registry = self.source.registry
+        if registry is None:
+            self.notify("Replay: there is no station registry.", severity="warning", markup=False)
+        elif not isinstance(self.screen, RegistryScreen):
+            self.push_screen(
+                RegistryScreen(
+                    registry,
+                    self.source.commands,
+                    lambda: self.source.state,
+                    self.source.settings.redraw_interval,
+                )
+            )
 
     def action_queue(self) -> None:
         """Open the outbound queue: every station's commands; cancel a queued one."""
@@ -370,7 +407,9 @@ class OcppDeckApp(App[None]):
         """Open the automations: every installed plugin, toggled on or off for this run."""
         automations = self.source.automations
         if automations is None:
-            self.notify("Replay: automations are off, nothing is sent.", severity="warning")
+            self.notify(
+                "Replay: automations are off, nothing is sent.", severity="warning", markup=False
+            )
         elif not isinstance(self.screen, AutomationsScreen):
             self.push_screen(AutomationsScreen(automations))
 
@@ -378,7 +417,9 @@ class OcppDeckApp(App[None]):
         """Open the message crafter: any call of a station's version, as raw JSON."""
         crafter = self.source.crafter
         if crafter is None or not self.source.commands.enabled:
-            self.notify("Replay: commands are off, nothing is sent.", severity="warning")
+            self.notify(
+                "Replay: commands are off, nothing is sent.", severity="warning", markup=False
+            )
         elif not isinstance(self.screen, CrafterScreen):
             station = self.query_one(StationsTable).selected
             self.push_screen(CrafterScreen(crafter, self.source, station))

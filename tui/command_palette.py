@@ -10,10 +10,13 @@ from collections.abc import Callable
 from functools import partial
 from typing import Protocol
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+from textual.markup import escape
 
 from ..core.console import ConsoleSource
 from .station_commands import STATION_COMMANDS
+from .station_text import shown
 
 
 class PaletteHost(Protocol):
@@ -60,11 +63,18 @@ class StationCommandsProvider(Provider):
 
     async def discover(self) -> Hits:
         for display, run, help_text in self._entries():
-            yield DiscoveryHit(display, run, help=help_text)
+            yield DiscoveryHit(Content(shown(display)), run, help=escape(shown(help_text)))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for display, run, help_text in self._entries():
             score = matcher.match(display)
             if score > 0:
-                yield Hit(score, matcher.highlight(display), run, help=help_text)
+                yield Hit(score, _shown(display, matcher), run, help=escape(shown(help_text)))
+
+
+def _shown(display: str, matcher: Matcher) -> Content:
+    """The entry with the query's letters marked; station ids are text, never markup (the
+    matcher reads markup, so an id that looks like some is shown unmarked)."""
+    safe = shown(display)
+    return matcher.highlight(safe) if "[" not in safe else Content(safe)

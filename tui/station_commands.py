@@ -24,6 +24,7 @@ from .screens.command_form import (
 )
 from .screens.configuration import ConfigurationScreen
 from .sending import Send
+from .station_text import station_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ def _form(
         if values is not None:
             then(values)
 
-    target.show(CommandForm(f"{title} · {target.station_id}", fields, check), done)
+    target.show(CommandForm(station_text(f"{title} · {target.station_id}"), fields, check), done)
 
 
 def _connector_field(target: Target, label: str) -> Field:

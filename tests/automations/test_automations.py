@@ -357,7 +357,7 @@ async def test_a_opens_the_automations_and_space_toggles_one(tmp_path: Path) -> 
             assert isinstance(app.screen, AutomationsScreen)
             table = app.screen.query_one(DataTable)
             rows = [table.get_row_at(i) for i in range(table.row_count)]
-            assert [r[0] for r in rows] == BUILT_INS
+            assert [str(r[0]) for r in rows] == BUILT_INS
             assert ["off" in r[1] for r in rows] == [True, False, False]
             await pilot.press("space")  # the cursor starts on auto-start
             await pilot.pause()

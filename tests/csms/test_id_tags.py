@@ -252,7 +252,9 @@ async def test_screen_add_block_delete(tmp_path: Path) -> None:
         app.screen.query_one("#tag-expiry", Input).value = "2099-12-31"
         await pilot.press("enter")
         await wait_for(lambda: isinstance(app.screen, IdTagsScreen))
-        assert rows(app) == [["CARD-1", "Accepted", "Accepted", "", "2099-12-31T00:00:00.000Z"]]
+        assert rows(app) == [
+            ["CARD-1", "Accepted", "Accepted", "", "2099-12-31T00:00:00.000Z", "any"]
+        ]
 
         await pilot.press("b")
         await wait_for(lambda: rows(app)[0][1:3] == ["Blocked", "Blocked"])

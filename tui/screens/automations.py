@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -9,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from ...core.automations.plugins import Automations
+from ..station_text import station_text
 
 COLUMNS = ("Automation", "State", "What it does", "From")
 NOTE = (
@@ -48,12 +50,19 @@ class AutomationsScreen(ModalScreen[None]):
         table.clear()
         for name, plugin in self.automations.plugins.items():
             if plugin.broken:
-                state = "[bold red]broken[/]"
+                state = Text("broken", style="bold red")
             elif plugin.enabled:
-                state = "[green]on[/]"
+                state = Text("on", style="green")
             else:
-                state = "[dim]off[/]"
-            table.add_row(name, state, plugin.description, plugin.target, key=name)
+                state = Text("off", style="dim")
+            # A plugin's name, text and errors are a third party's: shown as text.
+            table.add_row(
+                station_text(name),
+                state,
+                station_text(plugin.description),
+                station_text(plugin.target),
+                key=name,
+            )
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
 
@@ -65,9 +74,9 @@ class AutomationsScreen(ModalScreen[None]):
         name = list(self.automations.plugins)[table.cursor_row]
         plugin = self.automations.plugins[name]
         if plugin.broken:
-            self.notify(f"{name} is broken: {plugin.error}", severity="error")
+            self.notify(f"{name} is broken: {plugin.error}", severity="error", markup=False)
             return
         self.automations.set_enabled(name, not plugin.enabled)
         word = "on" if plugin.enabled else "off"
-        self.notify(f"{name} is {word} for this run (the config file is unchanged).")
+        self.notify(f"{name} is {word} for this run (the config file is unchanged).", markup=False)
         self._fill()

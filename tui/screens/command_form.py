@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -81,7 +82,7 @@ class CommandForm(ModalScreen[dict[str, Any] | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, fields: list[Field], check: Check | None = None) -> None:
+    def __init__(self, title: str | Text, fields: list[Field], check: Check | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.fields = fields

@@ -22,6 +22,7 @@ from ...core.csms.builders.contract import Setting
 from ...core.csms.commands import Commands
 from ...core.csms.outbound_queue import CallState, Outcome
 from ..sending import Send
+from ..station_text import shown, station_text
 from .prompt import PromptScreen
 
 COLUMNS = ("Component", "Key", "Value", "Access")
@@ -61,7 +62,7 @@ class ConfigurationScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="configuration") as body:
-            body.border_title = f"Configuration · {self.station_id}"
+            body.border_title = Text(f"Configuration · {shown(self.station_id)}")
             yield Static("Asking the station…", id="configuration-note")
             table: DataTable[str | Text] = DataTable(id="configuration-table", cursor_type="row")
             table.add_columns(*COLUMNS)
@@ -133,8 +134,13 @@ class ConfigurationScreen(ModalScreen[None]):
         table.clear()
         for setting in settings:
             access = Text("read-only", style="dim") if setting.readonly else Text("read-write")
-            value = setting.value if setting.value is not None else Text(setting.note, "dim")
-            table.add_row(*_names(setting), value, access)
+            value = (
+                station_text(setting.value)
+                if setting.value is not None
+                else Text(setting.note, "dim")
+            )
+            component, key = _names(setting)
+            table.add_row(station_text(component), station_text(key), value, access)
         if settings:
             table.move_cursor(row=min(row, len(settings) - 1))
         count = f"{source} · {len(settings)}" if source else f"{len(settings)} settings"
@@ -153,7 +159,7 @@ class ConfigurationScreen(ModalScreen[None]):
             return
         setting = self.settings[table.cursor_row]
         if setting.readonly:
-            self.notify(f"{setting.key} is read-only.", severity="warning")
+            self.notify(f"{setting.key} is read-only.", severity="warning", markup=False)
             return
 
         def change(value: str | None) -> None:
@@ -171,13 +177,13 @@ class ConfigurationScreen(ModalScreen[None]):
         component, key = _names(setting)
         name = f"{component}.{key}" if component else key
         self.app.push_screen(
-            PromptScreen(f"Change {name}", "New value:", setting.value or ""), change
+            PromptScreen(station_text(f"Change {name}"), "New value:", setting.value or ""), change
         )
 
     async def _changed(self, setting: Setting, answer: asyncio.Future[Outcome]) -> None:
         outcome = await answer
         # 2.x answers per variable: say what the station did with this one.
         for status in self.commands.set_statuses(self.station_id, outcome.response):
-            self.notify(f"{setting.key}: {status}", severity="information")
+            self.notify(f"{setting.key}: {status}", severity="information", markup=False)
         if outcome.accepted:
             self.action_reload()

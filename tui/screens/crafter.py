@@ -19,6 +19,7 @@ from ...core.csms.outbound_queue import QueuedCall
 from ...core.csms.schemas import CraftError, InvalidPayload
 from ...core.dialects import DIALECTS
 from ..formatting import clock_time
+from ..station_text import shown, shown_lines, station_text
 
 
 def _pretty(payload: Any) -> str:
@@ -63,7 +64,10 @@ class CrafterScreen(ModalScreen[None]):
             yield Static(note, id="crafter-note")
             with Horizontal(id="crafter-bar"):
                 yield Select(
-                    [(f"{sid} · {protocol}", sid) for sid, protocol in stations.items()],
+                    [
+                        (station_text(f"{sid} · {protocol}"), sid)
+                        for sid, protocol in stations.items()
+                    ],
                     value=first if first is not None else Select.NULL,
                     allow_blank=first is None,
                     prompt="Station",
@@ -157,7 +161,7 @@ class CrafterScreen(ModalScreen[None]):
             return
         errors.update("")
         if not self.source.commands.is_connected(station):
-            self.notify("Station offline: queued until it reconnects.", title=action)
+            self.notify("Station offline: queued until it reconnects.", title=action, markup=False)
         self._show(crafted)
         self._show_history()
         # On the app: the answer is kept in the history even when this screen closes first.
@@ -174,16 +178,17 @@ class CrafterScreen(ModalScreen[None]):
         """The request as sent and, once in, the answer: status, CallError or timeout."""
         text = Text()
         checked = "validated" if crafted.validate else "NOT validated"
-        text.append(f"→ {crafted.action} to {crafted.station} ({checked})\n", style="bold")
-        text.append(_pretty(crafted.payload) + "\n\n")
+        head = f"→ {crafted.action} to {crafted.station} ({checked})"
+        text.append(shown(head) + "\n", style="bold")
+        text.append(shown_lines(_pretty(crafted.payload)) + "\n\n")
         if not crafted.finished:
             text.append(f"… {crafted.state}", style="italic")
         else:
             style = "green" if crafted.state == "answered" else "bold red"
             detail = f" ({crafted.detail})" if crafted.detail else ""
-            text.append(f"← {crafted.status}{detail}\n", style=style)
+            text.append(shown(f"← {crafted.status}{detail}") + "\n", style=style)
             if crafted.answer is not None:
-                text.append(_pretty(crafted.answer))
+                text.append(shown_lines(_pretty(crafted.answer)))
         self.query_one("#crafter-answer", Static).update(text)
 
     def _show_history(self) -> None:
@@ -191,7 +196,7 @@ class CrafterScreen(ModalScreen[None]):
         self._history = list(reversed(self.crafter.history))
         history = self.query_one("#crafter-history", OptionList)
         history.set_options(
-            Text(
+            station_text(
                 f"{clock_time(c.sent_at)} {c.station} {c.action} "
                 f"{'' if c.validate else '(no validation) '}→ {c.status or c.state}"
             )

@@ -26,6 +26,7 @@ from .crafter import CrafterScreen
 from .id_tags import AddTagScreen, IdTagsScreen
 from .inspector import InspectorScreen
 from .queue import QueueScreen
+from .registry import RegistryScreen
 
 
 def _keys(binding: Binding) -> str:
@@ -90,6 +91,7 @@ def help_sections(
         HelpSection("Inspector", InspectorScreen.BINDINGS, InspectorScreen),
         HelpSection("Outbound queue (w)", QueueScreen.BINDINGS, QueueScreen),
         HelpSection("Id tags (i)", IdTagsScreen.BINDINGS, IdTagsScreen),
+        HelpSection("Station registry (S)", RegistryScreen.BINDINGS, RegistryScreen),
         HelpSection("Add id tag", AddTagScreen.BINDINGS, AddTagScreen),
         HelpSection("Automations (a)", AutomationsScreen.BINDINGS, AutomationsScreen),
         HelpSection("Message crafter (e)", CrafterScreen.BINDINGS, CrafterScreen),

@@ -18,11 +18,12 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from ...core.csms.id_tags import IdTagBook, IdTagError
+from ...core.csms.id_tags import MAX_TAG_LENGTH, IdTagBook, IdTagError
 from ...core.csms.store import IdTag
+from ..station_text import station_text
 from .prompt import PromptScreen
 
-FIELDS = ("tag", "parent", "expiry")
+FIELDS = ("tag", "parent", "expiry", "type")
 MAX_ERRORS_SHOWN = 5  # bad CSV rows listed in the notification; the rest are counted
 
 
@@ -38,15 +39,21 @@ class AddTagScreen(ModalScreen[IdTag | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt") as box:
             box.border_title = "Add id tag"
-            yield Label("Id tag (1 to 20 printable characters, no commas):")
-            yield Input(id="tag-tag", max_length=20)
+            yield Label(
+                f"Id tag (1 to {MAX_TAG_LENGTH} printable characters, no commas; a 1.6 "
+                "station takes 20):"
+            )
+            yield Input(id="tag-tag", max_length=MAX_TAG_LENGTH)
             yield Label("", id="error-tag", classes="field-error")
             yield Label("Parent id tag (optional):")
-            yield Input(id="tag-parent", max_length=20)
+            yield Input(id="tag-parent", max_length=MAX_TAG_LENGTH)
             yield Label("", id="error-parent", classes="field-error")
             yield Label("Expiry, UTC (optional; 2030-01-31 or 2030-01-31T18:00):")
             yield Input(id="tag-expiry")
             yield Label("", id="error-expiry", classes="field-error")
+            yield Label("2.x token type (optional: ISO14443, eMAID, KeyCode…; blank is any):")
+            yield Input(id="tag-type")
+            yield Label("", id="error-type", classes="field-error")
             yield Label("Enter to add · Esc to cancel", classes="hint")
         yield Footer()
 
@@ -56,7 +63,7 @@ class AddTagScreen(ModalScreen[IdTag | None]):
         for name in FIELDS:
             self.query_one(f"#error-{name}", Label).update("")
         try:
-            added = self.book.add(values["tag"], values["parent"], values["expiry"])
+            added = self.book.add(values["tag"], values["parent"], values["expiry"], values["type"])
         except IdTagError as exc:
             self.query_one(f"#error-{exc.field}", Label).update(Text(str(exc)))
             self.query_one(f"#tag-{exc.field}", Input).focus()
@@ -76,7 +83,7 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str | Text) -> None:
         super().__init__()
         self.question = question
 
@@ -118,7 +125,7 @@ class IdTagsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Id tag", "Status", "Effective now", "Parent", "Expiry (UTC)")
+        table.add_columns("Id tag", "Status", "Effective now", "Parent", "Expiry (UTC)", "Type")
         self.refresh_table()
         table.focus()
 
@@ -130,13 +137,14 @@ class IdTagsScreen(Screen[None]):
         table.clear()
         for view in views:
             tag = view.tag
-            # Text, not str: a tag is user input and must not be read as markup.
+            # Tags come from files and stations: shown as text, never as markup.
             table.add_row(
-                Text(tag.tag),
-                tag.status,
-                Text(view.effective, style="" if view.effective == tag.status else "bold"),
-                Text(tag.parent or ""),
-                tag.expiry or "",
+                station_text(tag.tag),
+                station_text(tag.status),
+                station_text(view.effective, style="" if view.effective == tag.status else "bold"),
+                station_text(tag.parent or ""),
+                station_text(tag.expiry or ""),
+                station_text(tag.token_type or "any"),
                 key=tag.tag,
             )
         tags = [view.tag.tag for view in views]
@@ -214,7 +222,7 @@ class IdTagsScreen(Screen[None]):
             if yes:
                 self._change("Deleted", "delete")
 
-        self.app.push_screen(ConfirmScreen(f"Delete id tag {tag}?"), confirmed)
+        self.app.push_screen(ConfirmScreen(station_text(f"Delete id tag {tag}?")), confirmed)
 
     def _ask_path(self, title: str, label: str, then: Callable[[Path], None]) -> None:
         def chosen(text: str | None) -> None:

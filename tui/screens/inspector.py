@@ -16,10 +16,11 @@ from ...core.wire.codec import to_wire
 from ...core.wire.frame import Frame, Kind
 from ...core.wire.frame_log import FrameWindow
 from ..formatting import full_time
+from ..station_text import shown, shown_lines, station_text
 
 
 def _json(value: object) -> Syntax:
-    text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    text = shown_lines(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
     return Syntax(text, "json", theme="ansi_dark", word_wrap=True, background_color=None)
 
 
@@ -38,13 +39,13 @@ def _describe(frame: Frame, title: str) -> Group:
     )
     if frame.kind is Kind.ERROR:
         head.append("error ", "dim")
-        head.append(f"{frame.action}: {frame.text}\n", "bold red")
+        head.append(shown(f"{frame.action}: {frame.text}") + "\n", "bold red")
     wire = to_wire(frame)
     if wire is not None:
         return Group(head, _json(wire))
     if frame.kind is Kind.MALFORMED or frame.kind is Kind.AUTOMATION:  # the payload says more
-        return Group(head, Text(frame.text), _json(frame.payload))
-    return Group(head, Text(frame.text or "(no payload)"))
+        return Group(head, station_text(frame.text), _json(frame.payload))
+    return Group(head, station_text(frame.text or "(no payload)"))
 
 
 def inspect_text(frame: Frame, partner: Frame | None) -> Group:
@@ -54,11 +55,11 @@ def inspect_text(frame: Frame, partner: Frame | None) -> Group:
         call, answer = frame, None
     header = Text.assemble(
         ("station ", "dim"),
-        (frame.station or "csms", "bold"),
+        (shown(frame.station or "csms"), "bold"),
         ("   message id ", "dim"),
-        frame.unique_id or "—",
+        shown(frame.unique_id or "—"),
         ("   protocol ", "dim"),
-        frame.protocol or "—",
+        shown(frame.protocol or "—"),
         "\n",
     )
     parts: list[object] = [header]
@@ -67,7 +68,8 @@ def inspect_text(frame: Frame, partner: Frame | None) -> Group:
         header.append("round trip ", "dim")
         header.append(f"{rtt:,.1f} ms\n", "bold")
     if call is not None:
-        parts.append(_describe(call, f"Request · {call.action}" if call.is_ocpp else "Event"))
+        title = f"Request · {shown(call.action)}" if call.is_ocpp else "Event"
+        parts.append(_describe(call, title))
     elif frame.is_ocpp:
         parts.append(Text("Request not in the log window\n", style="dim"))
     if answer is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,7 +15,9 @@ class PromptScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, label: str, value: str = "", max_length: int = 0) -> None:
+    def __init__(
+        self, title: str | Text, label: str | Text, value: str = "", max_length: int = 0
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.label = label

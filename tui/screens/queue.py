@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,6 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 from ...core.csms.commands import Commands, CommandUnavailable
 from ...core.csms.outbound_queue import CallState, QueuedCallRecord
 from ..formatting import clock_time
+from ..station_text import station_text
 
 COLUMNS = ("Id", "Station", "Action", "State", "Created", "Status", "Detail")
 
@@ -69,12 +71,12 @@ class QueueScreen(ModalScreen[None]):
         for record in records:
             table.add_row(
                 str(record.id),
-                record.station,
-                record.action,
-                f"[{STATE_STYLES[record.state]}]{record.state.value}[/]",
+                station_text(record.station),
+                station_text(record.action),
+                Text(record.state.value, style=STATE_STYLES[record.state]),
                 clock_time(record.created_at),
-                record.status,
-                record.detail,
+                station_text(record.status),  # a station's word, or its CallError's
+                station_text(record.detail),
                 key=str(record.id),
             )
         if selected is not None and str(selected) in table.rows:
@@ -95,12 +97,14 @@ class QueueScreen(ModalScreen[None]):
         """Cancel the selected command, if it is still queued."""
         command_id = self.selected
         if command_id is None:
-            self.notify("No command selected.", severity="warning")
+            self.notify("No command selected.", severity="warning", markup=False)
             return
         try:
             command = self.commands.cancel(command_id)
         except CommandUnavailable as exc:
-            self.notify(str(exc), title="Cancel", severity="error")
+            self.notify(str(exc), title="Cancel", severity="error", markup=False)
             return
-        self.notify(f"{command.action} to {command.station} cancelled.", title="Cancel")
+        self.notify(
+            f"{command.action} to {command.station} cancelled.", title="Cancel", markup=False
+        )
         self.refresh_rows()

@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 
 from ...core.model.state import ConnectorState, EvseState, State, connector_count
 from ..formatting import kw, kwh
+from ..station_text import station_text
 
 COLUMNS = (
     ("EVSE", 4),
@@ -43,16 +44,15 @@ def connector_row(
     """The cells of one connector's row (`connector`: one the 2.x EVSE reported; None: the
     EVSE's only connector, as 1.6 has it)."""
     word = connector.status if connector is not None else evse.status
-    status = Text(word or "—", style=_STATUS_STYLE.get(word, ""))
+    status = station_text(word or "—", style=_STATUS_STYLE.get(word, ""))
     error = evse.error_code if evse.error_code not in ("", "NoError") else "—"
     tx = state.open_transaction_on(station_id, evse.evse_id)
-    # Station text: Text() shows it as written, never as markup.
-    tx_text = Text(f"{tx.transaction_id} ({tx.id_tag})") if tx else "—"
+    tx_text = station_text(f"{tx.transaction_id} ({tx.id_tag})") if tx else "—"
     energy = kwh(state.energy_so_far(tx)) if tx else "—"
     return (
         f"{evse.evse_id}/{connector.connector_id if connector is not None else 1}",
         status,
-        Text(error, style="red") if error != "—" else error,
+        station_text(error, style="red") if error != "—" else error,
         kwh(evse.energy_wh),
         kw(evse.power_w),
         tx_text,
@@ -118,7 +118,7 @@ class ConnectorsTable(DataTable[Text | str]):
             del self._rows[gone]
         if added:
             self.sort(self._first_column, key=_evse_order)
-        self.border_title = f"Connectors · {station.station_id}"
+        self.border_title = Text.assemble("Connectors · ", station_text(station.station_id))
         count = connector_count(station)
         self.border_subtitle = count.reason or f"{count.declared} declared, all reporting"
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import orjson
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -23,6 +24,7 @@ from textual.strip import Strip
 from ...core.wire.frame import Direction, Frame, Kind
 from ...core.wire.frame_log import FrameQuery, FrameWindow
 from ..formatting import precise_time
+from ..station_text import shown
 
 SCAN_CHUNK = 50_000  # frames a filter looks at per redraw
 
@@ -187,15 +189,15 @@ class FrameLogView(ScrollView, can_focus=True):
 
     def _update_titles(self) -> None:
         mode = "following" if self.following else "paused · End follows"
-        shown = f"{len(self.positions):,}"
+        count = f"{len(self.positions):,}"
         backlog = len(self.frame_log) - self._scanned
         if backlog > 0:
-            shown += f" (filtering, {backlog:,} to go)"
+            count += f" (filtering, {backlog:,} to go)"
         if not self.query_filter.empty:
-            self.border_title = f"Frames · filter: {self._filter_text()}"
+            self.border_title = Text(f"Frames · filter: {shown(self._filter_text())}")
         else:
             self.border_title = "Frames"
-        self.border_subtitle = f"{shown} frames · {mode}"
+        self.border_subtitle = f"{count} frames · {mode}"
 
     def _filter_text(self) -> str:
         q = self.query_filter
@@ -260,11 +262,11 @@ class FrameLogView(ScrollView, can_focus=True):
             direction = "  ··"
         return _Row(
             precise_time(frame.ts),
-            frame.station or "csms",
+            shown(frame.station or "csms"),  # what a station sent, shown, never obeyed
             direction,
             _KIND_LABEL[frame.kind],
-            frame_action(frame, pos, self.frame_log),
-            frame_summary(frame),
+            shown(frame_action(frame, pos, self.frame_log)),
+            shown(frame_summary(frame)),
         )
 
     def _style_for(self, frame: Frame) -> Style:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual_plotext import PlotextPlot
 
 from ...core.model.state import EvseState
 from ..formatting import clock_time
+from ..station_text import shown
 
 
 class MeterPlot(PlotextPlot):
@@ -37,7 +39,7 @@ class MeterPlot(PlotextPlot):
         if key == self._shown:
             return
         self._shown = key
-        self.border_title = f"Live meter · {station_id} #{evse.evse_id}"
+        self.border_title = Text(f"Live meter · {shown(station_id)} #{evse.evse_id}")
         if not evse.history:
             self._empty("no meter values yet")
             return

@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 
 from ...core.model.state import CountVerdict, State, StationState, connector_count
 from ..formatting import clock_time
+from ..station_text import station_text
 
 COLUMNS = (
     ("Station", 14),
@@ -26,6 +27,9 @@ def station_row(state: State, station: StationState) -> tuple[Text | str, ...]:
     refused = station.refused_at
     if not online and refused is not None and refused >= (station.connected_at or refused):
         link = Text("✕ refused", style="bold red")  # its last attempt failed the handshake
+    elif online and station.boot_status in ("Pending", "Rejected"):
+        # An operator has not accepted it (see the station registry, S).
+        link = Text(f"◐ {station.boot_status.lower()}", style="bold yellow")
     count = connector_count(station)
     declared = "?" if count.declared is None else str(count.declared)
     conn = Text(f"{declared}/{count.seen}")
@@ -35,7 +39,14 @@ def station_row(state: State, station: StationState) -> tuple[Text | str, ...]:
         conn.append(" ~", style="yellow")
     vendor = " ".join(part for part in (station.vendor, station.model) if part) or "—"
     proto = station.protocol.removeprefix("ocpp") or "—"
-    return (station.station_id, vendor, proto, link, clock_time(station.last_heartbeat), conn)
+    return (
+        station_text(station.station_id),
+        station_text(vendor),
+        station_text(proto),
+        link,
+        clock_time(station.last_heartbeat),
+        conn,
+    )
 
 
 class StationsTable(DataTable[Text | str]):
@@ -80,6 +91,6 @@ class StationsTable(DataTable[Text | str]):
                         self.update_cell_at((self.get_row_index(station_id), column), after)
             self._rows[station_id] = row
         if added:
-            self.sort(self._first_column)
+            self.sort(self._first_column, key=str)  # the id cell is a Text: sort its text
         online = sum(1 for s in state.stations.values() if state.is_online(s))
         self.border_subtitle = f"{online}/{len(state.stations)} online"

@@ -1,0 +1,222 @@
+"""The station registry: who may connect, who waits for the operator, and their passwords.
+
+A pending station (it connected unknown under pending registration) is
+accepted or rejected here; a password is set, or pushed to a connected
+station and kept once it took it. A password made here is shown once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Label, Static
+
+from ...core.csms.commands import Commands, CommandUnavailable
+from ...core.csms.password_change import push_password
+from ...core.csms.registry import Registered, RegistryError, Standing, StationRegistry
+from ...core.model.state import State
+from ..formatting import clock_time
+from ..station_text import station_text
+from .id_tags import ConfirmScreen
+from .prompt import PromptScreen
+
+COLUMNS = ("Station", "Standing", "Password", "Link", "Version", "Added (UTC)")
+STANDING_STYLES = {
+    Standing.ACCEPTED: "green",
+    Standing.PENDING: "bold yellow",
+    Standing.REJECTED: "dim red",
+}
+
+
+class SecretScreen(ModalScreen[None]):
+    """A password shown once, to hand to the station's installer."""
+
+    BINDINGS = [Binding("escape,enter,y", "dismiss", "Close")]
+
+    def __init__(self, title: str | Text, secret: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.secret = secret
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prompt") as box:
+            box.border_title = self.title_text
+            yield Label("The password, shown this once (only its hash is kept):")
+            yield Label(Text(self.secret, style="bold"), id="secret")
+            yield Label("Enter or Esc to close", classes="hint")
+        yield Footer()
+
+
+class RegistryScreen(ModalScreen[None]):
+    """Registered, pending and rejected stations, redrawn on a timer."""
+
+    BINDINGS = [
+        Binding("a", "accept", "Accept"),
+        Binding("r", "reject", "Reject"),
+        Binding("n", "add", "Add station"),
+        Binding("p", "set_password", "New password"),
+        Binding("P", "push_password", "Push password"),
+        Binding("d,delete", "remove", "Remove", key_display="d"),
+        Binding("escape,q", "dismiss", "Close"),
+    ]
+
+    def __init__(
+        self,
+        registry: StationRegistry,
+        commands: Commands,
+        state: Callable[[], State],
+        interval: float,
+    ) -> None:
+        super().__init__()
+        self.registry = registry
+        self.commands = commands
+        self._state = state  # a function: a restore may replace the state object
+        self.interval = interval
+        self._shown: list[tuple[Registered, bool, str]] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="registry") as body:
+            body.border_title = "Station registry"
+            yield Static(
+                "a accepts a pending station, r rejects (and disconnects) it. p sets a new "
+                "password; P sends one to the connected station and keeps it once it took it.",
+                id="registry-note",
+            )
+            table: DataTable[str | Text] = DataTable(id="registry-table", cursor_type="row")
+            table.add_columns(*COLUMNS)
+            yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_rows()
+        self.query_one(DataTable).focus()
+        self.set_interval(self.interval, self.refresh_rows)
+
+    def refresh_rows(self) -> None:
+        """Redraw when an entry or a station's link changed, keeping the cursor's station."""
+        rows = []
+        state = self._state()
+        for entry in self.registry.entries():
+            station = state.stations.get(entry.station_id)
+            online = station is not None and state.is_online(station)
+            rows.append((entry, online, station.protocol if station is not None else ""))
+        if rows == self._shown:
+            return
+        self._shown = rows
+        table = self.query_one(DataTable)
+        keep = self.selected
+        table.clear()
+        for entry, online, protocol in rows:
+            table.add_row(
+                station_text(entry.station_id),
+                Text(entry.standing.value, style=STANDING_STYLES[entry.standing]),
+                "set" if entry.password_hash else "none",
+                Text("● online", "green") if online else Text("○ offline", "dim"),
+                station_text(protocol.removeprefix("ocpp") or "—"),
+                clock_time(entry.added_at),
+                key=entry.station_id,
+            )
+        ids = [entry.station_id for entry, _, _ in rows]
+        if keep in ids:
+            table.move_cursor(row=ids.index(keep))
+
+    @property
+    def selected(self) -> str | None:
+        """The station under the cursor."""
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def _say(self, message: str, severity: str = "information") -> None:
+        self.notify(message, title="Registry", severity=severity, markup=False)  # type: ignore[arg-type]
+
+    def _chosen(self) -> str | None:
+        station_id = self.selected
+        if station_id is None:
+            self._say("No station selected.", "warning")
+        return station_id
+
+    def action_accept(self) -> None:
+        """Let the station in: its next boot is Accepted."""
+        if (station_id := self._chosen()) is not None:
+            self.registry.accept(station_id)
+            self._say(f"{station_id} accepted: its next boot is Accepted.")
+            self.refresh_rows()
+
+    async def action_reject(self) -> None:
+        """Refuse the station: disconnected now, refused at its next handshake."""
+        if (station_id := self._chosen()) is None:
+            return
+        self.registry.reject(station_id)
+        await self.commands.disconnect(station_id, "rejected by the operator")
+        self._say(f"{station_id} rejected.")
+        self.refresh_rows()
+
+    def action_add(self) -> None:
+        """Register a station by its id, with a new password shown once."""
+
+        def add(station_id: str | None) -> None:
+            if not station_id:
+                return
+            try:
+                _, secret = self.registry.add(station_id.strip())
+            except RegistryError as exc:
+                self._say(str(exc), "error")
+                return
+            self.refresh_rows()
+            self.app.push_screen(SecretScreen(station_text(f"{station_id} registered"), secret))
+
+        self.app.push_screen(PromptScreen("Add station", "Station id:"), add)
+
+    def action_set_password(self) -> None:
+        """Give the station a new password (shown once), without telling it."""
+        if (station_id := self._chosen()) is None:
+            return
+        try:
+            secret = self.registry.set_password(station_id)
+        except RegistryError as exc:
+            self._say(str(exc), "error")
+            return
+        self.refresh_rows()
+        self.app.push_screen(SecretScreen(station_text(f"New password · {station_id}"), secret))
+
+    def action_push_password(self) -> None:
+        """Send the connected station a new password; keep it once the station took it."""
+        if (station_id := self._chosen()) is None:
+            return
+        if not self.commands.is_connected(station_id):
+            self._say(f"{station_id} is offline: a new password is sent to a connected station.")
+            return
+        self.app.run_worker(self._push(station_id), group="registry")
+
+    async def _push(self, station_id: str) -> None:
+        try:
+            change = await push_password(self.commands, self.registry, station_id)
+        except CommandUnavailable as exc:
+            self._say(str(exc), "error")
+            return
+        if not change.done or change.password is None:
+            outcome = change.outcome
+            self._say(f"{station_id} kept its password: {outcome.status} {outcome.detail}")
+            return
+        self.app.push_screen(SecretScreen(station_text(f"Pushed to {station_id}"), change.password))
+        if self.is_attached:
+            self.refresh_rows()
+
+    def action_remove(self) -> None:
+        """Forget the station (after a yes): it is unknown again."""
+        if (station_id := self._chosen()) is None:
+            return
+
+        def remove(yes: bool | None) -> None:
+            if yes:
+                self.registry.remove(station_id)
+                self.refresh_rows()
+
+        self.app.push_screen(ConfirmScreen(station_text(f"Remove {station_id}?")), remove)
