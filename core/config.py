@@ -71,7 +71,7 @@ class Settings:
     @property
     def snapshot_path(self) -> Path:
         """The newest state snapshot."""
-        return self.data_dir / "snapshot.pickle"
+        return self.data_dir / "snapshot.json"
 
     @property
     def log_path(self) -> Path:

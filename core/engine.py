@@ -124,6 +124,7 @@ class Engine:
     def restore(self) -> ImportReport:
         """Load the newest snapshot, then refold the recording after it: nothing seen is lost."""
         data_dir = self.settings.data_dir
+        snapshot.forget_pickles(data_dir)
         snap = snapshot.load(self.settings.snapshot_path)
         after = 0
         if snap is not None:
@@ -203,7 +204,7 @@ class Engine:
                 log.exception("could not write the store to %s", path)
 
     async def _save_snapshot(self) -> None:
-        """Pickle the projection (on the loop, so it is consistent) and write it off the loop."""
+        """Snapshot the projection (on the loop, so it is consistent); write it off the loop."""
         seq = self.bus.next_seq - 1
         if seq <= self._snapshot_seq:
             return

@@ -10,9 +10,10 @@ its checkpoints, and `ocppdeck project` all call it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from ..dialects import reader_for
-from ..wire.frame import Frame, Kind
+from ..wire.frame import CallKey, Direction, Frame, Kind
 from ..wire.join import DEFAULT_LIMIT, Joiner, bounded_put
 from . import facts as f
 from .readers import envelope
@@ -32,6 +33,18 @@ def _max(current: float | None, at: float) -> float:
     return at if current is None or at > current else current
 
 
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """What a projection holds besides its state: halves and readings waiting for partners,
+    oldest first (a snapshot saves them with the state)."""
+
+    calls: list[tuple[CallKey, Frame]]
+    answers: list[tuple[CallKey, Frame]]
+    index: list[tuple[Direction, str, str]]  # where stationless answers find their station
+    stops: list[tuple[tuple[str, str], Frame]]  # by (station, transaction id)
+    samples: list[tuple[tuple[str, str], list[f.MeterSample]]]
+
+
 class Projection:
     """Holds a State and folds frames into it, one at a time."""
 
@@ -42,6 +55,26 @@ class Projection:
         # Stops (and readings) of transactions whose start has not been folded yet.
         self._stops_waiting: dict[tuple[str, str], Frame] = {}
         self._samples_waiting: dict[tuple[str, str], list[f.MeterSample]] = {}
+
+    def waiting(self) -> Waiting:
+        """Everything besides the state that a later frame may complete."""
+        calls, answers = self._joins.halves()
+        return Waiting(
+            calls,
+            answers,
+            self._joins.station_index(),
+            list(self._stops_waiting.items()),
+            list(self._samples_waiting.items()),
+        )
+
+    @classmethod
+    def resumed(cls, state: State, waiting: Waiting) -> Projection:
+        """A projection that goes on from a saved state and what waited beside it."""
+        projection = cls(state)
+        projection._joins.restore(waiting.calls, waiting.answers, waiting.index)
+        projection._stops_waiting = dict(waiting.stops)
+        projection._samples_waiting = dict(waiting.samples)
+        return projection
 
     def restore(self, other: Projection) -> None:
         """Become a copy of another projection (a loaded snapshot), keeping this object."""

@@ -12,6 +12,7 @@ apply last-writer-wins by the frame's own timestamp.
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -83,6 +84,13 @@ class MeterHistory(Sequence[Sample]):
     def __len__(self) -> int:
         return len(self._values) // 3
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MeterHistory):
+            return NotImplemented
+        return self.to_bytes() == other.to_bytes()  # NaN (a missing value) equals NaN here
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
     @overload
     def __getitem__(self, index: int) -> Sample: ...
 
@@ -98,6 +106,25 @@ class MeterHistory(Sequence[Sample]):
             raise IndexError(index)
         ts, energy, power = self._values[index * 3 : index * 3 + 3]
         return (ts, None if isnan(energy) else energy, None if isnan(power) else power)
+
+    def to_bytes(self) -> bytes:
+        """The samples as little-endian doubles (NaN for a missing value), to save them."""
+        values = self._values
+        if sys.byteorder == "big":
+            values = array("d", values)
+            values.byteswap()
+        return values.tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> MeterHistory:
+        """A history from `to_bytes`; ValueError for bytes that cannot be one."""
+        if len(data) % 24 or len(data) > METER_HISTORY * 24:
+            raise ValueError(f"{len(data)} bytes are not a meter history")
+        history = cls()
+        history._values.frombytes(data)
+        if sys.byteorder == "big":
+            history._values.byteswap()
+        return history
 
     def _key(self, index: int) -> tuple[float, float, float]:
         ts, energy, power = self._values[index * 3 : index * 3 + 3]

@@ -111,3 +111,24 @@ class Joiner(Generic[V]):
     def take_call(self, key: CallKey) -> V | None:
         """The value a waiting CALL left under `key`, taken; None when none waits."""
         return self._calls.pop(key, None)
+
+    def halves(self) -> tuple[list[tuple[CallKey, V]], list[tuple[CallKey, V]]]:
+        """The waiting CALLs and answers with their keys, oldest first (to save them)."""
+        return list(self._calls.items()), list(self._answers.items())
+
+    def station_index(self) -> list[tuple[Direction, str, str]]:
+        """(CALL direction, message id, station) of each CALL a stationless answer may
+        join, oldest first; empty when answers always name their station."""
+        return [(d, uid, sid) for (d, uid), sid in (self._stations or {}).items()]
+
+    def restore(
+        self,
+        calls: list[tuple[CallKey, V]],
+        answers: list[tuple[CallKey, V]],
+        index: list[tuple[Direction, str, str]],
+    ) -> None:
+        """Hold exactly these halves (as `halves` and `station_index` gave them)."""
+        self._calls = dict(calls)
+        self._answers = dict(answers)
+        if self._stations is not None:
+            self._stations = {(d, uid): sid for d, uid, sid in index}

@@ -78,7 +78,7 @@ async def test_the_data_dir_and_its_files_are_private(tmp_path: Path) -> None:
     engine.store.put_id_tag(IdTag("TAG-1"))  # something for the store to write
     await engine.close()
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
-    for name in ("recording.jsonl", "store.json", "snapshot.pickle"):
+    for name in ("recording.jsonl", "store.json", "snapshot.json"):
         path = data / name
         assert path.exists(), name
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, name

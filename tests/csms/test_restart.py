@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -14,16 +17,20 @@ from ocpp.v16 import ChargePoint, call
 from websockets.asyncio.client import connect
 
 from ocppdeck.core.clock import to_iso
+from ocppdeck.core.disk import snapshot
 from ocppdeck.core.engine import STORE_FLUSH_INTERVAL, Engine
-from tests.helpers.engine import make_settings
+from tests.helpers.engine import make_settings, wait_for
 from tests.helpers.folded import recorded
 
 SERVER = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
+    from ocppdeck.core import engine as engine_module
     from ocppdeck.core.config import Settings
     from ocppdeck.core.engine import Engine
+
+    engine_module.SNAPSHOT_EVERY = int(sys.argv[2])  # store-flush ticks between snapshots
 
     async def main() -> None:
         settings = Settings(port=0, data_dir=Path(sys.argv[1]), accept_unknown_tags=True)
@@ -35,6 +42,11 @@ SERVER = textwrap.dedent(
     asyncio.run(main())
     """
 )
+
+
+def recording_text(data_dir: Path) -> str:
+    """What the server has recorded so far."""
+    return (data_dir / "recording.jsonl").read_text()
 
 
 def read_port(proc: subprocess.Popen[str]) -> int:
@@ -80,22 +92,20 @@ async def drive_station(port: int) -> tuple[int, int, float]:
     return first.transaction_id, second.transaction_id, t0
 
 
-@pytest.mark.timeout(20)
-async def test_state_and_ids_survive_sigkill(tmp_path: Path) -> None:
+@asynccontextmanager
+async def server(tmp_path: Path, snapshot_every: int = 60) -> AsyncIterator[tuple[int, Path]]:
+    """An ocppdeck CSMS in its own process: (port, data dir); killed with SIGKILL on exit."""
     data_dir = tmp_path / "data"
     script = tmp_path / "server.py"
     script.write_text(SERVER)
     proc = subprocess.Popen(
-        [sys.executable, str(script), str(data_dir)],
+        [sys.executable, str(script), str(data_dir), str(snapshot_every)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        port = await asyncio.to_thread(read_port, proc)
-        open_id, stopped_id, t0 = await drive_station(port)
-        # Give the batched store writer one full interval, then pull the plug.
-        await asyncio.sleep(STORE_FLUSH_INTERVAL + 0.5)
+        yield await asyncio.to_thread(read_port, proc), data_dir
         proc.kill()
         await asyncio.to_thread(proc.wait, 5)
     finally:
@@ -106,6 +116,14 @@ async def test_state_and_ids_survive_sigkill(tmp_path: Path) -> None:
             if stream is not None:
                 stream.close()
     assert proc.returncode == -9
+
+
+@pytest.mark.timeout(20)
+async def test_state_and_ids_survive_sigkill(tmp_path: Path) -> None:
+    async with server(tmp_path) as (port, data_dir):
+        open_id, stopped_id, t0 = await drive_station(port)
+        # Give the batched store writer one full interval, then pull the plug.
+        await asyncio.sleep(STORE_FLUSH_INTERVAL + 0.5)
 
     engine = Engine(make_settings(data_dir))
     try:
@@ -127,5 +145,52 @@ async def test_state_and_ids_survive_sigkill(tmp_path: Path) -> None:
         assert next_id > max(open_id, stopped_id)
         seqs = [f.seq for f in recorded(data_dir / "recording.jsonl")]
         assert engine.bus.next_seq == max(seqs) + 1  # numbering goes on, never reused
+    finally:
+        await engine.close()
+
+
+@pytest.mark.timeout(30)
+async def test_a_sigkill_after_a_snapshot_restores_from_it_and_the_frames_after(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with server(tmp_path, snapshot_every=1) as (port, data_dir):
+        open_id, stopped_id, _ = await drive_station(port)
+        path = data_dir / "snapshot.json"
+        for _ in range(100):  # a snapshot a second; wait for one that holds the station
+            saved = snapshot.load(path)
+            if saved is not None and "CP1" in saved.projection.state.stations:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("no snapshot was written")
+        # More after it, then pull the plug before a snapshot holds them (one comes every
+        # second: a station the snapshot caught already is followed by another).
+        late = ""
+        for n in range(2, 12):
+            late = f"CP{n}"
+            async with connect(f"ws://127.0.0.1:{port}/{late}", subprotocols=["ocpp1.6"]):
+                pass
+            await wait_for(lambda sid=late: f'"station":"{sid}"' in recording_text(data_dir))
+            saved = snapshot.load(path)
+            if saved is not None and late not in saved.projection.state.stations:
+                break
+    taken = snapshot.load(path)
+    assert taken is not None
+    seqs = [f.seq for f in recorded(data_dir / "recording.jsonl")]
+    assert 0 < taken.seq < max(seqs)  # the snapshot is older than the recording's tail
+
+    engine = Engine(make_settings(data_dir))
+    try:
+        with caplog.at_level(logging.WARNING, logger="ocppdeck.snapshot"):
+            engine.restore()
+        ignored = [r for r in caplog.records if r.name == "ocppdeck.snapshot"]
+        assert not ignored  # the snapshot was read, not ignored
+        state = engine.state
+        [open_tx] = state.open_transactions("CP1")
+        assert open_tx.transaction_id == str(open_id)
+        assert not state.transactions[("CP1", str(stopped_id))].is_open
+        assert late in state.stations  # from the frames after the snapshot
+        assert len(engine.frames) == max(seqs) - taken.seq  # only those were refolded
+        assert engine.bus.next_seq == max(seqs) + 1
     finally:
         await engine.close()
