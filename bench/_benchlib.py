@@ -7,6 +7,7 @@ Not a benchmark itself. Each script in bench/ imports it from its own directory
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import gc
 import itertools
@@ -20,6 +21,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from ssl import SSLContext
 from typing import Any
 
 from ocpp import v201
@@ -257,18 +259,27 @@ async def open_station(
     response_timeout: float = 30.0,
     compression: bool = True,
     protocol: str = PROTOCOL,
+    ssl: SSLContext | None = None,
+    password: str | None = None,
 ) -> Link:
     """Connect a bench station to `url/<station_id>` and start reading; raises on failure.
 
     `compression=False` does not offer permessage-deflate (many chargers do not).
     `protocol` (a key of STATIONS) is the only subprotocol offered and picks the station.
+    `ssl` trusts the CSMS's certificate on wss://; `password` logs in with HTTP Basic.
     """
+    headers = {}
+    if password is not None:
+        token = base64.b64encode(f"{station_id}:{password}".encode()).decode("ascii")
+        headers["Authorization"] = f"Basic {token}"
     ws = await connect(
         f"{url}/{station_id}",
         subprotocols=[Subprotocol(protocol)],
         open_timeout=timeout,
         close_timeout=2.0,
         compression="deflate" if compression else None,
+        additional_headers=headers,
+        ssl=ssl,
     )
     cp = STATIONS[protocol](station_id, ws, response_timeout=response_timeout)
     return Link(ws, cp, asyncio.create_task(_read(cp), name=f"read:{station_id}"))
@@ -282,6 +293,8 @@ async def open_many(
     after_open: Callable[[Link], Awaitable[None]] | None = None,
     compression: bool = True,
     protocol: str = PROTOCOL,
+    ssl: SSLContext | None = None,
+    password: str | None = None,
 ) -> tuple[list[Link], list[str]]:
     """Connect stations `batch` at a time; returns (links, one error text per failure)."""
     links: list[Link] = []
@@ -289,7 +302,9 @@ async def open_many(
 
     async def one(station_id: str) -> None:
         try:
-            link = await open_station(url, station_id, timeout, timeout, compression, protocol)
+            link = await open_station(
+                url, station_id, timeout, timeout, compression, protocol, ssl, password
+            )
         except Exception as exc:
             errors.append(f"{station_id}: {type(exc).__name__}: {exc}")
             return

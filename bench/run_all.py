@@ -30,6 +30,7 @@ MODEST: dict[str, list[str]] = {
     "tui_load": ["--seconds", "10"],
     "projection_scale": ["--frames", "100000", "--events", "100000"],
     "seek_time": ["--frames", "100000"],
+    "security_cost": ["--stations", "30", "--seconds", "3", "--repeat", "1", "--storm", "200"],
 }
 TIMEOUT_S = {
     "csms_throughput": 300.0,
@@ -37,6 +38,7 @@ TIMEOUT_S = {
     "tui_load": 240.0,
     "projection_scale": 900.0,
     "seek_time": 900.0,
+    "security_cost": 600.0,
 }
 
 

@@ -21,19 +21,30 @@ from . import stations_cli
 log = logging.getLogger("ocppdeck.cli")
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="CSMS port (default 9000)")
-    parser.add_argument("--data-dir", type=Path, help="where recordings and the store live")
-    parser.add_argument("--config", type=Path, help="a TOML settings file")
-    parser.add_argument("--heartbeat-interval", type=int, help="seconds, sent in BootNotification")
-    parser.add_argument(
-        "--protocols", help=f"subprotocols to serve, some of {','.join(DIALECTS)} (default: all)"
+def _common(parser: argparse.ArgumentParser, sub: bool = False) -> None:
+    """Flags every run takes. On a subcommand they default to absent (SUPPRESS), so
+    `ocppdeck --port 9100 serve` keeps the port given before the subcommand."""
+    unset: Any = argparse.SUPPRESS if sub else None
+    flag = parser.add_argument
+    flag("--host", default=unset, help="address to listen on (default 127.0.0.1)")
+    flag("--port", type=int, default=unset, help="CSMS port (default 9000)")
+    flag("--data-dir", type=Path, default=unset, help="where recordings and the store live")
+    flag("--config", type=Path, default=unset, help="a TOML settings file")
+    flag(
+        "--heartbeat-interval",
+        type=int,
+        default=unset,
+        help="seconds, sent in BootNotification",
     )
-    parser.add_argument(
+    flag(
+        "--protocols",
+        default=unset,
+        help=f"subprotocols to serve, some of {','.join(DIALECTS)} (default: all)",
+    )
+    flag(
         "--accept-unknown-tags",
         action="store_true",
-        default=None,
+        default=unset,
         help="authorize id tags the store does not know",
     )
     security = parser.add_argument_group("security (see README: Connecting real chargers)")
@@ -41,29 +52,39 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--security-profile",
         type=int,
         choices=(0, 1, 2, 3),
+        default=unset,
         help="0 none, 1 Basic auth, 2 TLS + Basic auth, 3 TLS client certificates",
     )
-    security.add_argument("--tls-cert", type=Path, help="the CSMS's certificate chain (PEM)")
-    security.add_argument("--tls-key", type=Path, help="its private key (PEM)")
     security.add_argument(
-        "--tls-client-ca", type=Path, help="the CA that signs station certificates (profile 3)"
+        "--tls-cert", type=Path, default=unset, help="the CSMS's certificate chain (PEM)"
+    )
+    security.add_argument("--tls-key", type=Path, default=unset, help="its private key (PEM)")
+    security.add_argument(
+        "--tls-client-ca",
+        type=Path,
+        default=unset,
+        help="the CA that signs station certificates (profile 3)",
     )
     security.add_argument(
         "--registration",
         choices=("open", "pending", "closed"),
+        default=unset,
         help="unknown stations: let in, hold for an operator, or refuse (default open)",
     )
     security.add_argument(
         "--insecure",
         action="store_true",
-        default=None,
+        default=unset,
         help="allow security profile 0 on an address other than loopback",
     )
 
 
-def _console_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--theme", help="ocppdeck-dark or ocppdeck-light")
-    parser.add_argument("--id-tag", dest="default_id_tag", help="default id tag for remote start")
+def _console_flags(parser: argparse.ArgumentParser, sub: bool = False) -> None:
+    unset: Any = argparse.SUPPRESS if sub else None
+    parser.add_argument("--theme", default=unset, help="ocppdeck-dark or ocppdeck-light")
+    parser.add_argument(
+        "--id-tag", dest="default_id_tag", default=unset, help="default id tag for remote start"
+    )
 
 
 def _fleet_protocols(value: str) -> tuple[str, ...]:
@@ -85,8 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     _console_flags(parser)
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="the console on a simulated fleet (no charger needed)")
-    _common(demo)
-    _console_flags(demo)
+    _common(demo, sub=True)
+    _console_flags(demo, sub=True)
     demo.add_argument("--stations", type=int, help="fleet size (default 5)")
     demo.add_argument("--seed", type=int, help="fleet seed (default 7)")
     demo.add_argument("--speed", type=float, help="simulated time per real second (default 1)")
@@ -97,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the demo without the console for SECONDS, leaving its recording",
     )
     serve = sub.add_parser("serve", help="the CSMS without the console; JSON logs on stdout")
-    _common(serve)
+    _common(serve, sub=True)
     simulate = sub.add_parser("simulate", help="a simulated fleet against any CSMS")
     simulate.add_argument("--url", required=True, help="CSMS URL without the station id")
     simulate.add_argument("--stations", type=int, default=5)
@@ -129,8 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "--format", choices=FORMATS, help="the file's format (default: told from its content)"
     )
-    replay.add_argument("--config", type=Path, help="a TOML settings file")
-    _console_flags(replay)
+    replay.add_argument(
+        "--config", type=Path, default=argparse.SUPPRESS, help="a TOML settings file"
+    )
+    _console_flags(replay, sub=True)
     return parser
 
 

@@ -20,19 +20,25 @@ from ..core.disk.lock import DataDirLock
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The `stations` subcommand and its own subcommands."""
+    # --data-dir and --config where a user types them: before or after the action.
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--data-dir", default=argparse.SUPPRESS, help="where the store lives")
+    where.add_argument("--config", default=argparse.SUPPRESS, help="a TOML settings file")
     stations = sub.add_parser(
-        "stations", help="the station registry: add, list, remove, set passwords"
+        "stations", help="the station registry: add, list, remove, set passwords", parents=[where]
     )
-    stations.add_argument("--data-dir", help="where the store lives")
-    stations.add_argument("--config", help="a TOML settings file")
     which = stations.add_subparsers(dest="action", required=True)
-    add = which.add_parser("add", help="register a station; prints its new password once")
+    add = which.add_parser(
+        "add", help="register a station; prints its new password once", parents=[where]
+    )
     add.add_argument("station_id")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
-    which.add_parser("list", help="every registered, pending and rejected station")
-    remove = which.add_parser("remove", help="forget a station")
+    which.add_parser("list", help="every registered, pending and rejected station", parents=[where])
+    remove = which.add_parser("remove", help="forget a station", parents=[where])
     remove.add_argument("station_id")
-    password = which.add_parser("set-password", help="a new password; printed once")
+    password = which.add_parser(
+        "set-password", help="a new password; printed once", parents=[where]
+    )
     password.add_argument("station_id")
     password.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin"

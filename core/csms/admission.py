@@ -23,6 +23,9 @@ from .passwords import Verifier
 from .registry import Registered, Registration, Standing, StationRegistry
 
 REALM = 'Basic realm="ocppdeck", charset="UTF-8"'
+# Unknown stations waiting for the operator (pending registration): more are refused, so
+# made-up ids cannot fill the registry.
+MAX_PENDING = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,12 @@ class Refusal:
     reason: str
     note: str
     station_id: str = ""
+
+
+def busy(station_id: str) -> Refusal:
+    """Too many password checks wait: come back later (with Retry-After)."""
+    note = "too many handshakes at once, retry later"
+    return Refusal(HTTPStatus.SERVICE_UNAVAILABLE, "busy", note, station_id)
 
 
 def offered_protocols(request: Request) -> list[str]:
@@ -141,6 +150,11 @@ class Gate:
         if entry is None:  # unknown, under open or pending registration
             if self.registration is not Registration.PENDING:
                 return Admitted(station_id)
+            if self.registry.pending_count() >= MAX_PENDING:
+                note = f"{MAX_PENDING} stations already wait for the operator"
+                return Refusal(HTTPStatus.SERVICE_UNAVAILABLE, "pending-full", note, station_id)
+            if self.verifier.saturated:
+                return busy(station_id)
             try:
                 return Admitted(station_id, await self.verifier.hash(password))
             except ValueError as exc:  # not a password OCPP allows
@@ -152,6 +166,8 @@ class Gate:
                 return Admitted(station_id)
             note = "no password is set for this station (ocppdeck stations set-password)"
             return Refusal(HTTPStatus.UNAUTHORIZED, "password", note, station_id)
+        if self.verifier.saturated and not self.verifier.known(password, stored):
+            return busy(station_id)
         if not await self.verifier.verify(password, stored):
             return Refusal(HTTPStatus.UNAUTHORIZED, "password", "wrong password", station_id)
         return Admitted(station_id)

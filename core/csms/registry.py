@@ -69,6 +69,7 @@ class StationRegistry:
         self._clock = clock
         self._table = store.db.table("stations")
         self._index: dict[str, Registered] = {}
+        self._pending: set[str] = set()
         for doc in self._table.all():
             try:
                 entry = Registered(
@@ -80,6 +81,12 @@ class StationRegistry:
             except (KeyError, ValueError, TypeError):
                 continue  # a hand-edited record nobody can read: the station is unknown
             self._index[entry.station_id] = entry
+            if entry.standing is Standing.PENDING:
+                self._pending.add(entry.station_id)
+
+    def pending_count(self) -> int:
+        """How many stations wait for the operator."""
+        return len(self._pending)
 
     def get(self, station_id: str) -> Registered | None:
         """The station's entry, if registered (or pending)."""
@@ -93,6 +100,10 @@ class StationRegistry:
         self._table.remove(Query().id == entry.station_id)
         self._table.insert(_to_record(entry))
         self._index[entry.station_id] = entry
+        if entry.standing is Standing.PENDING:
+            self._pending.add(entry.station_id)
+        else:
+            self._pending.discard(entry.station_id)
         return entry
 
     @staticmethod
@@ -102,24 +113,30 @@ class StationRegistry:
         except IdentityError as exc:
             raise RegistryError(str(exc)) from None
 
-    def add(self, station_id: str, password: str | None = None) -> tuple[Registered, str]:
+    def add(
+        self, station_id: str, password: str | None = None, *, password_hash: str | None = None
+    ) -> tuple[Registered, str]:
         """Register an accepted station with a password (a new one when None): the entry and
-        the password in clear, to hand over once."""
+        the password in clear, to hand over once. With `password_hash` (made off the event
+        loop from a password the caller holds) nothing is hashed here and "" is returned."""
         station_id = self._valid_id(station_id)
         if station_id in self._index and self._index[station_id].standing is not Standing.PENDING:
             raise RegistryError(f"{station_id} is already registered")
-        secret = generate_password() if password is None else password
-        try:
-            hashed = hash_password(secret)
-        except ValueError as exc:
-            raise RegistryError(str(exc)) from None
-        entry = Registered(station_id, Standing.ACCEPTED, hashed, self._clock.now())
+        secret = ""
+        if password_hash is None:
+            secret = generate_password() if password is None else password
+            try:
+                password_hash = hash_password(secret)
+            except ValueError as exc:
+                raise RegistryError(str(exc)) from None
+        entry = Registered(station_id, Standing.ACCEPTED, password_hash, self._clock.now())
         return self._put(entry), secret
 
     def remove(self, station_id: str) -> None:
         """Forget a station: it is unknown again."""
         if self._index.pop(station_id, None) is None:
             raise RegistryError(f"{station_id} is not registered")
+        self._pending.discard(station_id)
         self._table.remove(Query().id == station_id)
 
     def set_password(self, station_id: str, password: str | None = None) -> str:

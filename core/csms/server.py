@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import random
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ log = logging.getLogger("ocppdeck.csms")
 
 # A station that answers and closes at once: how long its answer may take to be read.
 SETTLE_S = 1.0
+RETRY_AFTER_S = (10, 60)  # a busy CSMS asks a station to come back within this range
 _MAX_HANDSHAKES = 10_000  # admitted handshakes waiting for their handler (bounded)
 
 
@@ -158,6 +160,7 @@ class Csms:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        self.gate.verifier.close()
 
     # --- what commands use ------------------------------------------------
     def connected(self) -> list[str]:
@@ -257,6 +260,9 @@ class Csms:
         response = _plain(refusal.status, refusal.note.encode("utf-8") + b"\n")
         if refusal.status is HTTPStatus.UNAUTHORIZED:
             response.headers["WWW-Authenticate"] = REALM
+        elif refusal.status is HTTPStatus.SERVICE_UNAVAILABLE:
+            # Spread the retries, or a storm that was turned away comes back as one.
+            response.headers["Retry-After"] = str(random.randint(*RETRY_AFTER_S))
         return response
 
     def _select_subprotocol(

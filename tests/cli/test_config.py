@@ -61,3 +61,15 @@ def test_cli_exits_2_with_a_message_on_a_bad_setting(
     monkeypatch.setenv("OCPPDECK_PORT", "70000")
     assert main(["serve"]) == 2
     assert "port" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["demo"]])
+def test_flags_count_before_or_after_the_subcommand(tmp_path: Path, command: list[str]) -> None:
+    flags = ["--data-dir", str(tmp_path), "--port", "9100", "--security-profile", "1"]
+    flags += ["--registration", "closed", "--theme", "ocppdeck-light"]
+    flags = flags if command != ["serve"] else flags[:-2]  # serve has no console flags
+    before = settings_from(build_parser().parse_args([*flags, *command]))
+    after = settings_from(build_parser().parse_args([*command, *flags]))
+    assert before == after
+    assert (before.data_dir, before.port, before.security_profile) == (tmp_path, 9100, 1)
+    assert before.registration == "closed"

@@ -16,6 +16,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus
 
 from ocppdeck.core.config import SettingsError, load_settings
+from ocppdeck.core.csms import admission
+from ocppdeck.core.csms.passwords import Verifier
 from ocppdeck.core.csms.registry import Standing
 from ocppdeck.core.engine import Engine
 from ocppdeck.core.sim.station import basic_auth
@@ -250,3 +252,49 @@ def test_profile_0_off_loopback_needs_insecure_and_tls_needs_its_files(tmp_path:
     env = {"OCPPDECK_SECURITY_PROFILE": "1", "OCPPDECK_REGISTRATION": "closed"}
     settings = load_settings(env=env)
     assert (settings.security_profile, settings.registration) == (1, "closed")
+
+
+# --- storms and floods ----------------------------------------------------------------------
+@pytest.mark.timeout(30)
+async def test_a_full_password_queue_says_retry_later_but_lets_a_known_password_in(
+    tmp_path: Path,
+) -> None:
+    async with own_engine(tmp_path, security_profile=1, registration="closed") as engine:
+        engine.csms.registry.add("CP1", PASSWORD)
+        entry = engine.csms.registry.get("CP1")
+        assert entry is not None and entry.password_hash is not None
+        full = Verifier(queue_per_thread=0)  # every slow check would wait too long
+        engine.csms.gate.verifier = full
+        url = f"{engine.csms.url}/CP1"
+        with pytest.raises(InvalidStatus) as caught:
+            async with connect(
+                url, subprotocols=["ocpp1.6"], additional_headers=auth("CP1", PASSWORD)
+            ):
+                pass
+        response = caught.value.response
+        assert response.status_code == 503
+        assert 10 <= int(response.headers["Retry-After"]) <= 60
+        # A password the CSMS has checked before (a station back after a network blip)
+        # needs no slow check: it is let in even now.
+        assert await full.verify(PASSWORD, entry.password_hash)
+        async with connect(url, subprotocols=["ocpp1.6"], additional_headers=auth("CP1", PASSWORD)):
+            await wait_for(lambda: engine.csms.connected() == ["CP1"])
+        assert not full.known("another-password-entirely", entry.password_hash)
+        full.close()
+
+
+@pytest.mark.timeout(30)
+async def test_made_up_ids_cannot_fill_the_registry_under_pending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(admission, "MAX_PENDING", 2)
+    async with own_engine(tmp_path, security_profile=1, registration="pending") as engine:
+        for n in (1, 2):
+            status = await boot_status(
+                engine, f"NEW-{n}", additional_headers=auth(f"NEW-{n}", PASSWORD)
+            )
+            assert status == "Pending"
+        url = f"{engine.csms.url}/NEW-3"
+        assert await refused(url, additional_headers=auth("NEW-3", PASSWORD)) == 503
+        assert engine.csms.registry.get("NEW-3") is None
+        assert engine.csms.registry.pending_count() == 2

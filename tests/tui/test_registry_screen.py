@@ -19,6 +19,7 @@ from ocppdeck.core.csms.registry import Standing
 from ocppdeck.core.engine import Engine
 from ocppdeck.core.sim.fleet import Fleet, fleet_specs
 from ocppdeck.tui.app import OcppDeckApp
+from ocppdeck.tui.screens.prompt import PromptScreen
 from ocppdeck.tui.screens.registry import RegistryScreen, SecretScreen
 from ocppdeck.tui.widgets.stations_table import StationsTable
 from tests.helpers.engine import make_settings, wait_for
@@ -92,6 +93,18 @@ async def test_accept_push_a_password_and_reject_a_pending_station(tmp_path: Pat
             await wait_for(lambda: engine.metrics.refused.labels("rejected")._value.get() >= 1)
             assert not engine.csms.is_connected(sid)
             assert toasts.having("rejected")
+
+            # Register one by hand: its password is made off the loop and shown once.
+            await pilot.press("n")
+            await wait_for(lambda: isinstance(app.screen, PromptScreen))
+            await pilot.press(*"CP-NEW", "enter")
+            await wait_for(lambda: isinstance(app.screen, SecretScreen), timeout=10)
+            made = plain(app.screen.query_one("#secret", Label).render()).strip()
+            added = engine.csms.registry.get("CP-NEW")
+            assert added is not None and added.password_hash is not None
+            assert verify_password(made, added.password_hash)
+            await pilot.press("escape")
+            await wait_for(lambda: registry_row(app, "CP-NEW")[1:3] == ["accepted", "set"])
             await pilot.press("escape")
             assert not isinstance(app.screen, RegistryScreen)
         finally:

@@ -7,6 +7,7 @@ station and kept once it took it. A password made here is shown once.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from rich.text import Text
@@ -18,6 +19,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from ...core.csms.commands import Commands, CommandUnavailable
 from ...core.csms.password_change import push_password
+from ...core.csms.passwords import generate_password, hash_password
 from ...core.csms.registry import Registered, RegistryError, Standing, StationRegistry
 from ...core.model.state import State
 from ..formatting import clock_time
@@ -162,29 +164,40 @@ class RegistryScreen(ModalScreen[None]):
         """Register a station by its id, with a new password shown once."""
 
         def add(station_id: str | None) -> None:
-            if not station_id:
-                return
-            try:
-                _, secret = self.registry.add(station_id.strip())
-            except RegistryError as exc:
-                self._say(str(exc), "error")
-                return
-            self.refresh_rows()
-            self.app.push_screen(SecretScreen(station_text(f"{station_id} registered"), secret))
+            if station_id and station_id.strip():
+                self.app.run_worker(self._add(station_id.strip()), group="registry")
 
         self.app.push_screen(PromptScreen("Add station", "Station id:"), add)
 
-    def action_set_password(self) -> None:
-        """Give the station a new password (shown once), without telling it."""
-        if (station_id := self._chosen()) is None:
-            return
+    async def _add(self, station_id: str) -> None:
+        secret = generate_password()
+        hashed = await asyncio.to_thread(hash_password, secret)  # slow on purpose: off the loop
         try:
-            secret = self.registry.set_password(station_id)
+            self.registry.add(station_id, password_hash=hashed)
         except RegistryError as exc:
             self._say(str(exc), "error")
             return
-        self.refresh_rows()
-        self.app.push_screen(SecretScreen(station_text(f"New password · {station_id}"), secret))
+        self._shown_once(f"{station_id} registered", secret)
+
+    def action_set_password(self) -> None:
+        """Give the station a new password (shown once), without telling it."""
+        if (station_id := self._chosen()) is not None:
+            self.app.run_worker(self._set_password(station_id), group="registry")
+
+    async def _set_password(self, station_id: str) -> None:
+        secret = generate_password()
+        hashed = await asyncio.to_thread(hash_password, secret)
+        try:
+            self.registry.set_password_hash(station_id, hashed)
+        except RegistryError as exc:
+            self._say(str(exc), "error")
+            return
+        self._shown_once(f"New password · {station_id}", secret)
+
+    def _shown_once(self, title: str, secret: str) -> None:
+        if self.is_attached:
+            self.refresh_rows()
+        self.app.push_screen(SecretScreen(station_text(title), secret))
 
     def action_push_password(self) -> None:
         """Send the connected station a new password; keep it once the station took it."""
@@ -205,9 +218,7 @@ class RegistryScreen(ModalScreen[None]):
             outcome = change.outcome
             self._say(f"{station_id} kept its password: {outcome.status} {outcome.detail}")
             return
-        self.app.push_screen(SecretScreen(station_text(f"Pushed to {station_id}"), change.password))
-        if self.is_attached:
-            self.refresh_rows()
+        self._shown_once(f"Pushed to {station_id}", change.password)
 
     def action_remove(self) -> None:
         """Forget the station (after a yes): it is unknown again."""
