@@ -134,6 +134,11 @@ class Commands:
             raise CommandUnavailable("CustomTrigger needs the custom trigger's name")
         return self._send(station_id, lambda b: b.trigger(message, evse, custom))
 
+    def boot_again(self, station_id: str) -> QueuedCall:
+        """Ask a connected station for a BootNotification now: one an operator has just
+        accepted need not wait out its Pending interval."""
+        return self.trigger_message(station_id, "BootNotification")
+
     def get_variables(self, station_id: str, component: str, variable: str) -> QueuedCall:
         """Read a setting: 2.x GetVariables; 1.6 GetConfiguration of the key `variable`."""
         return self._send(station_id, lambda b: b.get_variable(component, variable))

@@ -102,6 +102,7 @@ class SimStation:
         self._cp: Any = None  # the dialect's answers on the library's ChargePoint
         self._tasks: set[asyncio.Task[None]] = set()
         self._connector_tasks: list[asyncio.Task[None]] = []
+        self._boot_asked = asyncio.Event()  # a TriggerMessage(BootNotification) while pending
 
     @property
     def transactions(self) -> dict[int, int | str]:
@@ -212,7 +213,8 @@ class SimStation:
             if answer is not None and answer.accepted:
                 break
             retry = answer.interval if answer is not None and answer.interval > 0 else BOOT_RETRY_S
-            await pause(retry, self.settings.speed)
+            self._boot_asked.clear()
+            await pause(retry, self.settings.speed, self._boot_asked)  # or when asked to boot
         self._adopt_interval(answer.interval)
         self.booted = True
         self._failures = 0
@@ -303,7 +305,9 @@ class SimStation:
         self.spawn(self._trigger(message, evse), f"trigger:{message}")
 
     async def _trigger(self, message: str, evse: int | None) -> None:
-        if message == "BootNotification":
+        if message == "BootNotification" and not self.booted:
+            self._boot_asked.set()  # not accepted yet: boot now instead of at the next retry
+        elif message == "BootNotification":
             answer = await self.link.boot("Triggered")
             if answer is not None and answer.accepted:
                 self._adopt_interval(answer.interval)

@@ -48,7 +48,12 @@ def registry_row(app: OcppDeckApp, station_id: str) -> list[str]:
 @pytest.mark.timeout(60)
 async def test_accept_push_a_password_and_reject_a_pending_station(tmp_path: Path) -> None:
     settings = make_settings(
-        tmp_path, security_profile=1, registration="pending", heartbeat_interval=20
+        # A Pending boot is retried after 3000 simulated s (30 s here): the accept's
+        # TriggerMessage is what boots the station within the test's seconds.
+        tmp_path,
+        security_profile=1,
+        registration="pending",
+        heartbeat_interval=3000,
     )
     engine = Engine(settings)
     app = OcppDeckApp(engine)
@@ -72,7 +77,8 @@ async def test_accept_push_a_password_and_reject_a_pending_station(tmp_path: Pat
             await wait_for(lambda: registry_row(app, sid)[1:3] == ["pending", "set"])
             await pilot.press("a")
             assert standing(engine, sid) is Standing.ACCEPTED
-            await wait_for(lambda: station.booted, timeout=15)
+            await wait_for(lambda: station.booted, timeout=8)
+            assert toasts.having("asked to boot again")
             await wait_for(lambda: registry_row(app, sid)[3] == "● online")
 
             # A new password, sent to the station, kept once it took it, shown once.

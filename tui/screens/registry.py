@@ -145,11 +145,20 @@ class RegistryScreen(ModalScreen[None]):
         return station_id
 
     def action_accept(self) -> None:
-        """Let the station in: its next boot is Accepted."""
-        if (station_id := self._chosen()) is not None:
-            self.registry.accept(station_id)
-            self._say(f"{station_id} accepted: its next boot is Accepted.")
-            self.refresh_rows()
+        """Let the station in: its next boot is Accepted, and a connected one is asked for
+        that boot now."""
+        if (station_id := self._chosen()) is None:
+            return
+        self.registry.accept(station_id)
+        asked = ""
+        if self.commands.is_connected(station_id):
+            try:
+                self.commands.boot_again(station_id)
+                asked = " It is asked to boot again now."
+            except CommandUnavailable:
+                pass  # its version has no such trigger: it boots at its next retry
+        self._say(f"{station_id} accepted: its next boot is Accepted.{asked}")
+        self.refresh_rows()
 
     async def action_reject(self) -> None:
         """Refuse the station: disconnected now, refused at its next handshake."""
