@@ -426,3 +426,12 @@ def run_timed(main_async: Callable[[Any], Coroutine[Any, Any, None]], args: Any)
         return 130
     print(f"finished in {time.monotonic() - started:.1f} s")
     return 0
+
+
+def run_side(
+    args: Any,
+    client_main: Callable[[Any], Coroutine[Any, Any, None]],
+    main_async: Callable[[Any], Coroutine[Any, Any, None]],
+) -> int:
+    """A bench's entry: the load-generating child with --client, else the measured side."""
+    return run_client(client_main, args) if args.client else run_timed(main_async, args)

@@ -37,8 +37,7 @@ from _benchlib import (
     open_many,
     proc_status_kb,
     raise_nofile,
-    run_client,
-    run_timed,
+    run_side,
     summarize_ms,
     table,
 )
@@ -275,10 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: the CSMS side by default, the fleet with --client."""
-    args = build_parser().parse_args(argv)
-    if args.client:
-        return run_client(client_main, args)
-    return run_timed(main_async, args)
+    return run_side(build_parser().parse_args(argv), client_main, main_async)
 
 
 if __name__ == "__main__":

@@ -45,8 +45,7 @@ from _benchlib import (
     fmt,
     open_station,
     raise_nofile,
-    run_client,
-    run_timed,
+    run_side,
     summarize_ms,
     table,
 )
@@ -547,10 +546,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the bench, or the child when --client is given."""
-    args = build_parser().parse_args(argv)
-    if args.client:
-        return run_client(client_main, args)
-    return run_timed(main_async, args)
+    return run_side(build_parser().parse_args(argv), client_main, main_async)
 
 
 if __name__ == "__main__":

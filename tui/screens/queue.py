@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable
 
 from ...core.csms.commands import Commands, CommandUnavailable
 from ...core.csms.outbound_queue import CallState, QueuedCallRecord
 from ..formatting import clock_time
 from ..station_text import station_text
+from .live_table import LiveTableScreen
 
 COLUMNS = ("Id", "Station", "Action", "State", "Created", "Status", "Detail")
 
@@ -26,7 +24,7 @@ STATE_STYLES = {
 }
 
 
-class QueueScreen(ModalScreen[None]):
+class QueueScreen(LiveTableScreen):
     """Lists every command, newest last, redrawn from the core on a timer."""
 
     BINDINGS = [
@@ -34,30 +32,20 @@ class QueueScreen(ModalScreen[None]):
         Binding("escape,q", "dismiss", "Close"),
     ]
 
+    BOX_ID = "queue"
+    TITLE = "Outbound queue"
+    COLUMNS = COLUMNS
+
     def __init__(self, commands: Commands, interval: float) -> None:
-        super().__init__()
+        super().__init__(interval)
         self.commands = commands
-        self.interval = interval
         self._shown: list[QueuedCallRecord] = []
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="queue") as body:
-            body.border_title = "Outbound queue"
-            note = (
-                "Commands wait here for their station and go out in order, one at a time."
-                if self.commands.enabled
-                else "Replay: commands are off, nothing is queued or sent."
-            )
-            yield Static(note, id="queue-note")
-            table: DataTable[str] = DataTable(id="queue-table", cursor_type="row")
-            table.add_columns(*COLUMNS)
-            yield table
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.refresh_rows()
-        self.query_one(DataTable).focus()
-        self.set_interval(self.interval, self.refresh_rows)
+    def note(self) -> str:
+        """What the queue is, or that replay has none."""
+        if self.commands.enabled:
+            return "Commands wait here for their station and go out in order, one at a time."
+        return "Replay: commands are off, nothing is queued or sent."
 
     def refresh_rows(self) -> None:
         """Redraw the table when the core's records changed, keeping the cursor's command."""

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Footer, Label
 
 from ...core.csms.commands import Commands, CommandUnavailable
 from ...core.csms.password_change import push_password
@@ -25,6 +25,7 @@ from ...core.model.state import State
 from ..formatting import clock_time
 from ..station_text import station_text
 from .id_tags import ConfirmScreen
+from .live_table import LiveTableScreen
 from .prompt import PromptScreen
 
 COLUMNS = ("Station", "Standing", "Password", "Link", "Version", "Added (UTC)")
@@ -54,8 +55,12 @@ class SecretScreen(ModalScreen[None]):
         yield Footer()
 
 
-class RegistryScreen(ModalScreen[None]):
+class RegistryScreen(LiveTableScreen):
     """Registered, pending and rejected stations, redrawn on a timer."""
+
+    BOX_ID = "registry"
+    TITLE = "Station registry"
+    COLUMNS = COLUMNS
 
     BINDINGS = [
         Binding("a", "accept", "Accept"),
@@ -74,30 +79,18 @@ class RegistryScreen(ModalScreen[None]):
         state: Callable[[], State],
         interval: float,
     ) -> None:
-        super().__init__()
+        super().__init__(interval)
         self.registry = registry
         self.commands = commands
         self._state = state  # a function: a restore may replace the state object
-        self.interval = interval
         self._shown: list[tuple[Registered, bool, str]] = []
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="registry") as body:
-            body.border_title = "Station registry"
-            yield Static(
-                "a accepts a pending station, r rejects (and disconnects) it. p sets a new "
-                "password; P sends one to the connected station and keeps it once it took it.",
-                id="registry-note",
-            )
-            table: DataTable[str | Text] = DataTable(id="registry-table", cursor_type="row")
-            table.add_columns(*COLUMNS)
-            yield table
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.refresh_rows()
-        self.query_one(DataTable).focus()
-        self.set_interval(self.interval, self.refresh_rows)
+    def note(self) -> str:
+        """What the keys do."""
+        return (
+            "a accepts a pending station, r rejects (and disconnects) it. p sets a new "
+            "password; P sends one to the connected station and keeps it once it took it."
+        )
 
     def refresh_rows(self) -> None:
         """Redraw when an entry or a station's link changed, keeping the cursor's station."""
