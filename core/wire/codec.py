@@ -18,6 +18,26 @@ _KIND_BY_VALUE = {k.value: k for k in Kind}
 _DIRECTION_BY_VALUE = {d.value: d for d in Direction}
 _TYPE_IDS = {2: Kind.CALL, 3: Kind.RESULT, 4: Kind.ERROR}
 
+MAX_ID_LENGTH = 36  # OCPP-J: a message id is a string of at most 36 characters
+PREVIEW_CHARS = 200  # what a frame keeps of text it cannot or will not hold whole
+
+
+def usable_id(value: Any) -> str | None:
+    """`value` when it is a message id as OCPP-J allows (a string of 1 to 36 characters)."""
+    if isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH:
+        return value
+    return None
+
+
+def preview(text: str | bytes, limit: int = PREVIEW_CHARS) -> str:
+    """The start of a message as text: whole when short, else cut with its full size noted."""
+    if len(text) <= limit:
+        return text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    if isinstance(text, bytes):
+        # Only the head is decoded: the rest of a large message is never copied.
+        return f"{text[:limit].decode('utf-8', 'replace')}… ({len(text):,} bytes)"
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
 
 class FrameError(ValueError):
     """Text that is not a valid OCPP-J message; `unique_id` when one was readable."""
@@ -61,7 +81,7 @@ def message_from_array(data: Any) -> Message:
         raise FrameError("not an OCPP-J array", uid)
     kind = _TYPE_IDS.get(type_id) if isinstance(type_id, int) else None
     if kind is None:
-        raise FrameError(f"unknown message type {type_id!r}", uid)
+        raise FrameError(f"unknown message type {preview(repr(type_id), 20)}", uid)
     if uid is None:
         raise FrameError("message id is not a string")
     if kind is Kind.CALL:
@@ -80,21 +100,26 @@ def message_from_array(data: Any) -> Message:
 def from_wire(
     text: str | bytes, *, ts: float, station: str, direction: Direction, protocol: str
 ) -> Frame:
-    """A Frame for text seen on the wire; unreadable text becomes a MALFORMED frame."""
+    """A Frame for text seen on the wire.
+
+    Unreadable text, or a message whose id OCPP-J does not allow, becomes a MALFORMED
+    frame that keeps only a preview of the text: a station's garbage is never held whole.
+    """
     try:
         msg = parse_message(text)
+        if usable_id(msg.unique_id) is None:
+            raise FrameError(f"message id is not 1 to {MAX_ID_LENGTH} characters")
     except FrameError as exc:
-        raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         return Frame(
             ts,
             station,
             direction,
             Kind.MALFORMED,
-            exc.unique_id or "",
+            usable_id(exc.unique_id) or "",
             "",
             {"error": str(exc)},
             protocol,
-            raw,
+            preview(text),
         )
     return Frame(
         ts, station, direction, msg.kind, msg.unique_id, msg.action, msg.payload, protocol, msg.text

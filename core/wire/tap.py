@@ -2,6 +2,14 @@
 
 The `ocpp` library's ChargePoint reads and writes through this object as if
 it were the websocket; the tap publishes each message once, as it passes.
+
+An answer (CALLRESULT / CALLERROR) goes on to the library only when it answers
+the call in flight: the CSMS sends one call at a time per station, and the tap
+sees it go. Any other answer is a stray. The library would queue it for a caller
+that never asks (and recurse once per stray on its next call), so the tap drops
+it here: it is recorded as a MALFORMED frame that keeps only a preview of the
+text, and core/csms/metrics.py counts it. Everything else goes on to the library,
+whose session answers what is unreadable (core/csms/call_errors.py).
 """
 
 from __future__ import annotations
@@ -9,19 +17,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ocpp.exceptions import OCPPError
-from ocpp.messages import CallError, unpack
 from websockets.asyncio.server import ServerConnection
 
 from ..clock import Clock
-from .codec import from_wire
+from .codec import from_wire, preview
 from .frame import Direction, Frame, Kind
 
-_ANSWERS = (Kind.RESULT, Kind.ERROR)
+STRAY_ANSWER = "answers no call in flight"  # the error a dropped answer is recorded with
 
 
 class WireTap:
-    """A websocket stand-in that captures frames and answers unreadable ones."""
+    """A websocket stand-in that captures frames and drops answers to no call in flight."""
 
     def __init__(
         self,
@@ -36,7 +42,7 @@ class WireTap:
         self.protocol = protocol
         self._clock = clock
         self._publish = publish
-        self._last_call = ""  # message id of the last call sent to the station
+        self._awaited: str | None = None  # message id of the call sent and not yet answered
         self.last_call_answered = False  # its answer came in (the library may not have read it)
 
     def _frame(self, text: str | bytes, direction: Direction) -> Frame:
@@ -49,46 +55,44 @@ class WireTap:
         )
 
     async def recv(self) -> str | bytes:
-        """The next message the library can route; unreadable ones are answered here."""
+        """The next message for the library; stray answers are recorded cut short and dropped."""
         while True:
             text = await self.ws.recv()
             frame = self._frame(text, Direction.IN)
+            if frame.kind is Kind.RESULT or frame.kind is Kind.ERROR:
+                if frame.unique_id != self._awaited:
+                    self._publish(self._stray(frame, text))
+                    continue
+                self._awaited, self.last_call_answered = None, True
             self._publish(frame)
-            if frame.kind in _ANSWERS and frame.unique_id == self._last_call:
-                self.last_call_answered = True
-            if frame.kind is not Kind.MALFORMED:
-                return text
-            answer = call_error_for(text, frame.unique_id)
-            if answer is None:
-                return text  # the library reads it after all; let it decide
-            await self.send(answer)
+            return text
 
     async def send(self, text: str) -> None:
         """Capture, then send, one message to the station."""
         frame = self._frame(text, Direction.OUT)
         self._publish(frame)
         if frame.kind is Kind.CALL:
-            self._last_call, self.last_call_answered = frame.unique_id, False
+            self._awaited, self.last_call_answered = frame.unique_id, False
         await self.ws.send(text)
 
-
-def call_error_for(text: str | bytes, unique_id: str) -> str | None:
-    """The library's CallError for text it cannot unpack, or None if it can.
-
-    The library logs such text and drops it; the station would wait for an
-    answer that never comes. OCPP-J answers with the message id when one is
-    readable and "-1" when not. Broken answers (type 3 or 4) get no reply.
-    """
-    try:
-        unpack(text)
-    except OCPPError as exc:
-        if unique_id and _looks_like_answer(text):
-            return None
-        details = {k: v for k, v in (exc.details or {}).items() if k != "ocpp_message"}
-        return CallError(unique_id or "-1", exc.code, exc.description or "", details).to_json()
-    return None
+    def _stray(self, answer: Frame, text: str | bytes) -> Frame:
+        return Frame(
+            answer.ts,
+            answer.station,
+            answer.direction,
+            Kind.MALFORMED,
+            answer.unique_id,
+            "",
+            {"error": STRAY_ANSWER, "kind": answer.kind.value},
+            answer.protocol,
+            preview(text),
+        )
 
 
-def _looks_like_answer(text: str | bytes) -> bool:
-    head = text[:8].lstrip() if isinstance(text, str) else text[:8].decode("ascii", "replace")
-    return head.startswith(("[3", "[4"))
+def is_stray(frame: Frame) -> bool:
+    """Whether a frame records an answer the tap dropped because no call awaited it."""
+    return (
+        frame.kind is Kind.MALFORMED
+        and isinstance(frame.payload, dict)
+        and frame.payload.get("error") == STRAY_ANSWER
+    )

@@ -333,17 +333,18 @@ async def test_malformed_text_gets_callerror_and_connection_stays_open(engine: E
     async with station(engine, "GOOD") as good:
         await boot(good)
         async with connect(f"{engine.csms.url}/RAW", subprotocols=["ocpp1.6"]) as ws:
+            # 1.6's own words (tests/csms/test_call_errors.py has every case and version).
             not_json = await raw_call(ws, "not json")
-            assert not_json[:3] == [4, "-1", "FormatViolation"]
+            assert not_json[:3] == [4, "-1", "FormationViolation"]
             bad_payload = await raw_call(ws, '[2,"u1","Heartbeat",{"bad":1}]')
-            assert bad_payload[:3] == [4, "u1", "FormatViolation"]
-            bad_type = await raw_call(ws, '[9,"u2"]')
-            assert bad_type[:3] == [4, "u2", "PropertyConstraintViolation"]
+            assert bad_payload[:3] == [4, "u1", "OccurenceConstraintViolation"]
             unknown = await raw_call(ws, '[2,"u3","NoSuchAction",{}]')
-            assert unknown[:3] == [4, "u3", "NotSupported"]
+            assert unknown[:3] == [4, "u3", "NotImplemented"]
             missing = await raw_call(ws, '[2,"u4","StatusNotification",{"connectorId":1}]')
-            assert missing[:3] == [4, "u4", "ProtocolError"]
-            # A broken answer gets no reply: the next reply is the heartbeat's.
+            assert missing[:3] == [4, "u4", "OccurenceConstraintViolation"]
+            # An unknown message type and a broken answer get no reply: the next reply is
+            # the heartbeat's.
+            await ws.send('[9,"u2"]')
             await ws.send('[3,"u5"]')
             alive = await raw_call(ws, '[2,"h1","Heartbeat",{}]')
             assert alive[:2] == [3, "h1"]
@@ -355,7 +356,7 @@ async def test_malformed_text_gets_callerror_and_connection_stays_open(engine: E
             raw_frames = frames_of(engine, "RAW")
             malformed = [f for f in raw_frames if f.kind is Kind.MALFORMED]
             assert [f.text for f in malformed] == ["not json", '[9,"u2"]', '[3,"u5"]']
-            assert engine.state.stations["RAW"].errors == 8
+            assert engine.state.stations["RAW"].errors == 7  # 3 unreadable, 4 CallErrors
             assert engine.state.stations["GOOD"].errors == 0
 
 

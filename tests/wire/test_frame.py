@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from ocppdeck.core.wire.codec import (
+    PREVIEW_CHARS,
     FrameError,
     decode,
     encode,
     from_wire,
     parse_message,
+    preview,
     to_wire,
 )
 from ocppdeck.core.wire.frame import Direction, Frame, Kind
@@ -100,6 +102,45 @@ def test_from_wire_turns_garbage_into_malformed(raw: str | bytes, unique_id: str
     assert frame.payload["error"]
     expected_text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     assert frame.text == expected_text
+
+
+@pytest.mark.parametrize("raw", ["garbage{" * 200_000, b"\xff" + b"x" * 1_000_000])
+def test_a_large_unreadable_message_is_kept_only_as_a_preview(raw: str | bytes) -> None:
+    frame = from_wire(raw, ts=TS, station="CP1", direction=Direction.IN, protocol="ocpp1.6")
+    assert frame.kind is Kind.MALFORMED
+    assert len(frame.text) < PREVIEW_CHARS + 40
+    assert frame.text.startswith(preview(raw[:20]))
+    assert f"({len(raw):,} " in frame.text  # its full size is noted
+    assert len(encode(frame)) < 1000
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind", "unique_id"),
+    [
+        (f'[2,"{"i" * 36}","Heartbeat",{{}}]', Kind.CALL, "i" * 36),
+        (f'[2,"{"i" * 37}","Heartbeat",{{}}]', Kind.MALFORMED, ""),
+        ('[2,"","Heartbeat",{}]', Kind.MALFORMED, ""),
+        (f'[3,"{"r" * 5000}",{{}}]', Kind.MALFORMED, ""),
+        (f'[9,"{"u" * 5000}"]', Kind.MALFORMED, ""),
+    ],
+)
+def test_a_message_id_is_one_to_36_characters(raw: str, kind: Kind, unique_id: str) -> None:
+    frame = from_wire(raw, ts=TS, station="CP1", direction=Direction.IN, protocol="ocpp1.6")
+    assert (frame.kind, frame.unique_id) == (kind, unique_id)
+    assert len(encode(frame)) < 1000
+
+
+def test_an_unknown_message_type_is_named_short() -> None:
+    with pytest.raises(FrameError) as raised:
+        parse_message(f'["{"t" * 100_000}","u1",{{}}]')
+    assert len(str(raised.value)) < 100
+
+
+def test_preview_keeps_short_text_whole() -> None:
+    assert preview('[2,"a"]') == '[2,"a"]'
+    assert preview("日本".encode()) == "日本"
+    assert preview("x" * 10, limit=4) == "xxxx… (10 characters)"
+    assert preview(b"x" * 10, limit=4) == "xxxx… (10 bytes)"
 
 
 def test_to_wire_is_none_for_connection_events() -> None:

@@ -7,9 +7,11 @@ so they never import the server that imports them.
 from __future__ import annotations
 
 import logging
+from types import ModuleType
 from typing import Any, Protocol
 
 from ..authorization import Authorization
+from ..call_errors import ErrorCodes, Refusal, Verdict, refuse_call, screen
 
 
 class SessionHost(Protocol):
@@ -45,12 +47,42 @@ class SessionHost(Protocol):
 
 class SessionAnswers:
     """What every dialect's answers share: the CSMS they answer for, on the library's
-    ChargePoint of the station's version (next in the MRO, mixed in by the registry)."""
+    ChargePoint of the station's version (next in the MRO, mixed in by the registry).
+
+    Every message passes core/csms/call_errors.py before the library routes it, so
+    a station gets its own version's CallError for what it sends wrong, and every
+    CALL gets an answer.
+    """
 
     id: str
+    call_errors: ErrorCodes  # the version's error codes, set by each dialect's answers
+    calls: ModuleType  # the version's call module, set by the dialect registry
 
     def __init__(self, station_id: str, connection: Any, host: SessionHost) -> None:
         super().__init__(  # type: ignore[call-arg]  # the version's ChargePoint is next
             station_id, connection, response_timeout=host.call_timeout, logger=host.ocpp_log
         )
         self.host = host
+
+    async def route_message(self, raw_msg: str | bytes) -> None:
+        """Answer what cannot be routed; let the library route the rest."""
+        found = screen(raw_msg)
+        if isinstance(found, Refusal):
+            await self._refuse(found)
+        elif found is Verdict.ROUTE:
+            await super().route_message(raw_msg)  # type: ignore[misc]
+
+    async def _handle_call(self, msg: Any) -> Any:
+        """Refuse a CALL the CSMS cannot take; the library answers the others."""
+        handlers = self.route_map.get(msg.action, {})  # type: ignore[attr-defined]
+        version = self._ocpp_version  # type: ignore[attr-defined]
+        refusal = refuse_call(
+            msg.unique_id, msg.action, msg.payload, self.calls, "_on_action" in handlers, version
+        )
+        if refusal is not None:
+            await self._refuse(refusal)
+            return None
+        return await super()._handle_call(msg)  # type: ignore[misc]
+
+    async def _refuse(self, refusal: Refusal) -> None:
+        await self._send(refusal.to_json(self.call_errors))  # type: ignore[attr-defined]

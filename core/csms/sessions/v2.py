@@ -14,12 +14,14 @@ from typing import Any
 
 from ocpp.routing import after, on
 
+from ..call_errors import OCPP_J_2
 from .host import SessionAnswers
 
 
 class V2Answers(SessionAnswers):
     """Answers a 2.x station's calls for the CSMS (`host`)."""
 
+    call_errors = OCPP_J_2
     results: ModuleType  # the version's call_result module, set by the dialect registry
 
     def _token_info(self, id_token: dict[str, Any], starting: str | None = None) -> dict[str, Any]:
