@@ -18,6 +18,7 @@ import base64
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ log = logging.getLogger("ocppdeck.snapshot")
 
 KIND = "ocppdeck-snapshot"
 LEGACY_NAMES = ("snapshot.pickle",)
-VERSION = 5  # bump when the projection's saved shape changes; an old one means a refold
+VERSION = 6  # bump when the projection's saved shape changes; an old one means a refold
 
 
 class SnapshotError(ValueError):
@@ -98,12 +99,13 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
 }
 COMPOUND: dict[type, frozenset[str]] = {
     StationState: frozenset(
-        {"station_id", "declared_layout", "reports", "variables", "roster", "evses"}
+        {"station_id", "declared_layout", "reports", "variables", "roster", "evses", "unstarted"}
     ),
     EvseState: frozenset({"evse_id", "history", "connectors"}),
     ConnectorState: frozenset({"connector_id"}),
-    Transaction: frozenset({"station", "transaction_id"}),
-    State: frozenset({"stations", "transactions", "open"}),
+    Transaction: frozenset({"station", "transaction_id", "seq_runs"}),
+    # `by_station` indexes `transactions`: rebuilt on reading, not saved twice.
+    State: frozenset({"stations", "transactions", "open", "by_station"}),
 }
 
 
@@ -146,6 +148,15 @@ def _evse(evse: EvseState) -> dict[str, Any]:
     }
 
 
+def _transaction(tx: Transaction) -> dict[str, Any]:
+    return {
+        "station": tx.station,
+        "id": tx.transaction_id,
+        **_scalars_of(tx),
+        "seq_runs": [list(run) for run in tx.seq_runs],
+    }
+
+
 def _variable_key(k: VariableKey) -> list[Any]:
     return [k.component, k.variable, k.component_instance, k.variable_instance, k.evse, k.connector]
 
@@ -161,6 +172,7 @@ def _station(station: StationState) -> dict[str, Any]:
         ],
         "roster": sorted(station.roster),
         "evses": [_evse(evse) for evse in station.evses.values()],
+        "unstarted": [_transaction(tx) for tx in station.unstarted.values()],
     }
 
 
@@ -183,17 +195,13 @@ def dump(projection: Projection, seq: int) -> bytes:
         "state": {
             **_scalars_of(state),
             "stations": [_station(s) for s in state.stations.values()],
-            "transactions": [
-                {"station": tx.station, "id": tx.transaction_id, **_scalars_of(tx)}
-                for tx in state.transactions.values()
-            ],
+            "transactions": [_transaction(tx) for tx in state.transactions.values()],
             "open": [list(key) for key in state.open],
         },
         "waiting": {
             "calls": _keyed(waiting.calls),
             "answers": _keyed(waiting.answers),
             "index": [[d.value, uid, sid] for d, uid, sid in waiting.index],
-            "stops": [[sid, tx, _frame(frame)] for (sid, tx), frame in waiting.stops],
             "samples": [
                 [sid, tx, [[s.at, s.evse, s.energy_wh, s.power_w, s.transaction_id] for s in ss]]
                 for (sid, tx), ss in waiting.samples
@@ -211,6 +219,17 @@ def _read_evse(doc: Any) -> EvseState:
         connector = ConnectorState(_int(c["id"]), **_scalars_in(c, ConnectorState))
         evse.connectors[connector.connector_id] = connector
     return evse
+
+
+def _read_transaction(doc: Any) -> Transaction:
+    tx = Transaction(_str(doc["station"]), _str(doc["id"]))
+    for name, value in _scalars_in(doc, Transaction).items():
+        setattr(tx, name, value)
+    runs = tuple((_int(first), _int(last)) for first, last in _list(doc["seq_runs"]))
+    if any(a > b for a, b in runs) or any(a[1] + 1 >= b[0] for a, b in pairwise(runs)):
+        raise SnapshotError(f"seqNo runs out of order: {runs}")
+    tx.seq_runs = runs
+    return tx
 
 
 def _read_station(doc: Any) -> StationState:
@@ -231,6 +250,11 @@ def _read_station(doc: Any) -> StationState:
     for evse_doc in _list(doc["evses"]):
         evse = _read_evse(evse_doc)
         station.evses[evse.evse_id] = evse
+    for tx_doc in _list(doc["unstarted"]):
+        tx = _read_transaction(tx_doc)
+        if tx.station != station.station_id or tx.started_at is not None:
+            raise SnapshotError(f"{station.station_id} waits for {tx.transaction_id} wrongly")
+        station.unstarted[tx.transaction_id] = tx
     return station
 
 
@@ -240,10 +264,10 @@ def _read_state(doc: Any) -> State:
         station = _read_station(station_doc)
         state.stations[station.station_id] = station
     for tx_doc in _list(doc["transactions"]):
-        tx = Transaction(_str(tx_doc["station"]), _str(tx_doc["id"]))
-        for name, value in _scalars_in(tx_doc, Transaction).items():
-            setattr(tx, name, value)
-        state.transactions[(tx.station, tx.transaction_id)] = tx
+        tx = _read_transaction(tx_doc)
+        if tx.started_at is None:
+            raise SnapshotError(f"transaction {tx.transaction_id} kept without its start")
+        state.add(tx)
     for station_id, tx_id in _list(doc["open"]):
         key = (_str(station_id), _str(tx_id))
         state.open[key] = state.transactions[key]
@@ -288,7 +312,6 @@ def read(data: bytes) -> Snapshot:
             _read_keyed(saved["calls"]),
             _read_keyed(saved["answers"]),
             [(Direction(_str(d)), _str(uid), _str(sid)) for d, uid, sid in _list(saved["index"])],
-            [((_str(sid), _str(tx)), _read_frame(fr)) for sid, tx, fr in _list(saved["stops"])],
             [
                 ((_str(sid), _str(tx)), [_read_sample(s) for s in _list(samples)])
                 for sid, tx, samples in _list(saved["samples"])

@@ -2,9 +2,11 @@
 
 Readers turn frames into facts; the projection folds facts into state and
 hands them on, so replay marks, the timeline and automations read facts, never
-a version's payloads. Facts carry their own time so folding is last-writer-wins
-by that time. EVSE ids are the 1.6 connector ids (a 1.6 connector is an EVSE of
-one connector); `connector` is a 2.x connector within its EVSE, 0 when none is named.
+a version's payloads. A few facts only the fold can know (a gap in a
+transaction's seqNos, a stop with no start) the projection adds itself. Facts
+carry their own time so folding is last-writer-wins by that time. EVSE ids
+are the 1.6 connector ids (a 1.6 connector is an EVSE of one connector);
+`connector` is a 2.x connector within its EVSE, 0 when none is named.
 """
 
 from __future__ import annotations
@@ -80,8 +82,25 @@ class MeterSample:
 
 
 @dataclass(frozen=True, slots=True)
+class TxEvent:
+    """One 2.x TransactionEvent, folded before the other facts it gave: its seqNo (None:
+    none readable), the EVSE it names (0: none) and its id token ("": none).
+
+    (transaction, seqNo) is the event's identity: a seqNo the transaction has seen makes
+    the event a resend, and none of its facts are folded again. An EVSE or token fills in
+    what the transaction lacks.
+    """
+
+    at: float
+    transaction_id: str
+    seq_no: int | None
+    evse: int
+    id_token: str
+
+
+@dataclass(frozen=True, slots=True)
 class TxStarted:
-    """A transaction began on an EVSE."""
+    """A transaction began on an EVSE (0: an EVSE not named yet, a 2.x start before plug-in)."""
 
     at: float
     transaction_id: str
@@ -98,6 +117,27 @@ class TxStopped:
     transaction_id: str
     meter_stop: float | None
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeqGap:
+    """A transaction's TransactionEvents with seqNos `first` to `last` have not come: lost,
+    or (offline events) still on their way. Added by the projection."""
+
+    at: float
+    transaction_id: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrphanStop:
+    """A stop for a transaction whose start is not known: kept beside the state, never as a
+    made-up transaction, and joined to its start if that comes later. Added by the
+    projection."""
+
+    at: float
+    transaction_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +244,11 @@ Fact = (
     | StatusChanged
     | Faulted
     | MeterSample
+    | TxEvent
     | TxStarted
     | TxStopped
+    | SeqGap
+    | OrphanStop
     | AuthRejected
     | ConnectorsDeclared
     | ConnectorsReported

@@ -2,22 +2,37 @@
 
 Deterministic and order-tolerant: timed values are last-writer-wins by their
 own timestamp (ties broken by value), and an answer that arrives before its
-request waits, joined by its call key, until the request comes. `fold` is the
-one loop that folds a stream of frames: live restore, the replay player and
-its checkpoints, and `ocppdeck project` all call it.
+request waits, joined by its call key, until the request comes. A
+transaction's start and stop are first-wins by their own time, so a repeated
+stop is recorded once; a stop ahead of its start, and readings ahead of their
+transaction's EVSE, wait for it. A 2.x TransactionEvent whose seqNo its
+transaction has seen changes nothing. `fold` is the one loop that folds a
+stream of frames: live restore, the replay player and its checkpoints, and
+`ocppdeck project` all call it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from heapq import nsmallest
 
 from ..dialects import reader_for
 from ..wire.frame import CallKey, Direction, Frame, Kind
-from ..wire.join import DEFAULT_LIMIT, Joiner, bounded_put
+from ..wire.join import Joiner, frame_bytes
 from . import facts as f
+from . import seqnos
+from .limits import MAX_EVSES, MAX_REPORT_PAIRS, MAX_REPORTS, MAX_VARIABLES
+from .pending import PendingSamples
 from .readers import envelope
-from .state import EvseState, ReportedVariable, State, StationState
+from .state import (
+    EvseState,
+    ReportedVariable,
+    State,
+    StationState,
+    Transaction,
+    VariableKey,
+)
 
 NO_FACTS: Sequence[f.Fact] = ()
 
@@ -29,8 +44,27 @@ def _later(at: float, key: object, cur_at: float | None, cur_key: object) -> boo
     return at == cur_at and repr(key) > repr(cur_key)
 
 
+def _earlier(at: float, key: object, cur_at: float | None, cur_key: object) -> bool:
+    """Does a start or stop at `at` come before the current one? Ties go to the smaller value."""
+    if cur_at is None or at < cur_at:
+        return True
+    return at == cur_at and repr(key) < repr(cur_key)
+
+
 def _max(current: float | None, at: float) -> float:
     return at if current is None or at > current else current
+
+
+def _transaction_of(fact: f.Fact) -> str | None:
+    match fact:
+        case (
+            f.TxEvent(transaction_id=tx)
+            | f.TxStarted(transaction_id=tx)
+            | f.TxStopped(transaction_id=tx)
+            | f.MeterSample(transaction_id=tx)
+        ):
+            return tx
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +75,7 @@ class Waiting:
     calls: list[tuple[CallKey, Frame]]
     answers: list[tuple[CallKey, Frame]]
     index: list[tuple[Direction, str, str]]  # where stationless answers find their station
-    stops: list[tuple[tuple[str, str], Frame]]  # by (station, transaction id)
-    samples: list[tuple[tuple[str, str], list[f.MeterSample]]]
+    samples: list[tuple[tuple[str, str], list[f.MeterSample]]]  # by (station, transaction)
 
 
 class Projection:
@@ -51,41 +84,33 @@ class Projection:
     def __init__(self, state: State | None = None) -> None:
         self.state = state or State()
         # CALLs waiting for answers and answers for CALLs; event-log answers name no station.
-        self._joins: Joiner[Frame] = Joiner(stationless=True)
-        # Stops (and readings) of transactions whose start has not been folded yet.
-        self._stops_waiting: dict[tuple[str, str], Frame] = {}
-        self._samples_waiting: dict[tuple[str, str], list[f.MeterSample]] = {}
+        self._joins: Joiner[Frame] = Joiner(stationless=True, weigh=frame_bytes)
+        # Readings of transactions whose EVSE is not known yet.
+        self._samples = PendingSamples()
 
     def waiting(self) -> Waiting:
         """Everything besides the state that a later frame may complete."""
         calls, answers = self._joins.halves()
-        return Waiting(
-            calls,
-            answers,
-            self._joins.station_index(),
-            list(self._stops_waiting.items()),
-            list(self._samples_waiting.items()),
-        )
+        return Waiting(calls, answers, self._joins.station_index(), self._samples.items())
 
     @classmethod
     def resumed(cls, state: State, waiting: Waiting) -> Projection:
         """A projection that goes on from a saved state and what waited beside it."""
         projection = cls(state)
         projection._joins.restore(waiting.calls, waiting.answers, waiting.index)
-        projection._stops_waiting = dict(waiting.stops)
-        projection._samples_waiting = dict(waiting.samples)
+        projection._samples = PendingSamples.restored(waiting.samples)
         return projection
 
     def restore(self, other: Projection) -> None:
         """Become a copy of another projection (a loaded snapshot), keeping this object."""
         self.state = other.state
         self._joins = other._joins
-        self._stops_waiting = other._stops_waiting
-        self._samples_waiting = other._samples_waiting
+        self._samples = other._samples
 
     def apply(self, frame: Frame) -> Sequence[f.Fact]:
         """Fold one frame into the state; the facts it gave (with its answer's, when that
-        came first), in the order they were folded."""
+        came first) in the order they were folded, with those the fold added. A repeated
+        TransactionEvent gives none."""
         state = self.state
         state.frames += 1
         if state.last_ts is None or frame.ts > state.last_ts:
@@ -125,15 +150,87 @@ class Projection:
             station.last_frame = _max(station.last_frame, frame.ts)
             if frame.protocol:
                 station.protocol = frame.protocol
-        for fact in found:
-            self._fold_one(station, fact, source)
-        return found
+        return self._fold_all(station, found, source)
 
     @staticmethod
     def _answered(call: Frame, answer: Frame) -> Sequence[f.Fact]:
         return reader_for(call.protocol).answer_facts(call, answer)
 
-    def _fold_one(self, station: StationState, fact: f.Fact, source: Frame) -> None:
+    def _fold_all(
+        self, station: StationState, found: Sequence[f.Fact], source: Frame
+    ) -> Sequence[f.Fact]:
+        if not found:
+            return found
+        folded: list[f.Fact] = []
+        repeated: str | None = None  # a TransactionEvent seen before: its facts are not news
+        for fact in found:
+            if repeated is not None and _transaction_of(fact) == repeated:
+                continue
+            if isinstance(fact, f.TxEvent):
+                added = self._tx_event(station, fact)
+                if added is None:
+                    repeated = fact.transaction_id
+                    continue
+            else:
+                added = self._fold_one(station, fact, source)
+            folded.append(fact)
+            folded.extend(added)
+        return folded
+
+    def _tx_event(self, station: StationState, event: f.TxEvent) -> Sequence[f.Fact] | None:
+        """Note a TransactionEvent's seqNo, EVSE and token; None when its seqNo was seen."""
+        tx = self.state.known(station, event.transaction_id)
+        if tx is None:
+            tx = station.heard_of(event.transaction_id)
+        added: Sequence[f.Fact] = NO_FACTS
+        n = event.seq_no
+        if n is not None:
+            if seqnos.seen(tx.seq_runs, n):
+                return None
+            gap = seqnos.opened(tx.seq_runs, n)
+            tx.seq_runs = seqnos.add(tx.seq_runs, n)
+            if gap is not None:
+                added = [f.SeqGap(event.at, tx.transaction_id, *gap)]
+        if event.id_token and not tx.id_tag:
+            tx.id_tag = event.id_token
+        self._place(station, tx, event.evse, event.at)
+        return added
+
+    def _place(self, station: StationState, tx: Transaction, evse_id: int, at: float) -> None:
+        """An event of `tx` named an EVSE (0: none). The first one named is the
+        transaction's (a station that names two contradicts itself); the readings that
+        waited for it are folded."""
+        if evse_id < 1:
+            return
+        evse = station.evse(evse_id)
+        evse.last_seen = _max(evse.last_seen, at)
+        if tx.evse_id is None:
+            tx.evse_id = evse_id
+            for sample in self._samples.take(station.station_id, tx.transaction_id):
+                self._sample(station, sample)
+
+    def _sample(self, station: StationState, sample: f.MeterSample) -> None:
+        evse_id, tx_id = sample.evse, sample.transaction_id
+        if evse_id == 0 and tx_id is not None:
+            # A 2.x event that names no EVSE, or a stop's readings: the transaction knows it.
+            tx = self.state.known(station, tx_id)
+            if tx is None or tx.evse_id is None:
+                self._samples.add(station.station_id, tx_id, sample)
+                return
+            evse_id = tx.evse_id
+        if evse_id < 1:
+            return  # the station's main meter, not an EVSE's
+        at, energy, power = sample.at, sample.energy_wh, sample.power_w
+        evse = station.evse(evse_id)
+        evse.last_seen = _max(evse.last_seen, at)
+        if energy is not None and _later(at, energy, evse.energy_at, evse.energy_wh):
+            evse.energy_wh, evse.energy_at = energy, at
+        if power is not None and _later(at, power, evse.power_at, evse.power_w):
+            evse.power_w, evse.power_at = power, at
+        evse.add_sample(at, energy, power)
+
+    def _fold_one(self, station: StationState, fact: f.Fact, source: Frame) -> Sequence[f.Fact]:
+        """Fold one fact; the facts only the fold could tell (a stop with no start)."""
         state = self.state
         match fact:
             case f.StatusChanged(at, evse_id, status, error_code, info, connector_id):
@@ -143,7 +240,9 @@ class Projection:
                     if _later(at, key, station.status_at, (station.status, station.error_code)):
                         station.status, station.error_code = status, error_code
                         station.status_at = at
-                    return
+                    return NO_FACTS
+                if evse_id < 0:
+                    return NO_FACTS  # no EVSE has such an id
                 evse = station.evse(evse_id)
                 evse.last_seen = _max(evse.last_seen, at)
                 if _later(at, (status, error_code, info), evse.status_at, _status_key(evse)):
@@ -154,28 +253,8 @@ class Projection:
                     connector.last_seen = _max(connector.last_seen, at)
                     if _later(at, status, connector.status_at, connector.status):
                         connector.status, connector.status_at = status, at
-            case f.MeterSample(at, evse_id, energy, power, tx_id):
-                if evse_id == 0 and tx_id is not None:
-                    # A 2.x event that names no EVSE: its transaction knows the EVSE.
-                    tx = state.transactions.get((station.station_id, tx_id))
-                    if tx is None or tx.evse_id is None:
-                        key = (station.station_id, tx_id)
-                        waiting = self._samples_waiting.get(key)
-                        if waiting is None:
-                            waiting = []
-                            bounded_put(self._samples_waiting, key, waiting, DEFAULT_LIMIT)
-                        waiting.append(fact)
-                        return
-                    evse_id = tx.evse_id
-                if evse_id == 0:
-                    return  # the station's main meter, not an EVSE's
-                evse = station.evse(evse_id)
-                evse.last_seen = _max(evse.last_seen, at)
-                if energy is not None and _later(at, energy, evse.energy_at, evse.energy_wh):
-                    evse.energy_wh, evse.energy_at = energy, at
-                if power is not None and _later(at, power, evse.power_at, evse.power_w):
-                    evse.power_w, evse.power_at = power, at
-                evse.add_sample(at, energy, power)
+            case f.MeterSample():
+                self._sample(station, fact)
             case f.Heartbeat(at):
                 station.last_heartbeat = _max(station.last_heartbeat, at)
             case f.Booted(at, vendor, model, firmware, serial):
@@ -187,6 +266,8 @@ class Projection:
                 if _later(at, status, station.boot_answered_at, station.boot_status):
                     station.boot_status, station.boot_answered_at = status, at
             case f.ConnectorsReported(at, ids):
+                if len(ids) > MAX_EVSES:  # a report cannot list more than a station may have
+                    ids = frozenset(sorted(ids)[:MAX_EVSES])
                 if _later(at, sorted(ids), station.roster_at, sorted(station.roster)):
                     station.roster, station.roster_at = ids, at
                 for evse_id in ids:
@@ -198,43 +279,18 @@ class Projection:
             case f.EvsesReported(at, request_id, pairs):
                 _fold_report(station, at, request_id, pairs)
             case f.VariablesReported(at, entries):
-                for key, value, mutability in entries:
-                    cur = station.variables.get(key)
-                    if cur is None or _later(
-                        at, (value, mutability), cur.at, (cur.value, cur.mutability)
-                    ):
-                        station.variables[key] = ReportedVariable(at, value, mutability)
+                _fold_variables(station, at, entries)
             case f.TxStarted(at, tx_id, evse_id, id_tag, meter_start):
-                tx = state.transaction(station.station_id, tx_id)
-                tx.evse_id, tx.id_tag, tx.meter_start, tx.started_at = (
-                    evse_id,
-                    id_tag,
-                    meter_start,
-                    at,
-                )
+                tx = state.start(station, tx_id)
+                if _earlier(at, (meter_start, id_tag), tx.started_at, (tx.meter_start, tx.id_tag)):
+                    tx.started_at, tx.meter_start = at, meter_start
+                    if id_tag:
+                        tx.id_tag = id_tag
                 station.last_tx_start = _max(station.last_tx_start, at)
-                evse = station.evse(evse_id)
-                evse.last_seen = _max(evse.last_seen, at)
+                self._place(station, tx, evse_id, at)
                 state.reindex(tx)
-                waiting = self._stops_waiting.pop((station.station_id, tx_id), None)
-                if waiting is not None:
-                    for sample in reader_for(waiting.protocol).stop_samples(waiting, evse_id):
-                        self._fold_one(station, sample, waiting)
-                for sample in self._samples_waiting.pop((station.station_id, tx_id), ()):
-                    self._fold_one(station, sample, source)
-            case f.TxStopped(at, tx_id, meter_stop, reason):
-                tx = state.transaction(station.station_id, tx_id)
-                tx.stopped_at, tx.meter_stop, tx.stop_reason = at, meter_stop, reason
-                station.last_tx_stop = _max(station.last_tx_stop, at)
-                state.reindex(tx)
-                if source.kind is Kind.AUTOMATION:
-                    return  # an automation's close carries no readings of its own
-                if tx.evse_id is None:
-                    key = (station.station_id, tx_id)
-                    bounded_put(self._stops_waiting, key, source, DEFAULT_LIMIT)
-                else:
-                    for sample in reader_for(source.protocol).stop_samples(source, tx.evse_id):
-                        self._fold_one(station, sample, source)
+            case f.TxStopped():
+                return self._stopped(station, fact, source)
             case f.CallFailed() | f.Malformed():
                 station.errors += 1
             case f.Connected(at):
@@ -246,6 +302,31 @@ class Projection:
                 station.refused_at = _max(station.refused_at, at)
             case _:
                 pass  # faults and refused tags change no state: marks and reports read them
+        return NO_FACTS
+
+    def _stopped(self, station: StationState, stop: f.TxStopped, source: Frame) -> Sequence[f.Fact]:
+        """The first stop by its own time is the transaction's; one for a transaction not
+        started waits for its start, an orphan until then."""
+        state = self.state
+        tx = state.transactions.get((station.station_id, stop.transaction_id))
+        orphan = tx is None
+        if tx is None:
+            tx = station.heard_of(stop.transaction_id)
+        first = tx.stopped_at is None
+        key, cur_key = (stop.meter_stop, stop.reason), (tx.meter_stop, tx.stop_reason)
+        if _earlier(stop.at, key, tx.stopped_at, cur_key):
+            tx.stopped_at, tx.meter_stop, tx.stop_reason = stop.at, stop.meter_stop, stop.reason
+        station.last_tx_stop = _max(station.last_tx_stop, stop.at)
+        if not orphan:
+            state.reindex(tx)
+        if source.kind is not Kind.AUTOMATION:  # an automation's close carries no readings
+            # Placed by the transaction's EVSE, or waiting for it.
+            for sample in reader_for(source.protocol).stop_samples(source, tx.evse_id or 0):
+                self._sample(station, sample)
+        if orphan and first:
+            station.orphan_stops += 1
+            return [f.OrphanStop(stop.at, stop.transaction_id)]
+        return NO_FACTS
 
 
 FrameHook = Callable[[Frame, Sequence[f.Fact]], None]
@@ -269,17 +350,18 @@ def fold(
     return projection
 
 
-MAX_REPORTS = 8  # inventory reports kept per station (one per boot, usually)
-
-
 def _fold_report(
     station: StationState, at: float, request_id: int, pairs: frozenset[tuple[int, int]]
 ) -> None:
-    """Unite a report part with its siblings; the newest report declares the EVSEs."""
+    """Unite a report part with its siblings; the newest report declares the EVSEs.
+
+    A report keeps its lowest MAX_REPORT_PAIRS pairs, whatever order its parts came in."""
     reports = station.reports
     before = reports.get(request_id)
     if before is not None:
         at, pairs = max(at, before[0]), pairs | before[1]
+    if len(pairs) > MAX_REPORT_PAIRS:
+        pairs = frozenset(sorted(pairs)[:MAX_REPORT_PAIRS])
     reports[request_id] = (at, pairs)
     if len(reports) > MAX_REPORTS:
         del reports[min(reports, key=lambda rid: (reports[rid][0], rid))]
@@ -289,6 +371,22 @@ def _fold_report(
         station.declared_layout = layout
         station.declared_evses = len({evse for evse, _ in layout})
         station.declared_at = best_at
+
+
+def _fold_variables(
+    station: StationState, at: float, entries: tuple[tuple[VariableKey, str | None, str], ...]
+) -> None:
+    """The newest report wins per variable; past MAX_VARIABLES the oldest reported go, a
+    tenth at once."""
+    variables = station.variables
+    for key, value, mutability in entries:
+        cur = variables.get(key)
+        if cur is None or _later(at, (value, mutability), cur.at, (cur.value, cur.mutability)):
+            variables[key] = ReportedVariable(at, value, mutability)
+    if len(variables) > MAX_VARIABLES:
+        extra = len(variables) - MAX_VARIABLES + MAX_VARIABLES // 10
+        for key, _ in nsmallest(extra, variables.items(), key=lambda kv: (kv[1].at, kv[0])):
+            del variables[key]
 
 
 def _status_key(evse: EvseState) -> tuple[str, str, str]:

@@ -7,20 +7,45 @@ connector 1, so 1.6 state keeps its connector ids as EVSE ids and has no
 per-connector entries. `StationState.evses` is keyed by EVSE id.
 
 Values that carry a time keep that time beside them, so the projection can
-apply last-writer-wins by the frame's own timestamp.
+apply last-writer-wins by the frame's own timestamp. What a station can make
+grow (EVSEs, connectors, variables, transactions) is bounded per station
+(core/model/limits.py).
 """
 
 from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import islice
 from math import isnan, nan
-from typing import overload
+from typing import TypeVar, overload
 
-METER_HISTORY = 720  # samples kept per EVSE for the live plot
+from . import seqnos
+from .limits import (
+    MAX_CLOSED_TRANSACTIONS,
+    MAX_CONNECTORS,
+    MAX_EVSES,
+    MAX_OPEN_TRANSACTIONS,
+    MAX_UNSTARTED,
+    METER_HISTORY,
+)
+from .seqnos import SeqRuns
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _make_room(items: dict[K, V], limit: int, age: Callable[[K, V], object]) -> None:
+    """Before a new entry, past `limit` drop the oldest by `age` (so the newest stay)."""
+    if len(items) >= limit:
+        del items[min(items, key=lambda k: age(k, items[k]))]
+
+
+def _seen(last_seen: float | None) -> float:
+    return float("-inf") if last_seen is None else last_seen
 
 
 @dataclass(slots=True)
@@ -55,9 +80,11 @@ class EvseState:
     connectors: dict[int, ConnectorState] = field(default_factory=dict)
 
     def connector(self, connector_id: int) -> ConnectorState:
-        """The EVSE's connector with that id, created on first sight."""
+        """The EVSE's connector with that id, created on first sight (past MAX_CONNECTORS
+        the one heard from least recently makes room)."""
         found = self.connectors.get(connector_id)
         if found is None:
+            _make_room(self.connectors, MAX_CONNECTORS, lambda n, c: (_seen(c.last_seen), n))
             found = self.connectors[connector_id] = ConnectorState(connector_id)
         return found
 
@@ -70,7 +97,8 @@ Sample = tuple[float, float | None, float | None]
 
 
 class MeterHistory(Sequence[Sample]):
-    """(time, energy Wh, power W) samples in time order, newest METER_HISTORY kept.
+    """(time, energy Wh, power W) samples in time order, newest METER_HISTORY kept; the
+    same sample twice is kept once.
 
     Stored flat in an array of doubles (NaN for a missing value): thousands of
     connectors' histories cost no Python objects for the garbage collector to walk.
@@ -137,6 +165,8 @@ class MeterHistory(Sequence[Sample]):
         row = array("d", (ts, nan if energy is None else energy, nan if power is None else power))
         count = len(self)
         if count == 0 or key >= self._key(count - 1):  # the usual case: samples come in order
+            if count and key == self._key(count - 1):
+                return  # the same reading again (a repeated message)
             self._values.extend(row)
             if count >= METER_HISTORY:
                 del self._values[:3]
@@ -148,6 +178,8 @@ class MeterHistory(Sequence[Sample]):
                 hi = mid
             else:
                 lo = mid + 1
+        if lo and key == self._key(lo - 1):
+            return
         at = lo * 3
         self._values[at:at] = row
         if len(self._values) > METER_HISTORY * 3:
@@ -156,7 +188,11 @@ class MeterHistory(Sequence[Sample]):
 
 @dataclass(slots=True)
 class Transaction:
-    """A charging session; open while it has a start and no stop."""
+    """A charging session; open while it has a start and no stop.
+
+    `evse_id` is None until an event names the EVSE (a 2.x start before plug-in);
+    `seq_runs` are the 2.x TransactionEvent seqNos seen of it.
+    """
 
     station: str
     transaction_id: str
@@ -167,11 +203,17 @@ class Transaction:
     stopped_at: float | None = None
     meter_stop: float | None = None
     stop_reason: str = ""
+    seq_runs: SeqRuns = ()
 
     @property
     def is_open(self) -> bool:
         """Started and not stopped."""
         return self.started_at is not None and self.stopped_at is None
+
+    @property
+    def missing_events(self) -> int:
+        """TransactionEvents between the first and the last seen that have not come."""
+        return seqnos.missing(self.seq_runs)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -240,12 +282,31 @@ class StationState:
     frames: int = 0
     errors: int = 0
     evses: dict[int, EvseState] = field(default_factory=dict)
+    # Transactions heard of (a stop, a 2.x event) before their start, by id, oldest first:
+    # what they said waits here for the start. Never shown as transactions.
+    unstarted: dict[str, Transaction] = field(default_factory=dict)
+    orphan_stops: int = 0  # how many of `unstarted` have a stop: stops with no start (yet)
 
     def evse(self, evse_id: int) -> EvseState:
-        """The EVSE with that id (1.6: the connector), created on first sight."""
+        """The EVSE with that id (1.6: the connector), created on first sight (past
+        MAX_EVSES the one heard from least recently makes room)."""
         found = self.evses.get(evse_id)
         if found is None:
+            _make_room(self.evses, MAX_EVSES, lambda n, e: (_seen(e.last_seen), n))
             found = self.evses[evse_id] = EvseState(evse_id)
+        return found
+
+    def heard_of(self, transaction_id: str) -> Transaction:
+        """The unstarted transaction with that id, created on first sight (past
+        MAX_UNSTARTED the ones heard of first make room)."""
+        found = self.unstarted.get(transaction_id)
+        if found is None:
+            unstarted = self.unstarted
+            if len(unstarted) >= MAX_UNSTARTED:  # a tenth at once: see wire/join.evict_oldest
+                for old in list(islice(unstarted, MAX_UNSTARTED // 10)):
+                    if unstarted.pop(old).stopped_at is not None:
+                        self.orphan_stops -= 1
+            found = unstarted[transaction_id] = Transaction(self.station_id, transaction_id)
         return found
 
 
@@ -324,11 +385,17 @@ def connector_count(station: StationState) -> ConnectorCount:
 
 @dataclass(slots=True)
 class State:
-    """Everything the projection knows."""
+    """Everything the projection knows.
+
+    `transactions` holds the started ones (a stop alone makes none: it waits among
+    its station's `unstarted`); `open` and `by_station` index them.
+    """
 
     stations: dict[str, StationState] = field(default_factory=dict)
     transactions: dict[tuple[str, str], Transaction] = field(default_factory=dict)
     open: dict[tuple[str, str], Transaction] = field(default_factory=dict)
+    # Each station's started transactions by id: what the per-station bounds count.
+    by_station: dict[str, dict[str, Transaction]] = field(default_factory=dict)
     server_started_at: float | None = None
     frames: int = 0
     last_ts: float | None = None
@@ -340,21 +407,51 @@ class State:
             found = self.stations[station_id] = StationState(station_id)
         return found
 
-    def transaction(self, station_id: str, transaction_id: str) -> Transaction:
-        """The transaction with that id, created on first sight."""
-        key = (station_id, transaction_id)
+    def known(self, station: StationState, transaction_id: str) -> Transaction | None:
+        """The transaction with that id, started or only heard of; None if neither."""
+        found = self.transactions.get((station.station_id, transaction_id))
+        return found if found is not None else station.unstarted.get(transaction_id)
+
+    def start(self, station: StationState, transaction_id: str) -> Transaction:
+        """The started transaction with that id: one heard of before moves here, with what
+        it heard (a stop that came first among it); else a new one."""
+        key = (station.station_id, transaction_id)
         found = self.transactions.get(key)
         if found is None:
-            found = self.transactions[key] = Transaction(station_id, transaction_id)
+            found = station.unstarted.pop(transaction_id, None)
+            if found is None:
+                found = Transaction(station.station_id, transaction_id)
+            elif found.stopped_at is not None:
+                station.orphan_stops -= 1
+            self.add(found)
         return found
 
+    def add(self, tx: Transaction) -> None:
+        """Keep a started transaction (`reindex` once its start and stop are set)."""
+        self.transactions[(tx.station, tx.transaction_id)] = tx
+        self.by_station.setdefault(tx.station, {})[tx.transaction_id] = tx
+
     def reindex(self, tx: Transaction) -> None:
-        """Keep the open-transaction index true after `tx` changed."""
+        """Keep the open index true after `tx` changed, and its station's transactions
+        within bounds: past MAX_CLOSED_TRANSACTIONS the oldest closed go, past
+        MAX_OPEN_TRANSACTIONS (a flood of starts) the oldest open."""
         key = (tx.station, tx.transaction_id)
         if tx.is_open:
             self.open[key] = tx
         else:
             self.open.pop(key, None)
+        kept = self.by_station.get(tx.station)
+        if kept is None or len(kept) <= MAX_CLOSED_TRANSACTIONS:
+            return
+        opened = [t for t in kept.values() if t.is_open]
+        closed = [t for t in kept.values() if not t.is_open]
+        for gone in [
+            *_oldest(closed, MAX_CLOSED_TRANSACTIONS, lambda t: (t.stopped_at, t.transaction_id)),
+            *_oldest(opened, MAX_OPEN_TRANSACTIONS, lambda t: (t.started_at, t.transaction_id)),
+        ]:
+            gone_key = (gone.station, gone.transaction_id)
+            del self.transactions[gone_key], kept[gone.transaction_id]
+            self.open.pop(gone_key, None)
 
     def is_online(self, station: StationState) -> bool:
         """Connected at or after its last disconnect and the CSMS's last start.
@@ -397,3 +494,12 @@ class State:
         if tx.started_at is not None and evse.energy_at < tx.started_at:
             return 0.0
         return max(0.0, evse.energy_wh - tx.meter_start)
+
+
+def _oldest(
+    txs: list[Transaction], limit: int, age: Callable[[Transaction], tuple[float | None, str]]
+) -> list[Transaction]:
+    """The oldest to drop so that `limit` stay, a tenth more at once (so the sort is rare)."""
+    if len(txs) <= limit:
+        return []
+    return sorted(txs, key=age)[: len(txs) - limit + limit // 10]

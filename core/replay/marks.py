@@ -14,26 +14,33 @@ from ..wire.frame import Frame, Kind
 
 
 class Mark(StrEnum):
-    """Frames the transport can jump to."""
+    """Frames the transport can jump to. Each is named to sort after "error": the mark
+    searches bisect with ERROR as the lowest mark of a position."""
 
     # A CallError, unreadable text, a refused handshake, a fault, a refused id tag.
     ERROR = "error"
+    # Something lost: a gap in a transaction's seqNos, a stop whose start is not known.
+    LOST = "lost"
     TX_START = "tx"
-    # Something an automation did. Named to sort after "error": the mark searches
-    # bisect with ERROR as the lowest mark of a position.
+    # Something an automation did.
     AUTOMATION = "noted"
 
 
 _ERRORS = (f.CallFailed, f.Malformed, f.Refused, f.Faulted, f.AuthRejected)
+_LOST = (f.SeqGap, f.OrphanStop)
 
 
 def mark_of(frame: Frame, facts: Sequence[f.Fact]) -> Mark | None:
-    """Why a frame is worth jumping to, if it is: an error outranks a transaction start."""
+    """Why a frame is worth jumping to, if it is: an error outranks a loss, a loss outranks
+    a transaction start."""
     if frame.kind is Kind.AUTOMATION:
         return Mark.AUTOMATION
-    started = False
+    found: Mark | None = None
     for fact in facts:
         if isinstance(fact, _ERRORS):
             return Mark.ERROR
-        started = started or isinstance(fact, f.TxStarted)
-    return Mark.TX_START if started else None
+        if isinstance(fact, _LOST):
+            found = Mark.LOST
+        elif found is None and isinstance(fact, f.TxStarted):
+            found = Mark.TX_START
+    return found

@@ -421,6 +421,8 @@ def _fleet() -> list[Frame]:
         *start_tx("CP1", 2, "TAG-C", 5000, t + 200, tx=3),
         *meter("CP1", 2, t + 300, 5050, power=3000, tx=3),
         *stop_tx("CP1", 3, 5200, t + 500, cp1_data),
+        *stop_tx("CP1", 3, 5200, t + 500, cp1_data),  # resent: no answer came in time
+        *stop_tx("CP2", 99, 10, t + 550),  # a transaction never started
         *status("CP1", 2, "Finishing", t + 501),
         *status("CP1", 2, "Available", t + 510),
         *status("CP1", 0, "Unavailable", t + 520, error_code="OtherError"),
@@ -447,6 +449,16 @@ def _answers(state: State) -> dict[str, Any]:
         "open": sorted(state.open),
         "energy_so_far": {key: state.energy_so_far(tx) for key, tx in state.open.items()},
         "closed": sorted(key for key, tx in state.transactions.items() if not tx.is_open),
+        "transactions": {
+            key: (tx.evse_id, tx.id_tag, tx.started_at, tx.stopped_at, tx.meter_stop)
+            for key, tx in state.transactions.items()
+        },
+        "orphan stops": {sid: s.orphan_stops for sid, s in state.stations.items()},
+        "history": {
+            (sid, cid): list(c.history)
+            for sid, s in state.stations.items()
+            for cid, c in s.evses.items()
+        },
     }
 
 
@@ -467,7 +479,10 @@ def test_fleet_answers_in_wire_order() -> None:
     assert (EXPECTED["counts"]["CP2"].declared, EXPECTED["counts"]["CP2"].seen) == (1, 2)
     assert EXPECTED["open"] == [("CP1", "1"), ("CP2", "2")]
     assert EXPECTED["energy_so_far"] == {("CP1", "1"): 1900, ("CP2", "2"): 500}
-    assert EXPECTED["closed"] == [("CP1", "3")]
+    assert EXPECTED["closed"] == [("CP1", "3")]  # the stop with no start made none
+    assert EXPECTED["transactions"][("CP1", "3")] == (2, "TAG-C", T0 + 200, T0 + 500, 5200)
+    assert EXPECTED["orphan stops"] == {"CP1": 0, "CP2": 1}
+    assert len(EXPECTED["history"][("CP1", 2)]) == 4  # the resent stop's readings once
 
 
 @settings(max_examples=50, deadline=None)

@@ -2,7 +2,9 @@
 
 One row per connector, labelled "EVSE/connector": a 1.6 connector n is "n/1";
 a 2.x EVSE shows each connector it reported ("1/1", "1/2"), with the EVSE's
-meter and transaction on each.
+meter and transaction on each. A ⚠ before a transaction says some of its
+events never came; the border says which, and what the rows cannot show (a
+transaction whose EVSE is not named yet, stops with no start).
 """
 
 from __future__ import annotations
@@ -10,7 +12,15 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ...core.model.state import ConnectorState, EvseState, State, connector_count
+from ...core.model.seqnos import gaps
+from ...core.model.state import (
+    ConnectorState,
+    EvseState,
+    State,
+    StationState,
+    Transaction,
+    connector_count,
+)
 from ..formatting import kw, kwh
 from ..station_text import station_text
 
@@ -47,7 +57,11 @@ def connector_row(
     status = station_text(word or "—", style=_STATUS_STYLE.get(word, ""))
     error = evse.error_code if evse.error_code not in ("", "NoError") else "—"
     tx = state.open_transaction_on(station_id, evse.evse_id)
-    tx_text = station_text(f"{tx.transaction_id} ({tx.id_tag})") if tx else "—"
+    tx_text: Text | str = "—"
+    if tx is not None:
+        tx_text = station_text(f"{tx.transaction_id} ({tx.id_tag})")
+        if tx.missing_events:
+            tx_text = Text.assemble(("⚠ ", "bold red"), tx_text)
     energy = kwh(state.energy_so_far(tx)) if tx else "—"
     return (
         f"{evse.evse_id}/{connector.connector_id if connector is not None else 1}",
@@ -119,8 +133,34 @@ class ConnectorsTable(DataTable[Text | str]):
         if added:
             self.sort(self._first_column, key=_evse_order)
         self.border_title = Text.assemble("Connectors · ", station_text(station.station_id))
-        count = connector_count(station)
-        self.border_subtitle = count.reason or f"{count.declared} declared, all reporting"
+        self.border_subtitle = notes(state, station)
+
+
+def notes(state: State, station: StationState) -> Text:
+    """What the rows do not say of a station: events lost of its open transactions,
+    transactions whose EVSE is not named yet, stops with no start (first: a narrow border
+    cuts the end), then its connector count."""
+    said: list[Text] = []
+    for tx in state.open_transactions(station.station_id):
+        if tx.evse_id is None:
+            said.append(Text.assemble("tx ", station_text(tx.transaction_id), ": EVSE not named"))
+        if tx.missing_events:
+            said.append(Text.assemble("tx ", station_text(tx.transaction_id), _lost(tx)))
+    if station.orphan_stops:
+        plural = "s" if station.orphan_stops > 1 else ""
+        said.append(Text(f"{station.orphan_stops} stop{plural} without a start", style="red"))
+    count = connector_count(station)
+    said.append(Text(count.reason or f"{count.declared} declared, all reporting"))
+    return Text(" · ").join(said)
+
+
+def _lost(tx: Transaction) -> Text:
+    """The first gap of a transaction's seqNos, and how many more: ": seqNo 4-6 lost"."""
+    found = gaps(tx.seq_runs)
+    first, last = found[0]
+    numbers = str(first) if first == last else f"{first}-{last}"
+    more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+    return Text(f": seqNo {numbers}{more} lost", style="red")
 
 
 def _evse_order(label: str) -> tuple[int, ...]:

@@ -6,7 +6,7 @@ and a StatusNotification's connectorId names the connector within it. A
 NotifyReport's EVSE and Connector components declare the inventory, and every
 variable it lists keeps its Actual value and mutability for the configuration.
 TransactionEvents that name no EVSE carry their transaction id, and the
-projection finds the EVSE from the transaction.
+projection finds the EVSE from the transaction (a later event of it names one).
 """
 
 from __future__ import annotations
@@ -150,24 +150,35 @@ def _variable(item: dict[str, Any]) -> tuple[VariableKey, str | None, str] | Non
 
 
 def _transaction_event(p: dict[str, Any], fallback: float) -> list[f.Fact]:
+    """The event's TxEvent first (the projection tells a repeat by it), then its readings,
+    start or end. A start that names no EVSE (authorized before plug-in) still starts."""
     info = _dict(p.get("transactionInfo"))
     tx = info.get("transactionId")
     if not isinstance(tx, str) or not tx:
         return []
     at = payload_time(p, fallback)
     evse_id = finite_number(_dict(p.get("evse")).get("id"))
-    evse = int(evse_id) if evse_id is not None else 0  # 0: the projection asks the transaction
+    evse = int(evse_id) if evse_id is not None and evse_id >= 1 else 0  # 0: not named
+    id_token = _text(_dict(p.get("idToken")).get("idToken"))
+    found: list[f.Fact] = [f.TxEvent(at, tx, _seq_no(p.get("seqNo")), evse, id_token)]
     samples = meter_samples(p.get("meterValue"), evse, at, tx)
-    found: list[f.Fact] = list(samples)
-    event = p.get("eventType")
     energies = [s.energy_wh for s in samples if s.energy_wh is not None]
-    if event == "Started" and evse:
-        id_token = str(_dict(p.get("idToken")).get("idToken", ""))
-        found.insert(0, f.TxStarted(at, tx, evse, id_token, energies[0] if energies else None))
-    elif event == "Ended":
+    event = p.get("eventType")
+    if event == "Started":
+        found.append(f.TxStarted(at, tx, evse, id_token, energies[0] if energies else None))
+    found.extend(samples)
+    if event == "Ended":
         reason = str(info.get("stoppedReason") or "Local")
         found.append(f.TxStopped(at, tx, energies[-1] if energies else None, reason))
     return found
+
+
+def _seq_no(value: Any) -> int | None:
+    """A seqNo that can be one: a whole number, not negative."""
+    number = finite_number(value)
+    if number is None or number < 0 or number != int(number) or isinstance(value, str):
+        return None
+    return int(number)
 
 
 # Station calls whose answer may carry an idTokenInfo.

@@ -1,0 +1,35 @@
+"""How much the state keeps per station, so that a hostile station cannot grow memory
+without end. Each bound is far past what a real site reaches; past one, the oldest goes
+and the newest stays (open transactions go last of all).
+"""
+
+from __future__ import annotations
+
+# Samples kept per EVSE for the live plot (two hours at a 10 s interval).
+METER_HISTORY = 720
+# EVSEs (1.6: connectors) per station: the largest hubs behind one identity have a few
+# dozen, but 2.x ids are any integer, so a flood of new ids must stop somewhere.
+MAX_EVSES = 256
+# Connectors per 2.x EVSE: real ones have one to three.
+MAX_CONNECTORS = 16
+# Device-model variables per station: a large DC station's full report lists a few thousand.
+MAX_VARIABLES = 10_000
+# Inventory reports kept per station (one per boot, usually).
+MAX_REPORTS = 8
+# (EVSE, connector) pairs one inventory report may declare: every EVSE with four connectors.
+MAX_REPORT_PAIRS = MAX_EVSES * 4
+# Closed transactions kept per station: more than a busy station closes in a day. Older
+# ones live on in the recording.
+MAX_CLOSED_TRANSACTIONS = 500
+# Open transactions per station: one per EVSE is the rule, and even every EVSE with a few
+# stops lost stays far below; past it is a flood of starts.
+MAX_OPEN_TRANSACTIONS = 1_024
+# Transactions heard of before their start (a stop, a 2.x event): a shuffled log of a
+# busy station may hold a few thousand stops ahead of their starts.
+MAX_UNSTARTED = 4_096
+# Readings waiting for their transaction's EVSE, per station: a 2.x transaction names
+# its EVSE at plug-in, a few readings after authorizing at most.
+MAX_PENDING_SAMPLES = 8_192
+# Runs of seqNos kept per transaction (one run when nothing is lost): a transaction that
+# lost events in this many places is flagged long before; past it the lowest run goes.
+MAX_SEQ_RUNS = 8
