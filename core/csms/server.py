@@ -5,10 +5,18 @@ registry, the security profile's credentials); TLS is the server's for
 profiles 2 and 3. A refusal gets its HTTP status, is counted in /metrics, and
 is logged and recorded as core/csms/refusal_limit.py allows, so a flood of bad
 handshakes can fill neither the log nor the disk.
+
+A connection becomes live under its station's lock (core/csms/station_locks.py):
+a new connection with a live one's id replaces it, hanging up on the old peer
+without waiting for it to answer the close, so two connections with one id are
+never both live and a closing one never removes its successor. Each station's
+messages are read no faster than its rate allows (core/csms/rate_limit.py), and
+no message larger than `max_frame_bytes` is read at all.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import random
@@ -33,12 +41,14 @@ from ..wire.join import bounded_put
 from ..wire.tap import WireTap
 from .admission import REALM, Admitted, Gate, Refusal, choose_protocol
 from .authorization import Authorization, Authorizer
-from .durable_queue import DurableQueues
-from .identity import IdentityError, station_from_path
+from .durable_queue import DurableQueues, NotQueued
+from .inventory_ask import InventoryAsks
 from .metrics import Metrics
 from .outbound_queue import QueuedCall, QueuedCallRecord
+from .rate_limit import Flooding, MessageRate, ThrottledLink
 from .refusal_limit import RefusalLimiter
 from .registry import Registration, Standing, StationRegistry
+from .station_locks import StationLocks
 from .store import Store
 from .tls import peer_common_name, server_context
 
@@ -46,18 +56,21 @@ log = logging.getLogger("ocppdeck.csms")
 
 # A station that answers and closes at once: how long its answer may take to be read.
 SETTLE_S = 1.0
+# How long a peer we hang up on may take to answer the close before its socket is dropped:
+# a station that reconnects is answered at once even if its old peer never answers.
+HANG_UP_GRACE_S = 0.5
 RETRY_AFTER_S = (10, 60)  # a busy CSMS asks a station to come back within this range
 _MAX_HANDSHAKES = 10_000  # admitted handshakes waiting for their handler (bounded)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Live:
-    """A connected station: its socket, session and dialect."""
+    """A connected station: its socket, session, dialect and subprotocol."""
 
     ws: ServerConnection
     session: Any  # the dialect's answers on the library's ChargePoint
     dialect: Dialect
-    replaced: bool = False
+    protocol: str
 
 
 class Csms:
@@ -95,7 +108,9 @@ class Csms:
             store, clock, state, settings.accept_unknown_tags, settings.concurrent_tx
         )
         self.queues = DurableQueues(store, clock, settings.call_timeout)
-        self._live: dict[str, _Live] = {}
+        self._live: dict[str, _Live] = {}  # changed only under the station's lock
+        self._locks = StationLocks()
+        self.inventory = InventoryAsks(self._ask_inventory, self.is_connected)
         self._admitted: dict[int, Admitted] = {}  # by id(connection), handshake to handler
         self._refusals = RefusalLimiter()
         self._server: Server | None = None
@@ -121,6 +136,7 @@ class Csms:
             select_subprotocol=self._select_subprotocol,
             process_request=self._process_request,
             ssl=self._tls(),
+            max_size=self.settings.max_frame_bytes,
         )
         log.info(
             "listening",
@@ -191,7 +207,7 @@ class Csms:
         """Close a station's connection (an operator rejected it)."""
         live = self._live.get(station_id)
         if live is not None:
-            await live.ws.close(1008, reason)
+            await _hang_up(live.ws, 1008, reason)
 
     # --- what sessions use (SessionHost) ------------------------------------
     def now_iso(self) -> str:
@@ -211,11 +227,20 @@ class Csms:
 
     def booted(self, station_id: str) -> None:
         """A boot was accepted: ask the station for its connector count or inventory,
-        so the console can check what it declares."""
+        so the console can check what it declares (again on its next connection, if
+        it leaves or stays silent without answering)."""
+        if station_id in self._live and self.boot_status(station_id) == "Accepted":
+            self.inventory.booted(station_id)
+
+    def _ask_inventory(self, station_id: str) -> QueuedCall | None:
         station = self._live.get(station_id)
-        if station is not None and self.boot_status(station_id) == "Accepted":
-            builder = station.dialect.commands()
-            self.submit(station_id, builder.inventory(self.next_request_id()))
+        if station is None:
+            return None
+        builder = station.dialect.commands()
+        try:
+            return self.submit(station_id, builder.inventory(self.next_request_id()))
+        except NotQueued:  # the disk refused it (shown in the console); asked again later
+            return None
 
     def authorize(
         self, id_tag: str, token_type: str = "", starting: str | None = None
@@ -273,44 +298,99 @@ class Csms:
         return choose_protocol(list(offered), self.protocols)  # type: ignore[return-value]
 
     # --- connections --------------------------------------------------------
+    def _link(self, tap: WireTap, station_id: str) -> WireTap | ThrottledLink:
+        """What the session reads through: the tap, slowed past the station's message rate."""
+        rate = self.settings.station_rate_limit
+        if rate <= 0:
+            return tap
+
+        def slowed() -> None:
+            log.warning(
+                "%s sends more than %g messages a second: reading it slower",
+                station_id,
+                rate,
+                extra={"station": station_id},
+            )
+
+        return ThrottledLink(tap, MessageRate(rate, self.settings.flood_patience), slowed)
+
     async def _handle(self, ws: ServerConnection) -> None:
         assert ws.request is not None
         admitted = self._admitted.pop(id(ws), None)
-        try:
-            station_id = admitted.station_id if admitted else station_from_path(ws.request.path)
-        except IdentityError:  # the gate refuses such a path: a handshake it never saw
-            await ws.close(1008, "not a station")
-            return
-        pending = self.gate.registration is Registration.PENDING
-        if admitted is not None and pending and self.registry.get(station_id) is None:
-            self.registry.note_pending(station_id, admitted.new_password_hash)
         protocol = ws.subprotocol or ""
+        if admitted is None or protocol not in self.protocols:
+            # The gate refuses these before the upgrade; one it never saw (its table was
+            # full) gets no station, live or in the state.
+            await _hang_up(ws, 1013, "handshake not admitted, retry later")
+            return
+        station_id = admitted.station_id
+        pending = self.gate.registration is Registration.PENDING
+        if pending and self.registry.get(station_id) is None:
+            self.registry.note_pending(station_id, admitted.new_password_hash)
         tap = WireTap(ws, station_id, protocol, self.clock, self._publish)
         spoken = dialect(protocol)  # negotiated: always one we serve
-        session = spoken.with_answers(spoken.session.value)(station_id, tap, self)
-        live = _Live(ws, session, spoken)
-        old = self._live.get(station_id)
-        if old is not None:
-            old.replaced = True
-            self._frame(Kind.DISCONNECTED, station_id, protocol, "replaced by a new connection")
-            await old.ws.close(1000, "replaced by a new connection")
-        self._live[station_id] = live
-        self._frame(Kind.CONNECTED, station_id, protocol, _peer(ws))
-        log.info("connected %s", station_id, extra={"station": station_id, "protocol": protocol})
-        self.queues.attach(station_id, session)
+        session = spoken.with_answers(spoken.session.value)(
+            station_id, self._link(tap, station_id), self
+        )
+        # The library logs under the station's name, so its lines count against the
+        # station's log limit (core/logs.py).
+        session.logger = logging.LoggerAdapter(self.ocpp_log, {"station": station_id})
+        live = _Live(ws, session, spoken, protocol)
+        async with self._locks.hold(station_id):
+            old = self._live.get(station_id)
+            if old is not None:
+                note = "replaced by a new connection"
+                self._frame(Kind.DISCONNECTED, station_id, old.protocol, note)
+                await _hang_up(old.ws, 1000, note)
+            self._live[station_id] = live
+            self._frame(Kind.CONNECTED, station_id, protocol, _peer(ws))
+            log.info(
+                "connected %s", station_id, extra={"station": station_id, "protocol": protocol}
+            )
+            self.queues.attach(station_id, session)
+            self.inventory.reconnected(station_id)
+        hung_up = ""
         try:
             await session.start()
         except ConnectionClosed:
             pass
+        except Flooding as exc:
+            hung_up = f"disconnected by the CSMS: {exc}"
+            log.warning("%s sent %s: disconnected", station_id, exc, extra={"station": station_id})
+            await _hang_up(ws, 1008, f"message rate: {exc}")
         finally:
-            if not live.replaced and tap.last_call_answered:
+            await self._ended(live, station_id, tap.last_call_answered, hung_up)
+
+    async def _ended(self, live: _Live, station_id: str, answered: bool, hung_up: str) -> None:
+        """A connection's session ended: unless a newer connection replaced it, the station
+        is offline and its queue waits (after its last answer, if one came, is taken)."""
+        async with self._locks.hold(station_id):
+            if self._live.get(station_id) is not live:
+                return  # replaced: the successor owns the station's entry and queue
+            if answered:
                 await self.queues.settle(station_id, SETTLE_S)
-            if not live.replaced:  # (a new connection may have replaced it while settling)
-                del self._live[station_id]
-                self.queues.detach(station_id)
-                reason = f"closed {ws.close_code}: {ws.close_reason}".rstrip(": ")
-                self._frame(Kind.DISCONNECTED, station_id, protocol, reason)
-                log.info("disconnected %s", station_id, extra={"station": station_id})
+            del self._live[station_id]
+            self.queues.detach(station_id)
+            reason = hung_up or _closed(live.ws)
+            self._frame(Kind.DISCONNECTED, station_id, live.protocol, reason)
+            log.info("disconnected %s", station_id, extra={"station": station_id})
+
+
+async def _hang_up(ws: ServerConnection, code: int, reason: str) -> None:
+    """Close a connection; drop its socket if the peer does not answer the close at once."""
+    try:
+        await asyncio.wait_for(ws.close(code, reason), HANG_UP_GRACE_S)
+    except TimeoutError:
+        ws.transport.abort()
+
+
+def _closed(ws: ServerConnection) -> str:
+    """How a connection ended: the station's close code, or the CSMS's when the station
+    sent none (a message above max_frame_bytes: 1009)."""
+    received, sent = ws.protocol.close_rcvd, ws.protocol.close_sent
+    if received is None and sent is not None:
+        return f"closed by the CSMS {sent.code}: {sent.reason}".rstrip(": ")
+    return f"closed {ws.close_code}: {ws.close_reason}".rstrip(": ")
 
 
 def _address(ws: ServerConnection) -> str:

@@ -43,18 +43,32 @@ class FrameLog:
     Frames are kept encoded (about 300 bytes each, and bytes are no work for
     the garbage collector) and decoded on demand through a small cache, so
     the default window of 200,000 frames stays near 60 MB however long the
-    run. Older frames are in the recording. Each position knows its partner's
-    position (a flat array), joined as the frames arrive.
+    run. Both the window and the cache are bounded by bytes as well as by
+    count (a line's length is its size: no second encoding), so stations
+    sending large messages shorten the window instead of growing it. Older
+    frames are in the recording. Each position knows its partner's position
+    (a flat array), joined as the frames arrive.
     """
 
-    def __init__(self, capacity: int = 200_000, cache_size: int = 4096) -> None:
+    def __init__(
+        self,
+        capacity: int = 200_000,
+        cache_size: int = 4096,
+        max_bytes: int = 128 * 1024 * 1024,
+        cache_bytes: int = 8 * 1024 * 1024,
+    ) -> None:
         self.capacity = capacity
+        self.max_bytes = max_bytes
+        self.bytes = 0  # encoded size of the frames in the window
         self._lines: list[bytes] = []
         self._partners = array("q")
         self.base = 0  # position of self._lines[0]
         self._joins: Joiner[int] = Joiner(capacity)
-        self._cache: OrderedDict[int, Frame] = OrderedDict()
+        # Decoded frames by position, with their encoded size.
+        self._cache: OrderedDict[int, tuple[Frame, int]] = OrderedDict()
         self._cache_size = cache_size
+        self._cache_max_bytes = cache_bytes
+        self.cache_bytes = 0  # encoded size of the frames in the cache
 
     def __len__(self) -> int:
         """Positions handed out so far (one past the newest)."""
@@ -63,7 +77,11 @@ class FrameLog:
     def append(self, frame: Frame, line: bytes | None = None) -> None:
         """Add the newest frame; `line` is its encoding when the caller has it already."""
         pos = len(self)
-        self._lines.append(encode(frame) if line is None else line)
+        if line is None:
+            line = encode(frame)
+        size = len(line)
+        self._lines.append(line)
+        self.bytes += size
         self._partners.append(_NO_PARTNER)
         kind = frame.kind
         if kind is Kind.CALL:
@@ -75,34 +93,48 @@ class FrameLog:
         if partner is not None and partner >= self.base:
             self._partners[pos - self.base] = partner
             self._partners[partner - self.base] = pos
-        self._remember(pos, frame)
-        if len(self._lines) > self.capacity:
+        self._remember(pos, frame, size)
+        if len(self._lines) > self.capacity or self.bytes > self.max_bytes:
             self._trim()
 
-    def _remember(self, pos: int, frame: Frame) -> None:
-        self._cache[pos] = frame
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+    def _remember(self, pos: int, frame: Frame, size: int) -> None:
+        cache = self._cache
+        cache[pos] = (frame, size)
+        held = self.cache_bytes + size
+        count, most = self._cache_size, self._cache_max_bytes
+        while (len(cache) > count or held > most) and len(cache) > 1:
+            held -= cache.popitem(last=False)[1][1]
+        self.cache_bytes = held
 
     def _trim(self) -> None:
-        # Drop a tenth at a time so the slices are paid rarely.
-        drop = max(1, self.capacity // 10)
-        del self._lines[:drop]
+        # Drop a tenth of the count, or enough for nine tenths of the bytes, at a time, so
+        # the slices are paid rarely; the newest frame always stays.
+        lines = self._lines
+        count = max(1, self.capacity // 10) if len(lines) > self.capacity else 0
+        drop = min(count, len(lines) - 1)
+        left = self.bytes - sum(len(line) for line in lines[:drop])
+        target = self.max_bytes * 9 // 10
+        while left > target and drop < len(lines) - 1:
+            left -= len(lines[drop])
+            drop += 1
+        del lines[:drop]
         del self._partners[:drop]
         self.base += drop
+        self.bytes = left
 
     def get(self, pos: int) -> Frame | None:
         """The frame at a position, or None if it left the window."""
         i = pos - self.base
         if not 0 <= i < len(self._lines):
             return None
-        found = self._cache.get(pos)
-        if found is None:
-            found = decode(self._lines[i])
-            self._remember(pos, found)
-        else:
-            self._cache.move_to_end(pos)
-        return found
+        cached = self._cache.get(pos)
+        if cached is None:
+            line = self._lines[i]
+            found = decode(line)
+            self._remember(pos, found, len(line))
+            return found
+        self._cache.move_to_end(pos)
+        return cached[0]
 
     def positions(self, start: int = 0) -> range:
         """Positions still in the window, from `start` on."""

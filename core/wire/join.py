@@ -6,12 +6,22 @@ importer) keeps its unpaired halves in a `Joiner`. Both sides are bounded: past
 `limit` the oldest tenth is dropped at once, so eviction costs O(1) per frame
 however long the run, and a station that never answers, or answers ids nobody
 asked for, cannot grow memory without end.
+
+Early answers are bounded by bytes as well, when the holder says what one
+weighs (`weigh`, e.g. `frame_bytes` for a Joiner of frames): a station
+answering made-up ids with large payloads would otherwise hold `limit` times
+the largest message. Only early answers are weighed, so the hot path (a CALL
+and its answer, joined at once) pays nothing; CALLs are counted only, since
+every CALL a station sends is answered by the CSMS at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import islice
 from typing import Generic, TypeVar
+
+import orjson
 
 from .frame import CallKey, Direction, Frame
 
@@ -19,6 +29,22 @@ V = TypeVar("V")
 K = TypeVar("K")
 
 DEFAULT_LIMIT = 50_000
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # early answers, by their estimated size
+_FRAME_OVERHEAD = 200  # bytes a Frame costs besides its payload and text, about
+
+
+def frame_bytes(frame: Frame) -> int:
+    """About how many bytes a frame holds: its payload's JSON, its text and ids.
+
+    Encodes the payload, so it is for frames that are held, not for every frame.
+    """
+    return (
+        len(orjson.dumps(frame.payload))
+        + len(frame.text)
+        + len(frame.unique_id)
+        + len(frame.action)
+        + _FRAME_OVERHEAD
+    )
 
 
 def evict_oldest(pending: dict[K, V], limit: int) -> None:
@@ -41,18 +67,41 @@ class Joiner(Generic[V]):
 
     `early_answers`: keep an answer whose CALL has not come (a shuffled log)
     until it does. `stationless`: answers may name no station (event logs);
-    they join the waiting CALL with their message id and direction.
+    they join the waiting CALL with their message id and direction. `weigh`:
+    the bytes an early answer's value holds; then early answers are kept to
+    about `max_bytes` as well (the oldest go first).
     """
 
-    __slots__ = ("_answers", "_calls", "_early", "_stations", "limit")
+    __slots__ = (
+        "_answers",
+        "_calls",
+        "_early",
+        "_held",
+        "_stations",
+        "_weigh",
+        "_weights",
+        "limit",
+        "max_bytes",
+    )
 
     def __init__(
-        self, limit: int = DEFAULT_LIMIT, *, early_answers: bool = True, stationless: bool = False
+        self,
+        limit: int = DEFAULT_LIMIT,
+        *,
+        early_answers: bool = True,
+        stationless: bool = False,
+        weigh: Callable[[V], int] | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.limit = limit
+        self.max_bytes = max_bytes
         self._early = early_answers
         self._calls: dict[CallKey, V] = {}
         self._answers: dict[CallKey, V] = {}
+        self._weigh = weigh
+        # The weight of each early answer (same keys, same order) and their sum.
+        self._weights: dict[CallKey, int] | None = {} if weigh is not None else None
+        self._held = 0
         # (CALL direction, message id) -> station of the waiting CALL, for stationless answers
         self._stations: dict[tuple[Direction, str], str] | None = {} if stationless else None
 
@@ -64,15 +113,19 @@ class Joiner(Generic[V]):
         """Whether a CALL waits under `key`."""
         return key in self._calls
 
+    @property
+    def held_bytes(self) -> int:
+        """The weight of the early answers held (0 when nothing weighs them)."""
+        return self._held
+
     def call(self, frame: Frame, value: V) -> V | None:
         """A CALL: the value its answer left if that came first (taken now), else None,
         and `value` waits for the answer."""
         key = frame.call_key
-        answers = self._answers
-        if answers:
-            found = answers.pop(key, None)
+        if self._answers:
+            found = self._take_answer(key)
             if found is None and self._stations is not None:
-                found = answers.pop((key[0], key[1], ""), None)
+                found = self._take_answer((key[0], key[1], ""))
             if found is not None:
                 return found
         calls = self._calls
@@ -101,8 +154,44 @@ class Joiner(Generic[V]):
         if found is not None:
             return found
         if self._early:
-            bounded_put(self._answers, key, value, self.limit)
+            self._hold_answer(key, value)
         return None
+
+    def _take_answer(self, key: CallKey) -> V | None:
+        found = self._answers.pop(key, None)
+        if found is not None and self._weights is not None:
+            self._held -= self._weights.pop(key)
+        return found
+
+    def _hold_answer(self, key: CallKey, value: V) -> None:
+        answers, weights = self._answers, self._weights
+        if weights is not None and self._weigh is not None:
+            weight = self._weigh(value)
+            self._held += weight - weights.get(key, 0)
+            weights[key] = weight
+        answers[key] = value
+        if len(answers) > self.limit or self._held > self.max_bytes:
+            self._evict_answers()
+
+    def _evict_answers(self) -> None:
+        """Drop the oldest early answers: a tenth of `limit` when past it, and as many as
+        bring the weight to nine tenths of `max_bytes` when past that (both rarely paid)."""
+        answers, weights = self._answers, self._weights
+        count = max(1, self.limit // 10) if len(answers) > self.limit else 0
+        target = self.max_bytes * 9 // 10
+        held = self._held
+        victims: list[CallKey] = []
+        for key in answers:
+            if len(victims) >= count and held <= target:
+                break
+            victims.append(key)
+            if weights is not None:
+                held -= weights[key]
+        for key in victims:
+            del answers[key]
+            if weights is not None:
+                del weights[key]
+        self._held = held
 
     def keep_call(self, key: CallKey, value: V) -> None:
         """Let a CALL known only by its key wait for `take_call` (no answer is matched)."""
@@ -129,6 +218,11 @@ class Joiner(Generic[V]):
     ) -> None:
         """Hold exactly these halves (as `halves` and `station_index` gave them)."""
         self._calls = dict(calls)
-        self._answers = dict(answers)
+        self._answers = {}
+        self._held = 0
+        if self._weights is not None:
+            self._weights = {}
+        for key, value in answers:
+            self._hold_answer(key, value)
         if self._stations is not None:
             self._stations = {(d, uid): sid for d, uid, sid in index}
