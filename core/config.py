@@ -38,6 +38,10 @@ class Settings:
     theme: str = "ocppdeck-dark"
     redraw_interval: float = 0.25
     recording_max_mb: int = 64  # the live recording rotates into a gzip segment past this
+    # Retention of closed segments, oldest first (0: no limit). A segment goes only once a
+    # snapshot covers it, so a restart still has the whole state.
+    recording_keep_days: float = 0.0
+    recording_keep_mb: int = 0
     protocols: tuple[str, ...] = PROTOCOLS  # subprotocols served; the station's order wins
     # Security (OCPP security profiles): 0 none, 1 Basic auth, 2 TLS + Basic, 3 TLS client certs.
     security_profile: int = 0
@@ -47,6 +51,12 @@ class Settings:
     registration: str = "open"  # unknown stations: open, pending (an operator decides) or closed
     insecure: bool = False  # allow profile 0 on an address other than loopback
     concurrent_tx: bool = False  # may one id tag have several transactions open at once
+    # A station's connection: the largest message it may send (bigger ones close it, 1009),
+    # the messages a second past which it is read slower (0: no limit), and how long it may
+    # stay past that before it is disconnected. Real chargers send a few a second at most.
+    max_frame_bytes: int = 1024 * 1024
+    station_rate_limit: float = 100.0
+    flood_patience: float = 10.0
     # Automations on at start (entry-point names); auto-start is off unless asked for,
     # since it sends commands no operator gave.
     automations: tuple[str, ...] = DEFAULT_AUTOMATIONS
@@ -167,6 +177,13 @@ def load_settings(
         raise SettingsError(f"port: {settings.port} is not a TCP port")
     if settings.speed <= 0:
         raise SettingsError("speed: must be above 0")
+    for name in ("recording_keep_days", "recording_keep_mb"):
+        if not getattr(settings, name) >= 0:  # NaN too
+            raise SettingsError(f"{name}: must be 0 (no limit) or more")
+    if settings.max_frame_bytes < 1024:
+        raise SettingsError("max_frame_bytes: must be at least 1024")
+    if settings.station_rate_limit < 0 or settings.flood_patience <= 0:
+        raise SettingsError("station_rate_limit must be 0 (none) or more, flood_patience above 0")
     check_security(settings)
     return settings
 

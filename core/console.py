@@ -17,6 +17,7 @@ from .csms.commands import Commands
 from .csms.crafter import Crafter
 from .csms.id_tags import IdTagBook
 from .csms.registry import StationRegistry
+from .disk.health import DiskHealth
 from .model.state import State
 from .replay.marks import Mark
 from .wire.frame_log import FrameWindow
@@ -96,6 +97,7 @@ class ConsoleSource(Protocol):
     automations: Automations | None  # live and demo: the running plugins
     crafter: Crafter | None  # live and demo: crafted messages and their history
     registry: StationRegistry | None  # live and demo: which stations may connect
+    disk: DiskHealth | None  # live and demo: what fails on disk, how much the data dir holds
 
     @property
     def state(self) -> State:

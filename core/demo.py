@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .clock import Clock
 from .config import Settings, SettingsError
+from .csms.store import store_files
 from .csms.tls import client_context
 from .engine import Engine
 from .sim.fleet import Fleet, fleet_specs
@@ -22,7 +23,7 @@ class DemoRun(Engine):
                 "profile 3 and point ocppdeck simulate --cert/--key at it"
             )
         # A demo starts fresh; the last demo's recording and store stay until then.
-        stale = [settings.recording_path, settings.store_path, settings.snapshot_path]
+        stale = [settings.recording_path, *store_files(settings.store_path), settings.snapshot_path]
         stale += settings.data_dir.glob("recording-*.jsonl*")
         for path in stale:
             path.unlink(missing_ok=True)

@@ -8,9 +8,10 @@ Engine and nothing else of the core.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 
 from .automations.plugins import Automations
@@ -22,12 +23,13 @@ from .csms.id_tags import IdTagBook
 from .csms.metrics import Metrics
 from .csms.registry import StationRegistry
 from .csms.server import Csms
-from .csms.store import Store, write_atomic
-from .disk import snapshot
-from .disk.files import private_dir
+from .csms.store import Store
+from .disk import files, snapshot
 from .disk.formats import ImportReport, SourceError, read_frames, source_files
+from .disk.health import DiskHealth, Part
 from .disk.lock import DataDirLock
 from .disk.recording import Recorder
+from .disk.retention import Keep, remove_expired
 from .model.facts import Fact
 from .model.projection import Projection, fold
 from .model.state import State
@@ -38,8 +40,10 @@ from .wire.frame_log import FrameLog
 
 log = logging.getLogger("ocppdeck.engine")
 
-STORE_FLUSH_INTERVAL = 1.0  # seconds between batched TinyDB writes
-SNAPSHOT_EVERY = 60  # store-flush ticks between state snapshots
+STORE_FLUSH_INTERVAL = 1.0  # seconds between ticks of the disk keeper (batched store writes)
+SNAPSHOT_EVERY = 60  # ticks between state snapshots, each followed by retention
+SNAPSHOT_RETRY_EVERY = 10  # ticks between tries of a snapshot the disk refused
+SPACE_EVERY = 10  # ticks between measures of the data dir
 
 
 def _files_after(files: list[Path], seq: int) -> list[Path]:
@@ -75,9 +79,12 @@ class Engine:
         self.projection = Projection()
         self.frames = FrameLog()
         self.metrics = Metrics()
-        private_dir(settings.data_dir)
+        self._health = DiskHealth(self.clock)
+        self.disk: DiskHealth | None = self._health  # what the console shows of the data dir
+        self.metrics.watch_disk(self._health)
+        files.private_dir(settings.data_dir)
         self._lock = DataDirLock(settings.data_dir)
-        self.store = Store(settings.store_path)
+        self.store = Store(settings.store_path, self._health)
         self.csms = Csms(
             settings,
             self.store,
@@ -100,7 +107,7 @@ class Engine:
         self._snapshot_seq = 0
         self._recorder: Recorder | None = None
         self._unsubscribe_recorder: Callable[[], None] = lambda: None
-        self._flusher: asyncio.Task[None] | None = None
+        self._keeper: asyncio.Task[None] | None = None
 
     @property
     def state(self) -> State:
@@ -162,8 +169,12 @@ class Engine:
         """Restore, then record and project every new frame, then listen for stations."""
         self.restore()
         self._recorder = Recorder(
-            self.settings.recording_path, self.settings.recording_max_mb * 1024 * 1024
+            self.settings.recording_path,
+            self.settings.recording_max_mb * 1024 * 1024,
+            self._health,
         )
+        # Ids on disk before the first station can ask for one.
+        await self._step(Part.TRANSACTION_IDS, self._reserve_transaction_ids)
         self._unsubscribe_recorder = self.bus.subscribe(self._capture)
         self.bus.subscribe(self.metrics.observe)
         # Only after the restore: automations never act again on what a previous run recorded.
@@ -171,7 +182,7 @@ class Engine:
         # Marks every station offline as of now: earlier connections died with the last run.
         self.bus.publish(Frame(self.clock.now(), "", Direction.IN, Kind.SERVER_START))
         await self.csms.start()
-        self._flusher = asyncio.create_task(self._flush_store(), name="store-flush")
+        self._keeper = asyncio.create_task(self._keep_disk(), name="disk-keeper")
 
     def _fold(self, frame: Frame) -> None:
         """Fold a frame, then hand it with its facts to the automations."""
@@ -186,22 +197,90 @@ class Engine:
         if self._recorder is not None:
             self._recorder.write_line(line, frame.seq)
 
-    async def _flush_store(self) -> None:
-        path: Path = self.settings.store_path
+    async def _keep_disk(self) -> None:
+        """Once a tick: write the store, retry what the disk refused, reserve transaction
+        ids; now and then a snapshot, retention and a measure of the data dir.
+
+        No failure ends this task: each step reports to `health` and is tried again.
+        """
         ticks = 0
         while True:
+            if ticks % SPACE_EVERY == 0:
+                await self._measure()
             await asyncio.sleep(STORE_FLUSH_INTERVAL)
             ticks += 1
-            if ticks % SNAPSHOT_EVERY == 0:
-                await self._save_snapshot()
-            pending = self.store.pending_write()
-            if pending is None:
-                continue
-            try:
-                await asyncio.to_thread(self.store.write, pending)
-            except OSError:
-                # Kept pending; the next tick tries again. The recording has the frames.
-                log.exception("could not write the store to %s", path)
+            await self._step(Part.RECORDING, self._retry_recording, clears=False)
+            await self._step(Part.STORE, self._flush_store)
+            await self._step(Part.TRANSACTION_IDS, self._reserve_transaction_ids)
+            if self._health.failing(Part.COMMAND_JOURNAL):
+                await self._step(Part.COMMAND_JOURNAL, self._check_journal)
+            snapshot_failing = self._health.failing(Part.SNAPSHOT)
+            if ticks % SNAPSHOT_EVERY == 0 or (
+                snapshot_failing and ticks % SNAPSHOT_RETRY_EVERY == 0
+            ):
+                await self._step(Part.SNAPSHOT, self._save_snapshot)
+                await self._step(Part.RETENTION, self._retain)
+
+    async def _step(
+        self, part: Part, work: Callable[[], Awaitable[None]], clears: bool = True
+    ) -> None:
+        """Run one step of the disk keeper; a failure is reported, never raised."""
+        try:
+            await work()
+        except Exception as exc:  # a background step must outlive any one failure
+            self._health.failed(part, exc)
+            return
+        if clears:
+            self._health.ok(part)
+
+    async def _retry_recording(self) -> None:
+        if self._recorder is not None:
+            self._recorder.retry()  # reports its own outcome
+
+    async def _flush_store(self) -> None:
+        pending = self.store.pending_write()
+        if pending is None:
+            return
+        await asyncio.to_thread(self.store.write, pending)  # kept pending when it fails
+        self.store.saved(pending)
+
+    async def _reserve_transaction_ids(self) -> None:
+        ids = self.store.transaction_ids
+        if ids.running_low:
+            await asyncio.to_thread(ids.reserve)
+
+    async def _check_journal(self) -> None:
+        # On the loop: the journal's descriptor is the loop's alone (one tiny write).
+        self.store.check_journal()
+
+    async def _measure(self) -> None:
+        # A measure is only shown: when one fails, the last one stands until the next works.
+        with contextlib.suppress(OSError):
+            self._health.space = await asyncio.to_thread(files.space, self.settings.data_dir)
+
+    async def _retain(self) -> None:
+        """Remove the segments past the retention settings; compress those left plain."""
+        recorder = self._recorder
+        if recorder is None or recorder.compressing:
+            return  # a segment being compressed is not touched
+        keep = Keep.of(self.settings.recording_keep_days, self.settings.recording_keep_mb)
+        if keep.limited:
+            current_first = recorder.first_seq or self.bus.next_seq
+            gone = await asyncio.to_thread(
+                remove_expired,
+                self.settings.data_dir,
+                current_first,
+                self._snapshot_seq,
+                self.clock.now(),
+                keep,
+            )
+            if gone:
+                log.info(
+                    "retention removed %d recording segments (%d bytes)",
+                    len(gone),
+                    sum(g.size for g in gone),
+                )
+        recorder.recompress()
 
     async def _save_snapshot(self) -> None:
         """Snapshot the projection (on the loop, so it is consistent); write it off the loop."""
@@ -211,25 +290,28 @@ class Engine:
         if self._recorder is not None:
             self._recorder.flush()  # the snapshot must never be ahead of the recording
         data = snapshot.dump(self.projection, seq)
-        try:
-            await asyncio.to_thread(write_atomic, self.settings.snapshot_path, data)
-        except OSError:
-            log.exception("could not write the snapshot")
-            return
+        await asyncio.to_thread(files.write_atomic, self.settings.snapshot_path, data)
         self._snapshot_seq = seq
 
     async def close(self) -> None:
-        """Stop the CSMS, then write and close the store, the recording and a snapshot."""
+        """Stop the CSMS, then write and close the store, the recording and a snapshot.
+
+        A disk that refuses is reported (and the journal keeps queued commands
+        for the next run); closing goes on.
+        """
         await self.csms.close()
-        if self._flusher is not None:
-            self._flusher.cancel()
-            await asyncio.gather(self._flusher, return_exceptions=True)
-            self._flusher = None
-        self.store.close()
-        self._lock.release()
+        if self._keeper is not None:
+            self._keeper.cancel()
+            await asyncio.gather(self._keeper, return_exceptions=True)
+            self._keeper = None
+        try:
+            self.store.close()
+        except OSError as exc:
+            self._health.failed(Part.STORE, exc)
         if self._recorder is not None:
             self._unsubscribe_recorder()
             self._recorder.close()
             await asyncio.gather(*self._recorder.compressing, return_exceptions=True)
             self._recorder = None
-            await self._save_snapshot()
+            await self._step(Part.SNAPSHOT, self._save_snapshot)
+        self._lock.release()  # last: nothing of this run writes to the data dir after it

@@ -16,6 +16,7 @@ from ..core.csms.outbound_queue import CallState, QueuedCall
 from ..core.disk.formats import SourceError
 from ..themes import STYLESHEET, THEMES
 from .command_palette import StationCommandsProvider
+from .disk_note import disk_note
 from .formatting import clock_time
 from .screens.automations import AutomationsScreen
 from .screens.crafter import CrafterScreen
@@ -139,15 +140,17 @@ class OcppDeckApp(App[None]):
         if self.transport is not None:
             self.query_one(Timeline).refresh()
         online = sum(1 for s in state.stations.values() if state.is_online(s))
-        self.query_one("#titlebar", Static).update(
-            Text.assemble(
-                ("ocppdeck", "bold"),
-                f" · {self.source.mode} · ",
-                station_text(self.source.describe()),  # a file's name, a fleet's URL
-                f" · {online}/{len(state.stations)} online · {len(state.open)} open tx · "
-                f"{clock_time(self.source.clock.now())} UTC",
-            )
+        title = Text.assemble(
+            ("ocppdeck", "bold"),
+            f" · {self.source.mode} · ",
+            station_text(self.source.describe()),  # a file's name, a fleet's URL
+            f" · {online}/{len(state.stations)} online · {len(state.open)} open tx · "
+            f"{clock_time(self.source.clock.now())} UTC",
         )
+        if self.source.disk is not None:
+            title.append(" · ")
+            title.append_text(disk_note(self.source.disk))
+        self.query_one("#titlebar", Static).update(title)
 
     def _show_selection(self) -> None:
         state = self.source.state
@@ -246,7 +249,8 @@ class OcppDeckApp(App[None]):
         )
 
     def _run(self, submit: Callable[[], QueuedCall], label: str) -> QueuedCall | None:
-        """Queue a command and notify its outcome; None (and a notice) when it cannot go."""
+        """Queue a command and notify its outcome; None (and a notice) when it cannot go,
+        a full disk included: a command is on disk before it is called queued."""
         try:
             queued = submit()
         except CommandUnavailable as exc:

@@ -29,6 +29,18 @@ def _common(parser: argparse.ArgumentParser, sub: bool = False) -> None:
     flag("--host", default=unset, help="address to listen on (default 127.0.0.1)")
     flag("--port", type=int, default=unset, help="CSMS port (default 9000)")
     flag("--data-dir", type=Path, default=unset, help="where recordings and the store live")
+    flag(
+        "--recording-keep-days",
+        type=float,
+        default=unset,
+        help="remove recording segments older than this; 0: keep all (default)",
+    )
+    flag(
+        "--recording-keep-mb",
+        type=int,
+        default=unset,
+        help="remove the oldest recording segments past this total; 0: no limit (default)",
+    )
     flag("--config", type=Path, default=unset, help="a TOML settings file")
     flag(
         "--heartbeat-interval",
@@ -46,6 +58,25 @@ def _common(parser: argparse.ArgumentParser, sub: bool = False) -> None:
         action="store_true",
         default=unset,
         help="authorize id tags the store does not know",
+    )
+    limits = parser.add_argument_group("a station's connection")
+    limits.add_argument(
+        "--max-frame-bytes",
+        type=int,
+        default=unset,
+        help="the largest message a station may send (default 1048576)",
+    )
+    limits.add_argument(
+        "--station-rate-limit",
+        type=float,
+        default=unset,
+        help="messages a second past which a station is read slower; 0: none (default 100)",
+    )
+    limits.add_argument(
+        "--flood-patience",
+        type=float,
+        default=unset,
+        help="seconds a station may stay past that rate before it is disconnected (default 10)",
     )
     security = parser.add_argument_group("security (see README: Connecting real chargers)")
     security.add_argument(

@@ -1,8 +1,11 @@
 """Every station's outbound queue, kept in the store so no command is lost to a restart.
 
-A command is written to the store (TinyDB, flushed in batches) when queued and
-at each change of its state; a run that starts finds the unfinished ones and
-queues them again, in order, for the station's next connection.
+A command is on disk before `submit` returns (the store's journal, fsync'd):
+a kill -9 the moment after the console says "queued" loses nothing. Its
+changes of state go to the store with its batched writes; a run that starts
+finds the unfinished commands and queues them again, in order, for the
+station's next connection. When the disk refuses a new command it is not
+queued, and `submit` says so (NotQueued).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import logging
 from typing import Any
 
 from ..clock import Clock
+from ..disk.health import describe
+from .builders.contract import CommandUnavailable
 from .outbound_queue import (
     Caller,
     CallState,
@@ -25,6 +30,10 @@ from .outbound_queue import (
 from .store import Store
 
 log = logging.getLogger("ocppdeck.outbound")
+
+
+class NotQueued(CommandUnavailable):
+    """The disk refused a new command: it was not queued and will not be sent."""
 
 
 class DurableQueues:
@@ -58,19 +67,23 @@ class DurableQueues:
         self.of(station_id).detach()
 
     def submit(self, station_id: str, payload: Any, validate: bool = True) -> QueuedCall:
-        """Queue a call (an `ocpp` call payload); it is persisted with the next store flush.
+        """Queue a call (an `ocpp` call payload), on disk before this returns; NotQueued
+        when the disk refuses it.
 
         `validate` False sends it without the library's schema check (a crafted message).
         """
-        command_id = self.store.add_command(
-            {
-                "station": station_id,
-                "action": type(payload).__name__,
-                "payload": payload_to_json(payload),
-                "created_at": self.clock.now(),
-                "state": CallState.QUEUED.value,
-            }
-        )
+        record = {
+            "station": station_id,
+            "action": type(payload).__name__,
+            "payload": payload_to_json(payload),
+            "created_at": self.clock.now(),
+            "state": CallState.QUEUED.value,
+        }
+        try:
+            command_id = self.store.add_command(record)
+        except OSError as exc:
+            why = describe(exc)
+            raise NotQueued(f"not queued, the data dir cannot be written: {why}") from None
         queued = QueuedCall(station_id, payload, id=command_id, validate=validate)
         return self.of(station_id).enqueue(queued)
 

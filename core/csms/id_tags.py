@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ..clock import Clock, to_iso
-from .store import IdTag, Store, write_atomic
+from ..disk.files import write_atomic
+from .store import IdTag, Store
 
 MAX_TAG_LENGTH = 36  # a 2.x idToken is CiString36 (a 1.6 station takes up to 20)
 STATUSES = ("Accepted", "Blocked", "Expired", "Invalid")

@@ -1,17 +1,20 @@
-"""The store: TinyDB for low-rate durable data (id tags, the outbound queue, counters).
+"""The store: TinyDB for low-rate durable data (id tags, the outbound queue, the registry).
 
 TinyDB rewrites its whole file on every write, so the store keeps the
 database in memory and writes it atomically (temp file, fsync, rename) when
 asked: a crash leaves the last good file, never a torn one. High-rate data
 (frames, meter samples) never comes here; it goes to the recording, and
 what the frames say (stations, transactions) is the projection's alone.
+
+Two small files beside it carry what cannot wait for the next batched
+write: the command journal (a queued command is on disk before `submit`
+returns) and the transaction-id reservation (an id is on disk before it is
+handed out).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +22,20 @@ from typing import Any
 
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
+from tinydb.table import Document
 
-TX_ID_BLOCK = 100  # transaction ids reserved per durable write
+from ..disk import files
+from ..disk.health import DiskHealth, Part, describe
+from .command_journal import CommandJournal
+from .transaction_ids import NoTransactionId, TransactionIds
+
+JOURNAL_NAME = "store-journal.jsonl"
+TRANSACTION_IDS_NAME = "transaction-ids.json"
+
+
+def store_files(path: Path) -> tuple[Path, ...]:
+    """The store's file and the two beside it: what a fresh start removes."""
+    return path, path.with_name(JOURNAL_NAME), path.with_name(TRANSACTION_IDS_NAME)
 
 
 class AtomicJSONStorage(Storage):
@@ -57,31 +72,13 @@ class AtomicJSONStorage(Storage):
         """A write of the last snapshot failed: write again next time."""
         self.dirty = True
 
-    def close(self) -> None:
-        """Write what is pending."""
-        pending = self.snapshot()
-        if pending is not None:
-            write_atomic(self.path, pending)
 
+@dataclass(frozen=True, slots=True)
+class PendingWrite:
+    """The serialized database, and the newest journaled command it holds."""
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so a crash leaves either the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # make the rename itself durable
-    finally:
-        os.close(dir_fd)
+    data: bytes
+    journal_mark: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +105,9 @@ class IdTag:
 class Store:
     """Durable configuration and records, in one TinyDB file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, health: DiskHealth | None = None) -> None:
         self.path = path
+        self.health = health or DiskHealth()
         self.db = TinyDB(str(path), storage=AtomicJSONStorage)
         self._storage: AtomicJSONStorage = self.db.storage  # type: ignore[assignment]
         self._tags = self.db.table("id_tags")
@@ -123,36 +121,60 @@ class Store:
             )
             for doc in self._tags.all()
         }
-        self._counters = self.db.table("counters")
-        counters = self._counters.get(Query().name == "transaction_id")
-        reserved = int(counters["reserved"]) if counters else 0  # type: ignore[index]
-        # After a restart, start past everything that may have been handed out.
-        self._next_tx = reserved + 1
-        self._tx_reserved = reserved
+        _, journal_path, ids_path = store_files(path)
+        self._journal = CommandJournal(journal_path)
+        self._put_back(self._journal.read())
+        # An older data dir kept its reservation in the store: start past it too.
+        counters = self.db.table("counters").get(Query().name == "transaction_id")
+        legacy = int(counters["reserved"]) if counters else 0  # type: ignore[index]
+        self.transaction_ids = TransactionIds(ids_path, floor=legacy)
+
+    def _put_back(self, journaled: dict[int, dict[str, Any]]) -> None:
+        """Commands a killed run journaled but never wrote to the store (which wins when
+        it has them: its copy is newer)."""
+        outbound = self.db.table("outbound")
+        for command_id, record in sorted(journaled.items()):
+            if not outbound.contains(doc_id=command_id):
+                outbound.insert(Document(record, doc_id=command_id))
 
     # --- flushing ---------------------------------------------------------
-    def pending_write(self) -> bytes | None:
-        """Serialized database if it changed; write it with `write_atomic` off the loop."""
-        return self._storage.snapshot()
+    def pending_write(self) -> PendingWrite | None:
+        """The database serialized now, if it changed; write it with `write` (off the
+        loop), then tell `saved` (on the loop)."""
+        data = self._storage.snapshot()
+        return None if data is None else PendingWrite(data, self._journal.mark)
+
+    def write(self, pending: PendingWrite) -> None:
+        """Write a `pending_write` result atomically; on failure it stays pending."""
+        try:
+            files.write_atomic(self.path, pending.data)
+        except OSError:
+            self._storage.mark_dirty()
+            raise
+
+    def saved(self, pending: PendingWrite) -> None:
+        """`pending` is on disk: the journal lets go of the commands it holds."""
+        self._journal.saved(pending.journal_mark)
+
+    def check_journal(self) -> None:
+        """After a refused command: whether the journal takes writes again (OSError if not)."""
+        self._journal.check()
 
     def flush(self) -> None:
         """Write pending changes now."""
         pending = self.pending_write()
         if pending is not None:
             self.write(pending)
-
-    def write(self, pending: bytes) -> None:
-        """Write a `pending_write` result atomically; on failure it stays pending."""
-        try:
-            write_atomic(self.path, pending)
-        except OSError:
-            self._storage.mark_dirty()
-            raise
+            self.saved(pending)
 
     def close(self) -> None:
-        """Write pending changes and close the database."""
-        self.flush()
-        self.db.close()
+        """Write pending changes and close the database (OSError when the disk refuses:
+        the journal keeps the queued commands for the next run)."""
+        try:
+            self.flush()
+        finally:
+            self._journal.close()
+            self.db.close()
 
     # --- id tags ----------------------------------------------------------
     def put_id_tag(self, tag: IdTag) -> None:
@@ -189,21 +211,19 @@ class Store:
 
     # --- transactions -----------------------------------------------------
     def next_transaction_id(self) -> int:
-        """A transaction id never handed out before, even across a crash.
+        """A transaction id never handed out before, even across a full disk and a crash.
 
-        Ids are reserved a block at a time and the reservation is written
-        before any id of the block is used (hi-lo), so at most one durable
-        write per TX_ID_BLOCK transactions; a crash wastes the rest of a block.
+        NoTransactionId when none is reserved on disk and none can be (see
+        core/csms/transaction_ids.py for why the start is then refused).
         """
-        if self._next_tx > self._tx_reserved:
-            self._tx_reserved = self._next_tx + TX_ID_BLOCK - 1
-            self._counters.upsert(
-                {"name": "transaction_id", "reserved": self._tx_reserved},
-                Query().name == "transaction_id",
-            )
-            self.flush()
-        tx_id = self._next_tx
-        self._next_tx += 1
+        exhausted = self.transaction_ids.left <= 0
+        try:
+            tx_id = self.transaction_ids.take()
+        except OSError as exc:
+            self.health.failed(Part.TRANSACTION_IDS, exc)
+            raise NoTransactionId(f"no transaction id could be reserved: {describe(exc)}") from exc
+        if exhausted:
+            self.health.ok(Part.TRANSACTION_IDS)  # it just reserved a block
         return tx_id
 
     # --- outbound queue ---------------------------------------------------
@@ -215,8 +235,20 @@ class Store:
     OUTBOUND_HISTORY = 500
 
     def add_command(self, record: dict[str, Any]) -> int:
-        """Persist a new command (written with the next flush); its id."""
-        return self.db.table("outbound").insert(record)
+        """Persist a new command, on disk (journaled, fsync'd) before its id is returned.
+
+        OSError when the disk refuses it: then it is not queued at all.
+        """
+        outbound = self.db.table("outbound")
+        command_id = outbound.insert(record)
+        try:
+            self._journal.append(command_id, record)
+        except OSError as exc:
+            outbound.remove(doc_ids=[command_id])
+            self.health.failed(Part.COMMAND_JOURNAL, exc)
+            raise
+        self.health.ok(Part.COMMAND_JOURNAL)
+        return command_id
 
     def update_command(self, command_id: int, **fields: Any) -> None:
         """Change a command's record; a finished one trims the oldest history past the bound."""

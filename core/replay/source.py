@@ -88,6 +88,7 @@ class ReplaySource:
         self.automations = None
         self.crafter = None
         self.registry = None
+        self.disk = None
         self.playing = False
         self.speed_index = SPEEDS.index(1)
         self.progress: Progress | None = Progress("reading", 0)

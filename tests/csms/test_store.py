@@ -1,4 +1,4 @@
-"""The store (atomic TinyDB) and the append-only recording."""
+"""The store (atomic TinyDB, its command journal, its transaction ids) and the recording."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from ocppdeck.core.csms import store as store_module
-from ocppdeck.core.csms.store import TX_ID_BLOCK, IdTag, Store, write_atomic
+from ocppdeck.core.csms import transaction_ids
+from ocppdeck.core.csms.store import IdTag, Store
+from ocppdeck.core.csms.transaction_ids import BLOCK as TX_ID_BLOCK
+from ocppdeck.core.csms.transaction_ids import NoTransactionId
+from ocppdeck.core.disk import files
+from ocppdeck.core.disk.files import write_atomic
 from ocppdeck.core.disk.formats import ImportReport
+from ocppdeck.core.disk.health import Part
 from ocppdeck.core.disk.recording import Recorder
 from ocppdeck.core.wire.frame import Direction, Frame, Kind
+from tests.helpers.disk_full import FullDisk
 from tests.helpers.folded import recorded, write
 
 TS = 1_700_000_000.0
@@ -77,7 +83,7 @@ def test_write_atomic_failure_leaves_old_file_and_no_temp(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk pulled out")
 
-    monkeypatch.setattr(store_module.os, "replace", broken_replace)
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk pulled out"):
         write_atomic(path, b'{"new": true}')
     assert path.read_bytes() == b'{"old": true}'
@@ -96,7 +102,7 @@ def test_store_flush_failure_keeps_last_good_file(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("crash")
 
-    monkeypatch.setattr(store_module.os, "replace", broken_replace)
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     with pytest.raises(OSError):
         store.flush()
     monkeypatch.undo()
@@ -146,6 +152,131 @@ def test_ids_continue_after_a_clean_close(tmp_path: Path) -> None:
         assert second.next_transaction_id() > max(taken)
     finally:
         second.close()
+
+
+def test_a_transaction_id_is_on_disk_before_it_is_handed_out(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store.json")
+    try:
+        tx_id = store.next_transaction_id()
+        reserved = json.loads((tmp_path / "transaction-ids.json").read_text())["reserved"]
+        assert reserved >= tx_id  # a kill -9 now: the next run starts past it
+    finally:
+        store.close()
+
+
+def test_a_full_disk_spends_the_reserved_ids_then_refuses_and_never_reuses_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full disk is an ENOSPC injected at the file layer (tests/helpers/disk_full.py)."""
+    monkeypatch.setattr(transaction_ids, "BLOCK", 4)
+    path = tmp_path / "store.json"
+    disk = FullDisk(monkeypatch)
+    store = Store(path)
+    handed_out = [store.next_transaction_id()]  # reserves 1-4
+    disk.full = True
+    handed_out += [store.next_transaction_id() for _ in range(3)]  # 2-4, from memory
+    with pytest.raises(NoTransactionId, match="No space left on device"):
+        store.next_transaction_id()
+    assert store.health.failing(Part.TRANSACTION_IDS)
+    crashed = Store(path)  # a kill -9 with the disk still full: nothing new is reserved
+    with pytest.raises(NoTransactionId):
+        crashed.next_transaction_id()
+    disk.full = False
+    after = Store(path)
+    try:
+        handed_out += [after.next_transaction_id() for _ in range(6)]
+    finally:
+        after.close()
+    assert handed_out == sorted(set(handed_out))  # every id once, in order
+    assert not after.health.failing(Part.TRANSACTION_IDS)
+
+
+def test_an_older_data_dirs_counter_is_respected(tmp_path: Path) -> None:
+    path = tmp_path / "store.json"
+    path.write_text(json.dumps({"counters": {"1": {"name": "transaction_id", "reserved": 500}}}))
+    store = Store(path)
+    try:
+        assert store.next_transaction_id() == 501
+    finally:
+        store.close()
+
+
+# --- commands: on disk before `add_command` returns --------------------------------
+def test_a_command_is_on_disk_before_add_command_returns(tmp_path: Path) -> None:
+    path = tmp_path / "store.json"
+    store = Store(path)
+    record = {"station": "CP1", "action": "Reset", "state": "queued"}
+    command_id = store.add_command(record)
+    # A kill -9 now: no store flush ever happened, yet the next run has the command.
+    crashed_and_restarted = Store(path)
+    try:
+        assert crashed_and_restarted.commands() == [{**record, "id": command_id}]
+        assert crashed_and_restarted.add_command(record) == command_id + 1
+    finally:
+        crashed_and_restarted.close()
+
+
+def test_the_journal_empties_once_the_store_holds_its_commands(tmp_path: Path) -> None:
+    path = tmp_path / "store.json"
+    store = Store(path)
+    ids = [store.add_command({"station": "CP1", "state": "queued"}) for _ in range(3)]
+    assert (tmp_path / "store-journal.jsonl").stat().st_size > 0
+    store.flush()
+    assert (tmp_path / "store-journal.jsonl").stat().st_size == 0
+    store.update_command(ids[0], state="answered", finished_at=1.0)
+    store.close()
+    again = Store(path)
+    try:
+        assert [(r["id"], r["state"]) for r in again.commands()] == [
+            (ids[0], "answered"),
+            (ids[1], "queued"),
+            (ids[2], "queued"),
+        ]
+    finally:
+        again.close()
+
+
+def test_a_command_the_disk_refuses_is_not_queued(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full disk is an ENOSPC injected at the file layer (tests/helpers/disk_full.py)."""
+    path = tmp_path / "store.json"
+    disk = FullDisk(monkeypatch)
+    store = Store(path)
+    kept = store.add_command({"station": "CP1", "action": "Reset", "state": "queued"})
+    disk.full = True
+    with pytest.raises(OSError, match="No space left"):
+        store.add_command({"station": "CP1", "action": "Unlock", "state": "queued"})
+    assert [r["id"] for r in store.commands()] == [kept]
+    assert store.health.failing(Part.COMMAND_JOURNAL)
+    disk.full = False
+    later = store.add_command({"station": "CP1", "action": "Unlock", "state": "queued"})
+    assert not store.health.failing(Part.COMMAND_JOURNAL)
+    restarted = Store(path)  # without a flush: both come back from the journal
+    try:
+        assert [r["id"] for r in restarted.commands()] == [kept, later]
+    finally:
+        restarted.close()
+
+
+def test_a_journal_line_torn_by_a_kill_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "store.json"
+    store = Store(path)
+    whole = store.add_command({"station": "CP1", "action": "Reset", "state": "queued"})
+    with open(tmp_path / "store-journal.jsonl", "ab") as fh:
+        fh.write(b'\n{"id":2,"command":{"station":"CP1","act')  # killed mid-write
+    restarted = Store(path)
+    try:
+        assert [r["id"] for r in restarted.commands()] == [whole]
+        # The next command's line starts on a line of its own, after the torn one.
+        third = restarted.add_command({"station": "CP1", "action": "Unlock", "state": "queued"})
+    finally:
+        restarted.close()
+    final = Store(path)
+    try:
+        assert [r["id"] for r in final.commands()] == [whole, third]
+    finally:
+        final.close()
 
 
 # --- recording ------------------------------------------------------------
@@ -226,7 +357,7 @@ def test_a_failed_write_stays_pending_and_is_retried(
     def disk_full(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("ocppdeck.core.csms.store.write_atomic", disk_full)
+    monkeypatch.setattr(files, "write_atomic", disk_full)
     with pytest.raises(OSError):
         store.write(pending)
     monkeypatch.undo()

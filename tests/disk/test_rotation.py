@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ocppdeck.core.csms.store import write_atomic
 from ocppdeck.core.disk import snapshot
+from ocppdeck.core.disk.files import write_atomic
 from ocppdeck.core.disk.formats import ImportReport, read_frames
 from ocppdeck.core.disk.recording import Recorder
 from ocppdeck.core.engine import Engine

@@ -47,6 +47,7 @@ class FoldedSource:
     automations = None
     crafter = None
     registry = None
+    disk = None
     start_note = None
 
     def __init__(self, frames: Iterable[Frame], settings: Settings, name: str = "") -> None:

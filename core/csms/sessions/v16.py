@@ -14,11 +14,15 @@ from ocpp.v16 import call_result
 from ocpp.v16.datatypes import IdTagInfo
 from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
 
+from ..call_errors import OCPP_J_16
+from ..transaction_ids import REFUSED, NoTransactionId
 from .host import SessionAnswers
 
 
 class V16Answers(SessionAnswers):
     """Answers a 1.6 station's calls for the CSMS (`host`)."""
+
+    call_errors = OCPP_J_16
 
     def _authorize(self, id_tag: str, starting: str | None = None) -> IdTagInfo:
         found = self.host.authorize(id_tag, starting=starting)
@@ -57,7 +61,10 @@ class V16Answers(SessionAnswers):
     def on_start_transaction(self, id_tag: str, **_: Any) -> call_result.StartTransaction:
         # The transaction itself is in the recording: the projection reads it from the frames.
         info = self._authorize(id_tag, starting="")
-        tx_id = self.host.next_transaction_id()
+        try:
+            tx_id = self.host.next_transaction_id()
+        except NoTransactionId:  # the disk holds no id: refused, not numbered (transaction_ids)
+            tx_id, info = REFUSED, IdTagInfo(status=AuthorizationStatus.invalid)
         return call_result.StartTransaction(transaction_id=tx_id, id_tag_info=info)
 
     @on(Action.stop_transaction)
