@@ -93,6 +93,7 @@ class Engine:
             lambda: self.projection.state,
             self.metrics,
         )
+        self.csms.before_answer = self._flush_recording
         self.registry: StationRegistry | None = self.csms.registry
         self.commands = Commands(self.csms, lambda: self.projection.state, self.clock)
         self.automations: Automations | None = Automations(
@@ -189,6 +190,11 @@ class Engine:
         facts = self.projection.apply(frame)
         if self.automations is not None:
             self.automations.on_frame(frame, facts)
+
+    def _flush_recording(self) -> None:
+        """Hand the frames recorded so far to the OS (before an answer leaves)."""
+        if self._recorder is not None:
+            self._recorder.flush()
 
     def _capture(self, frame: Frame) -> None:
         """Encode once for both the recording and the frame log."""

@@ -109,6 +109,8 @@ class Csms:
         )
         self.queues = DurableQueues(store, clock, settings.call_timeout)
         self._live: dict[str, _Live] = {}  # changed only under the station's lock
+        # Called before each answer goes out (the engine flushes its recording there).
+        self.before_answer: Callable[[], None] | None = None
         self._locks = StationLocks()
         self.inventory = InventoryAsks(self._ask_inventory, self.is_connected)
         self._admitted: dict[int, Admitted] = {}  # by id(connection), handshake to handler
@@ -327,7 +329,7 @@ class Csms:
         pending = self.gate.registration is Registration.PENDING
         if pending and self.registry.get(station_id) is None:
             self.registry.note_pending(station_id, admitted.new_password_hash)
-        tap = WireTap(ws, station_id, protocol, self.clock, self._publish)
+        tap = WireTap(ws, station_id, protocol, self.clock, self._publish, self.before_answer)
         spoken = dialect(protocol)  # negotiated: always one we serve
         session = spoken.with_answers(spoken.session.value)(
             station_id, self._link(tap, station_id), self

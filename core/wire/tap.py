@@ -36,12 +36,16 @@ class WireTap:
         protocol: str,
         clock: Clock,
         publish: Callable[[Frame], Any],
+        before_answer: Callable[[], None] | None = None,
     ) -> None:
         self.ws = ws
         self.station_id = station_id
         self.protocol = protocol
         self._clock = clock
         self._publish = publish
+        # Hands what was recorded so far to the OS: a station never holds an answer (a
+        # transaction id) whose request a kill -9 could still take from the recording.
+        self._before_answer = before_answer
         self._awaited: str | None = None  # message id of the call sent and not yet answered
         self.last_call_answered = False  # its answer came in (the library may not have read it)
 
@@ -73,6 +77,8 @@ class WireTap:
         self._publish(frame)
         if frame.kind is Kind.CALL:
             self._awaited, self.last_call_answered = frame.unique_id, False
+        elif self._before_answer is not None:
+            self._before_answer()
         await self.ws.send(text)
 
     def _stray(self, answer: Frame, text: str | bytes) -> Frame:

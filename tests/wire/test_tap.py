@@ -98,3 +98,25 @@ async def test_a_stray_answer_is_recorded_cut_short() -> None:
     )
     assert len(stray.text) < 300
     assert unreadable.kind is Kind.MALFORMED and not is_stray(unreadable)
+
+
+@pytest.mark.timeout(10)
+async def test_an_answer_leaves_only_after_what_was_recorded_is_handed_on() -> None:
+    """The engine flushes its recording in `before_answer`: a station never holds an answer
+    (a transaction id) whose request a kill -9 could still take from the recording."""
+    async with tapped() as t:
+        seen: list[str] = []
+        tap = WireTap(
+            t.tap.ws,
+            "CP1",
+            "ocpp1.6",
+            ManualClock(),
+            lambda frame: seen.append(frame.kind.value),
+            lambda: seen.append("flush"),
+        )
+        await tap.send('[2,"c1","GetConfiguration",{}]')  # a call: nothing to settle first
+        await tap.send('[3,"s1",{"transactionId":7}]')
+        await tap.send('[4,"s2","NotSupported","",{}]')
+        assert seen == ["CALL", "CALLRESULT", "flush", "CALLERROR", "flush"]
+        for expected in ("c1", "s1", "s2"):
+            assert f'"{expected}"' in await asyncio.wait_for(t.station.recv(), 5)
