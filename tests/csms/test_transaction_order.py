@@ -4,17 +4,14 @@ transaction the CSMS never started. Every call is answered; the state records ea
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
 from ocpp import v201
 from ocpp.routing import on
 from ocpp.v16 import call as call16
-from websockets.asyncio.client import connect
 
 from ocppdeck.core.clock import to_iso
 from ocppdeck.core.engine import Engine
@@ -37,17 +34,8 @@ class Station201(v201.ChargePoint):
         return v201.call_result.GetBaseReport(status="Accepted")
 
 
-@asynccontextmanager
-async def station201(engine: Engine, station_id: str) -> AsyncIterator[Station201]:
-    ws = await connect(f"{engine.csms.url}/{station_id}", subprotocols=["ocpp2.0.1"])
-    cp = Station201(station_id, ws, response_timeout=5)
-    task = asyncio.create_task(cp.start())
-    try:
-        yield cp
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await ws.close()
+def station201(engine: Engine, station_id: str) -> AbstractAsyncContextManager[Station201]:
+    return station16(engine, station_id, Station201, "ocpp2.0.1", response_timeout=5)
 
 
 def event(kind: str, seq: int, ts: float, energy: float, **extra: Any) -> Any:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
+from ocpp.charge_point import ChargePoint as AnyChargePoint
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action, RemoteStartStopStatus
@@ -16,6 +17,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from ocppdeck.core.clock import to_iso
 from ocppdeck.core.engine import Engine
 
+AnyPoint = TypeVar("AnyPoint", bound=AnyChargePoint)
 ENERGY = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"
 
@@ -58,11 +60,16 @@ class DeafToRemoteStart(Station):
 
 @asynccontextmanager
 async def station(
-    engine: Engine, station_id: str, cls: type[Station] = Station
-) -> AsyncIterator[Station]:
-    """A connected station with its receive loop running; disconnected on exit."""
-    ws = await connect(f"{engine.csms.url}/{station_id}", subprotocols=["ocpp1.6"])
-    cp = cls(station_id, ws)
+    engine: Engine,
+    station_id: str,
+    cls: type[AnyPoint] = Station,  # type: ignore[assignment]
+    protocol: str = "ocpp1.6",
+    **options: Any,
+) -> AsyncIterator[AnyPoint]:
+    """A connected station (of `cls`, speaking `protocol`) with its receive loop running;
+    disconnected on exit."""
+    ws = await connect(f"{engine.csms.url}/{station_id}", subprotocols=[protocol])
+    cp = cls(station_id, ws, **options)
     task = asyncio.create_task(cp.start())
     try:
         yield cp
