@@ -279,6 +279,12 @@ class SimStation:
         if self._ws is not None:
             self.spawn(self._ws.close(1012, "new password"), "relogin")
 
+    def drop_connection(self) -> None:
+        """Lose the link abruptly, as a network fault does: no closing handshake, and the
+        CSMS learns of it only from the broken socket. `run` reconnects after its backoff."""
+        if self._ws is not None:
+            self._ws.transport.abort()
+
     def set_availability(self, evse: int, operative: bool) -> None:
         """EVSE 0 switches the station and every connector."""
         if evse == 0:

@@ -202,6 +202,20 @@ async def test_reconnects_and_boots_again_when_the_link_drops(csms: CentralSyste
 
 
 @pytest.mark.timeout(30)
+async def test_a_dropped_link_is_a_broken_socket_and_the_station_comes_back(
+    csms: CentralSystem,
+) -> None:
+    async with running(one_station(csms, QUIET)) as fleet:
+        station = await ready(fleet)
+        first = csms.sockets["SIM-T"]
+        station.drop_connection()
+        await eventually(lambda: len(csms.of("BootNotification")) == 2)
+        # No closing handshake: the CSMS saw the socket break (1006), not a close frame.
+        assert first.close_code == 1006
+        await eventually(lambda: station.connected and station.booted)
+
+
+@pytest.mark.timeout(30)
 async def test_keeps_retrying_while_the_csms_refuses_connections() -> None:
     with socket.socket() as probe:  # a port that is free now and nobody listens on
         probe.bind(("127.0.0.1", 0))
