@@ -1,11 +1,12 @@
 """A station's message rate, enforced with backpressure, then by hanging up.
 
 Real chargers send a few messages a second at most (OCPP-J lets each side have
-one call in flight). A station above `rate` is read more slowly: its session
-waits before taking the next message, so websockets stops reading the socket
-and TCP pushes back on the station, while every other station's session goes
-on. A station that stays above the rate for `patience` seconds is flooding,
-and the CSMS hangs up on it.
+one call in flight). A station above `rate` is read more slowly: its socket
+waits before the next message is taken, so websockets stops reading it and TCP
+pushes back on the station, while every other station's session goes on. Every
+message counts, the stray answers the wire tap drops included. A station that
+stays above the rate for `patience` seconds is flooding, and the CSMS hangs up
+on it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..wire.tap import WireTap
+from ..wire.tap import Socket
 
 
 class Flooding(Exception):
@@ -60,18 +61,19 @@ class MessageRate:
         return wait
 
 
-class ThrottledLink:
-    """What a session reads and writes through: the station's wire tap, read no faster
-    than its MessageRate allows. `slowed` is called each time the station goes above it."""
+class ThrottledSocket:
+    """A station's socket, read no faster than its MessageRate allows. It sits under the
+    wire tap, so every message counts, answers the tap drops as strays included.
+    `slowed` is called each time the station goes above the rate."""
 
-    def __init__(self, tap: WireTap, rate: MessageRate, slowed: Callable[[], None]) -> None:
-        self.tap = tap
+    def __init__(self, socket: Socket, rate: MessageRate, slowed: Callable[[], None]) -> None:
+        self.socket = socket
         self.rate = rate
         self._slowed = slowed
 
     async def recv(self) -> str | bytes:
         """The next message, after the wait its rate asks for; raises Flooding."""
-        text = await self.tap.recv()
+        text = await self.socket.recv()
         was_over = self.rate.over_since is not None
         wait = self.rate.charge(asyncio.get_running_loop().time())
         if wait:
@@ -80,6 +82,6 @@ class ThrottledLink:
             await asyncio.sleep(wait)  # meanwhile the socket is not read: backpressure
         return text
 
-    async def send(self, text: str) -> None:
+    async def send(self, message: str) -> None:
         """Send one message to the station (never slowed: these are the CSMS's own)."""
-        await self.tap.send(text)
+        await self.socket.send(message)

@@ -38,14 +38,14 @@ from ..dialects import Dialect, dialect
 from ..model.state import State
 from ..wire.frame import Direction, Frame, Kind
 from ..wire.join import bounded_put
-from ..wire.tap import WireTap
+from ..wire.tap import Socket, WireTap
 from .admission import REALM, Admitted, Gate, Refusal, choose_protocol
 from .authorization import Authorization, Authorizer
 from .durable_queue import DurableQueues, NotQueued
 from .inventory_ask import InventoryAsks
 from .metrics import Metrics
 from .outbound_queue import QueuedCall, QueuedCallRecord
-from .rate_limit import Flooding, MessageRate, ThrottledLink
+from .rate_limit import Flooding, MessageRate, ThrottledSocket
 from .refusal_limit import RefusalLimiter
 from .registry import Registration, Standing, StationRegistry
 from .station_locks import StationLocks
@@ -300,11 +300,11 @@ class Csms:
         return choose_protocol(list(offered), self.protocols)  # type: ignore[return-value]
 
     # --- connections --------------------------------------------------------
-    def _link(self, tap: WireTap, station_id: str) -> WireTap | ThrottledLink:
-        """What the session reads through: the tap, slowed past the station's message rate."""
+    def _paced(self, ws: ServerConnection, station_id: str) -> Socket:
+        """The station's socket, read no faster than its message rate allows."""
         rate = self.settings.station_rate_limit
         if rate <= 0:
-            return tap
+            return ws
 
         def slowed() -> None:
             log.warning(
@@ -314,7 +314,7 @@ class Csms:
                 extra={"station": station_id},
             )
 
-        return ThrottledLink(tap, MessageRate(rate, self.settings.flood_patience), slowed)
+        return ThrottledSocket(ws, MessageRate(rate, self.settings.flood_patience), slowed)
 
     async def _handle(self, ws: ServerConnection) -> None:
         assert ws.request is not None
@@ -329,11 +329,16 @@ class Csms:
         pending = self.gate.registration is Registration.PENDING
         if pending and self.registry.get(station_id) is None:
             self.registry.note_pending(station_id, admitted.new_password_hash)
-        tap = WireTap(ws, station_id, protocol, self.clock, self._publish, self.before_answer)
-        spoken = dialect(protocol)  # negotiated: always one we serve
-        session = spoken.with_answers(spoken.session.value)(
-            station_id, self._link(tap, station_id), self
+        tap = WireTap(
+            self._paced(ws, station_id),
+            station_id,
+            protocol,
+            self.clock,
+            self._publish,
+            self.before_answer,
         )
+        spoken = dialect(protocol)  # negotiated: always one we serve
+        session = spoken.with_answers(spoken.session.value)(station_id, tap, self)
         # The library logs under the station's name, so its lines count against the
         # station's log limit (core/logs.py).
         session.logger = logging.LoggerAdapter(self.ocpp_log, {"station": station_id})

@@ -15,9 +15,7 @@ whose session answers what is unreadable (core/csms/call_errors.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from websockets.asyncio.server import ServerConnection
+from typing import Any, Protocol
 
 from ..clock import Clock
 from .codec import from_wire, preview
@@ -26,12 +24,24 @@ from .frame import Direction, Frame, Kind
 STRAY_ANSWER = "answers no call in flight"  # the error a dropped answer is recorded with
 
 
+class Socket(Protocol):
+    """What the tap reads and writes: a websocket, or one that paces its reads."""
+
+    async def recv(self) -> str | bytes:
+        """The next message."""
+        ...
+
+    async def send(self, message: str) -> None:
+        """Send one message."""
+        ...
+
+
 class WireTap:
     """A websocket stand-in that captures frames and drops answers to no call in flight."""
 
     def __init__(
         self,
-        ws: ServerConnection,
+        ws: Socket,
         station_id: str,
         protocol: str,
         clock: Clock,

@@ -91,6 +91,45 @@ async def test_a_flooding_station_is_slowed_then_disconnected_while_others_are_a
         assert all("slower" not in n for n in station_records(caplog, "GOOD"))
 
 
+@pytest.mark.timeout(30)
+async def test_stray_answers_count_against_the_rate_and_a_flood_of_them_is_cut_off(
+    tmp_path: Path,
+) -> None:
+    # Strays never reach the session: the tap drops them. They must still be read at the
+    # station's rate, or one station fills the CSMS's loop (and its recording) at will.
+    sent, settings = 0, {"station_rate_limit": 20, "flood_patience": 1.0}
+    async with own_engine(tmp_path, **settings) as engine, station(engine, "GOOD") as good:
+        await boot(good)
+        flood = await open_link(engine, "FLOOD")
+
+        async def send_all() -> None:
+            nonlocal sent
+            with contextlib.suppress(ConnectionClosed):
+                while sent < 100_000:
+                    await flood.send(f'[3,"stray-{sent}",{{"pad":"{"x" * 100}"}}]')
+                    sent += 1
+                    if sent % 100 == 0:
+                        await asyncio.sleep(0)  # until the socket pushes back, send never waits
+
+        sending = asyncio.create_task(send_all())
+        try:
+            while flood.close_code is None and not sending.done():
+                assert (await good.call(call.Heartbeat())).current_time
+                await asyncio.sleep(0.1)
+            await asyncio.wait_for(sending, 10)
+            await flood.wait_closed()
+        finally:
+            sending.cancel()
+            await asyncio.gather(sending, return_exceptions=True)
+        assert flood.close_code == 1008
+        assert "message rate" in (flood.close_reason or "")
+        # About the rate for the patience (plus a second's burst and what was in flight
+        # when the CSMS hung up), far from everything sent.
+        recorded = [f for f in frames_of(engine, "FLOOD") if f.kind is Kind.MALFORMED]
+        assert 20 <= len(recorded) <= 200 < sent
+        assert engine.csms.connected() == ["GOOD"]
+
+
 def test_the_rate_allows_a_burst_then_slows_then_gives_up() -> None:
     rate = MessageRate(10, patience=2.0)
     assert [rate.charge(0.0) for _ in range(10)] == [0.0] * 10  # a second's worth at once

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 
 from ocppdeck.core.wire.codec import (
@@ -238,3 +240,18 @@ def test_encode_decode_round_trip(frame: Frame) -> None:
 def test_decode_bad_line_raises_frame_error(line: bytes) -> None:
     with pytest.raises(FrameError):
         decode(line)
+
+
+def test_a_kept_line_takes_its_length_in_memory_not_the_encoders_buffer() -> None:
+    # The frame log keeps 200,000 encoded lines and bounds itself by their lengths; a line
+    # that held a whole encoder buffer (orjson's is kilobytes) would make that bound a lie.
+    frame = Frame(TS, "CP1", Direction.IN, Kind.CALL, "m1", "Heartbeat", {})
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [encode(frame) for _ in range(1000)]
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    per_line = held / len(kept)
+    assert per_line < len(kept[0]) + 100  # the line and a bytes header, give or take
