@@ -14,6 +14,7 @@ import random
 from enum import StrEnum
 from typing import Protocol
 
+from .reservations import Reservation
 from .spec import SimSettings
 
 log = logging.getLogger("ocppdeck.sim")
@@ -23,6 +24,7 @@ METER_START_RANGE_WH = (1_000.0, 50_000.0)  # meters arrive with a lifetime tota
 PLUG_IN_SECONDS = (1.0, 4.0)  # between the car plugging in and the driver presenting a tag
 SUSPEND_PROBABILITY = 0.3
 FAULT_SECONDS = (5.0, 20.0)
+RESERVED_SHOWS_UP = 0.5  # chance that a car turning up at a reserved bay is the one it is kept for
 
 
 class Status(StrEnum):
@@ -34,6 +36,7 @@ class Status(StrEnum):
     SUSPENDED_EV = "SuspendedEV"
     SUSPENDED_EVSE = "SuspendedEVSE"
     FINISHING = "Finishing"
+    RESERVED = "Reserved"
     FAULTED = "Faulted"
     UNAVAILABLE = "Unavailable"
 
@@ -126,6 +129,16 @@ class ConnectorLink(Protocol):
         """Close the connector's open transaction with `reason` (a StopReason)."""
 
 
+class ConnectorRules(Protocol):
+    """What a connector asks of its station: who may charge, and how fast."""
+
+    def local_authorization(self, id_tag: str) -> bool | None:
+        """The station's own verdict on `id_tag` (its local list); None: ask the CSMS."""
+
+    def allowed_w(self, connector: ConnectorSim) -> float:
+        """The most the connector may draw now (its charging limits), in W."""
+
+
 class ConnectorSim:
     """The state machine of one connector; `run` lives as long as one connection of its station.
 
@@ -138,6 +151,7 @@ class ConnectorSim:
         station_id: str,
         connector_id: int,
         link: ConnectorLink,
+        rules: ConnectorRules,
         settings: SimSettings,
         rng: random.Random,
     ) -> None:
@@ -152,7 +166,9 @@ class ConnectorSim:
         self.rated_power_w = round(rng.uniform(*POWER_RANGE_W), -2)
         self.power_w = 0.0
         self.operative = True
+        self.reservation: Reservation | None = None  # held for one id tag until it expires
         self._link = link
+        self._rules = rules
         self._settings = settings
         self._rng = rng
         self._remote_tag: str | None = None
@@ -165,9 +181,17 @@ class ConnectorSim:
 
     # --- requests from the CSMS side ---------------------------------------------------------
 
-    def accepts_remote_start(self) -> bool:
-        """True while idle (Available, or Preparing before a tag was presented) and operative."""
-        return self._listening and self._remote_tag is None and self.operative
+    def accepts_remote_start(self, id_tag: str | None = None) -> bool:
+        """True while idle (Available, or Preparing before a tag was presented) and operative,
+        and, when reserved, for the reservation's id tag only."""
+        kept_for = None if self.reservation is None else self.reservation.id_tag
+        free = self._listening and self._remote_tag is None and self.operative
+        return free and kept_for in (None, id_tag)
+
+    def hold(self, reservation: Reservation | None) -> None:
+        """Keep the connector for a reservation (None: no longer); it reports the change
+        when next woken (after the answer that caused it is on the wire)."""
+        self.reservation = reservation
 
     def reserve_remote_start(self, id_tag: str, remote_start_id: int | None = None) -> None:
         """Hold the connector for a remote start; it begins on the next `wake`."""
@@ -205,21 +229,28 @@ class ConnectorSim:
                 await self.notify(self._idle_status())
 
     def _idle_status(self) -> str:
-        return Status.AVAILABLE if self.operative else Status.UNAVAILABLE
+        if not self.operative:
+            return Status.UNAVAILABLE
+        return Status.AVAILABLE if self.reservation is None else Status.RESERVED
 
     async def _next_driver(self) -> str | None:
         """Idle until a driver turns up; their id tag, or None when woken for another reason."""
         s = self._settings
         self._listening = True
         try:
-            if self.operative:
+            while self.operative:
                 await pause(self._rng.expovariate(1.0 / s.idle_mean), s.speed, self._wake)
-                if not self._wake.is_set() and self._remote_tag is None:
-                    # A car plugs in; its driver may still start from an app instead of a card.
-                    await self.notify(Status.PREPARING)
-                    await pause(self._rng.uniform(*PLUG_IN_SECONDS), s.speed, self._wake)
-                    if self._remote_tag is None and self.operative:
-                        return self._rng.choice(s.id_tags)
+                if self._wake.is_set() or self._remote_tag is not None:
+                    break
+                kept = self.reservation
+                if kept is not None and self._rng.random() >= RESERVED_SHOWS_UP:
+                    continue  # not the driver the bay is kept for: they drive on
+                # A car plugs in; its driver may still start from an app instead of a card.
+                await self.notify(Status.PREPARING)
+                await pause(self._rng.uniform(*PLUG_IN_SECONDS), s.speed, self._wake)
+                if self._remote_tag is None and self.operative:
+                    return self._rng.choice(s.id_tags) if kept is None else kept.id_tag
+                break
             # Inoperative, or a remote start is reserved: wait until the CSMS has our answer.
             await self._wake.wait()
         finally:
@@ -233,13 +264,16 @@ class ConnectorSim:
         """Authorize, start, charge and stop one session for `id_tag`."""
         if self.status != Status.PREPARING:
             await self.notify(Status.PREPARING)
-        if not await self._link.authorize(id_tag):
+        local = self._rules.local_authorization(id_tag)
+        if not (await self._link.authorize(id_tag) if local is None else local):
             log.info("%s: %s not authorized", self.label, id_tag)
             return
         started = await self._link.start_transaction(self, id_tag, self.remote_start_id)
         if started is None:
             return
         (self.transaction_id, accepted), self.id_tag = started, id_tag
+        if self.reservation is not None and self.reservation.id_tag == id_tag:
+            self.reservation = None  # used: the start message named it
         reason = await self._charge() if accepted else StopReason.DE_AUTHORIZED
         await self.finish(reason)
         if self._rng.random() < self._settings.fault_probability:
@@ -260,9 +294,13 @@ class ConnectorSim:
             ]
         for status, span in phases:
             await self.notify(status)
-            self.power_w = self.rated_power_w if status == Status.CHARGING else 0.0
             left = span
             while left > 0:
+                # Limits may change at any moment: each interval draws what they allow now.
+                charging = status == Status.CHARGING
+                self.power_w = (
+                    min(self.rated_power_w, self._rules.allowed_w(self)) if charging else 0.0
+                )
                 slept = await pause(min(self._link.meter_interval, left), s.speed, self._wake)
                 self.meter_wh += self.power_w * slept / 3600.0
                 left -= slept

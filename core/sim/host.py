@@ -15,7 +15,10 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
+from .charging_limit import Profile, Purpose
 from .connector import ConnectorLink, ConnectorSim
+from .local_list import LocalList
+from .reservations import Reservation, ReservationEnd, ReserveStatus
 from .spec import SimSettings, StationSpec
 
 wire_log = logging.getLogger("ocppdeck.sim.wire")  # every frame, for those who want it
@@ -38,6 +41,7 @@ class StationHost(Protocol):
     response_timeout: float
     operative: bool  # the station as a whole (1.6 connector 0)
     password: str | None  # its HTTP Basic password, None for security profile 0
+    local_list: LocalList
 
     @property
     def meter_interval(self) -> float:
@@ -51,6 +55,10 @@ class StationHost(Protocol):
 
     def timestamp(self) -> str:
         """Now, as an OCPP timestamp."""
+        ...
+
+    def now(self) -> float:
+        """Now, in seconds since the epoch (the injected clock)."""
         ...
 
     async def send(self, payload: Any) -> Any | None:
@@ -93,6 +101,36 @@ class StationHost(Protocol):
         """Send a message the CSMS asked for, once the answer is on the wire."""
         ...
 
+    def reserve(self, reservation: Reservation) -> ReserveStatus:
+        """Keep a connector (0: any) for an id tag until the reservation expires."""
+        ...
+
+    def cancel_reservation(self, reservation_id: int) -> bool:
+        """Withdraw a reservation; False when there is none of that id."""
+        ...
+
+    def wake_connectors(self) -> None:
+        """Let every connector show what it was just told."""
+        ...
+
+    def set_charging_profile(self, profile: Profile) -> bool:
+        """Take a charging profile; False when it is refused."""
+        ...
+
+    def clear_charging_profiles(
+        self,
+        profile_id: int | None = None,
+        connector_id: int | None = None,
+        purpose: Purpose | None = None,
+        stack_level: int | None = None,
+    ) -> bool:
+        """Remove the profiles matching every criterion given; whether there were any."""
+        ...
+
+    def composite_w(self, connector_id: int) -> float:
+        """The most a connector (0: the station) may draw now, in W."""
+        ...
+
 
 class StationLink(ConnectorLink, Protocol):
     """A dialect's messages for the station as a whole (besides its connectors')."""
@@ -109,6 +147,11 @@ class StationLink(ConnectorLink, Protocol):
 
     async def report_station(self) -> None:
         """The station's own status, at connection and when asked (2.x has none)."""
+        ...
+
+    async def reservation_ended(self, reservation: Reservation, why: ReservationEnd) -> None:
+        """Tell the CSMS a reservation ended unused (2.x ReservationStatusUpdate; 1.6 says
+        it only by the connector's status)."""
         ...
 
 

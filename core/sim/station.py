@@ -14,6 +14,7 @@ import base64
 import logging
 import random
 from collections.abc import Coroutine, Iterable
+from dataclasses import replace
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -22,8 +23,11 @@ from websockets.typing import Subprotocol
 
 from ..clock import Clock, to_iso
 from ..dialects import dialect
-from .connector import ConnectorSim, Context, StopReason, pause
+from .charging_limit import ChargingLimits, Profile, Purpose, acceptable
+from .connector import ConnectorSim, Context, Status, StopReason, pause
 from .host import StationLink
+from .local_list import LocalList
+from .reservations import MAX_RESERVATIONS, Reservation, ReservationEnd, ReserveStatus, refusal
 from .spec import SimSettings, StationSpec
 
 log = logging.getLogger("ocppdeck.sim")
@@ -64,7 +68,8 @@ class SimStation:
     """One simulated station; `run` keeps it connected until cancelled.
 
     Read-only state for observers: `connected`, `booted` (the CSMS accepted its boot on
-    this connection), `transactions` and `meter_wh`.
+    this connection), `transactions` and `meter_wh`. What the CSMS set and the station keeps
+    across connections: reservations (on its connectors), `local_list` and `limits`.
     """
 
     def __init__(
@@ -89,10 +94,12 @@ class SimStation:
         self._point_class = spoken.with_answers(link_class.answers)
         self.connectors = {
             n: ConnectorSim(
-                spec.station_id, n, self.link, settings, random.Random(rng.getrandbits(64))
+                spec.station_id, n, self.link, self, settings, random.Random(rng.getrandbits(64))
             )
             for n in range(1, spec.connectors + 1)
         }
+        self.local_list = LocalList()
+        self.limits = ChargingLimits()
         self._rng = rng
         self._clock = clock
         self._heartbeat_s = settings.heartbeat_interval or DEFAULT_HEARTBEAT_S
@@ -102,6 +109,7 @@ class SimStation:
         self._cp: Any = None  # the dialect's answers on the library's ChargePoint
         self._tasks: set[asyncio.Task[None]] = set()
         self._connector_tasks: list[asyncio.Task[None]] = []
+        self._timers: set[asyncio.Task[None]] = set()  # reservations' and limits': outlive links
         self._boot_asked = asyncio.Event()  # a TriggerMessage(BootNotification) while pending
 
     @property
@@ -123,7 +131,11 @@ class SimStation:
 
     def timestamp(self) -> str:
         """Now, from the injected clock, as an OCPP timestamp."""
-        return to_iso(self._clock.now())
+        return to_iso(self.now())
+
+    def now(self) -> float:
+        """Now, from the injected clock, in seconds since the epoch."""
+        return self._clock.now()
 
     async def send(self, payload: Any) -> Any | None:
         """CALL the CSMS; None when offline, on a CallError or a timeout (logged, not raised)."""
@@ -142,6 +154,12 @@ class SimStation:
         Whenever the connection drops or is refused it reconnects after an exponential backoff
         (reconnect_min doubling up to reconnect_max, jittered by the rng), reset by each boot.
         """
+        try:
+            await self._connect_forever()
+        finally:
+            await cancel_all(self._timers)
+
+    async def _connect_forever(self) -> None:
         target = f"{self.url.rstrip('/')}/{self.spec.station_id}"
         tls = self.settings.tls if target.startswith("wss:") else None
         while True:
@@ -201,8 +219,15 @@ class SimStation:
         task.add_done_callback(self._forget)
         return task
 
+    def _keep(self, coro: Coroutine[Any, Any, None], what: str) -> None:
+        """Run `coro` for as long as the station runs, connected or not (a timer)."""
+        task = asyncio.create_task(coro, name=self._task_name(what))
+        self._timers.add(task)
+        task.add_done_callback(self._forget)
+
     def _forget(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        self._timers.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("%s failed", task.get_name(), exc_info=exc)
 
@@ -292,6 +317,8 @@ class SimStation:
             self.spawn(self.link.report_station(), "status0")
         for connector in self.targets(evse):
             connector.set_operative(operative)
+            if not operative and connector.reservation is not None:
+                self._end_reservation(connector, ReservationEnd.REMOVED)
 
     def reset(self, hard: bool) -> None:
         """Settle open transactions, then drop the link so `run` reconnects and boots again."""
@@ -328,3 +355,129 @@ class SimStation:
         else:
             for connector in self.targets(evse):
                 await connector.send_meter_values(Context.TRIGGER)
+
+    # --- what the station keeps for the CSMS: reservations, local list, limits ------------
+    def local_authorization(self, id_tag: str) -> bool | None:
+        """The local list's verdict on a tag (Accepted or not); None when it is not listed."""
+        status = self.local_list.status_of(id_tag)
+        return None if status is None else status == "Accepted"
+
+    def allowed_w(self, connector: ConnectorSim) -> float:
+        """What the charging limits allow a connector now; the station's maximum is shared
+        by its charging connectors."""
+        sharing = sum(c.status == Status.CHARGING for c in self.connectors.values())
+        return self.limits.limit_w(connector.connector_id, connector.transaction_id, sharing)
+
+    def reserve(self, reservation: Reservation) -> ReserveStatus:
+        """Keep a connector (0: the first free one) for a tag until the reservation expires;
+        it shows Reserved once `wake_connectors`. A reservation of a known id replaces it;
+        a connector that cannot take it answers why.
+        """
+        held = self._reserved(reservation.reservation_id)
+        held_count = sum(c.reservation is not None for c in self.connectors.values())
+        addressed = self.targets(reservation.connector_id)
+        wait = reservation.expires_at - self._clock.now()
+        too_many = held is None and held_count >= MAX_RESERVATIONS
+        if not addressed or too_many or wait <= 0:
+            return ReserveStatus.REJECTED
+        verdicts = [
+            (c, refusal(c.status, c.operative, c.reservation is not None and c is not held))
+            for c in addressed
+        ]
+        free = [c for c, why in verdicts if why is None]
+        if not free:
+            return verdicts[0][1] or ReserveStatus.REJECTED
+        if held is not None:
+            held.hold(None)
+        connector = free[0]
+        kept = Reservation(
+            reservation.reservation_id,
+            connector.connector_id,
+            reservation.id_tag,
+            reservation.expires_at,
+        )
+        connector.hold(kept)
+        self._keep(self._expire(connector, kept, wait), f"reservation{kept.reservation_id}")
+        return ReserveStatus.ACCEPTED
+
+    def cancel_reservation(self, reservation_id: int) -> bool:
+        """Withdraw a reservation (shown once `wake_connectors`); False when the station
+        holds none of that id."""
+        connector = self._reserved(reservation_id)
+        if connector is None:
+            return False
+        connector.hold(None)
+        return True
+
+    def _reserved(self, reservation_id: int) -> ConnectorSim | None:
+        return next(
+            (
+                c
+                for c in self.connectors.values()
+                if c.reservation is not None and c.reservation.reservation_id == reservation_id
+            ),
+            None,
+        )
+
+    async def _expire(self, connector: ConnectorSim, reservation: Reservation, wait: float) -> None:
+        await pause(wait, self.settings.speed)
+        if connector.reservation is reservation:  # not used, cancelled or replaced meanwhile
+            self._end_reservation(connector, ReservationEnd.EXPIRED)
+
+    def _end_reservation(self, connector: ConnectorSim, why: ReservationEnd) -> None:
+        reservation = connector.reservation
+        connector.hold(None)
+        if reservation is not None:
+            self._keep(self._tell_ended(connector, reservation, why), "reservation-end")
+
+    async def _tell_ended(
+        self, connector: ConnectorSim, reservation: Reservation, why: ReservationEnd
+    ) -> None:
+        """Why the reservation ended first, then the connector's new status."""
+        await self.link.reservation_ended(reservation, why)
+        connector.wake()
+
+    def set_charging_profile(self, profile: Profile) -> bool:
+        """Take a charging profile and follow its schedule; False when it is refused."""
+        connector = self.connectors.get(profile.connector_id)
+        transaction = None if connector is None else connector.transaction_id
+        if not acceptable(profile, self.spec.connectors, transaction):
+            return False
+        if profile.purpose is Purpose.TX:
+            profile = replace(profile, transaction_id=transaction)
+        if not self.limits.add(profile):
+            return False
+        follow = self.limits.follow(profile, self._clock.now(), self.settings.speed, self._limited)
+        self._keep(follow, f"profile{profile.profile_id}")
+        return True
+
+    def wake_connectors(self) -> None:
+        """Let every connector show what it was just told (once the answer is on the wire)."""
+        for connector in self.connectors.values():
+            connector.wake()
+
+    def _limited(self) -> None:
+        """Limits changed: charging connectors draw what they allow from now."""
+        for connector in self.connectors.values():
+            if connector.transaction_id is not None:
+                connector.wake()
+
+    def clear_charging_profiles(
+        self,
+        profile_id: int | None = None,
+        connector_id: int | None = None,
+        purpose: Purpose | None = None,
+        stack_level: int | None = None,
+    ) -> bool:
+        """Remove the profiles matching every criterion given; whether there were any."""
+        cleared = self.limits.clear(profile_id, connector_id, purpose, stack_level)
+        if cleared:
+            self._limited()
+        return cleared
+
+    def composite_w(self, connector_id: int) -> float:
+        """The most a connector (0: the station) may draw now, limits and hardware both."""
+        if connector_id == 0:
+            return sum(self.composite_w(n) for n in self.connectors)
+        connector = self.connectors[connector_id]
+        return min(connector.rated_power_w, self.allowed_w(connector))

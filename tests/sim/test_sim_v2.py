@@ -348,4 +348,4 @@ async def test_a_2_1_station_boots_charges_and_reports() -> None:
         assert {"name": "EVSE", "evse": {"id": 1}} in components
         # What the station does not handle is answered NotImplemented, never left hanging.
         with pytest.raises(NotImplementedError):
-            await point.call(v21.call.ClearCache(), suppress=False)
+            await point.call(v21.call.GetTransactionStatus(), suppress=False)

@@ -1,6 +1,7 @@
 """OCPP 1.6 for a simulated station: its messages (BootNotification, Heartbeat,
 StatusNotification, Authorize, Start/StopTransaction, MeterValues) and its answers to
-the CSMS's requests. The station's words (statuses, contexts, stop reasons) are 1.6's."""
+the CSMS's requests (reservations, local list and charging limits in v16_features.py).
+The station's words (statuses, contexts, stop reasons) are 1.6's."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from ocpp.v16.enums import (
     AvailabilityStatus,
     AvailabilityType,
     ClearCacheStatus,
-    DataTransferStatus,
     Measurand,
     RemoteStartStopStatus,
     ResetStatus,
@@ -27,9 +27,12 @@ from ocpp.v16.enums import (
     UnlockStatus,
 )
 
+from .. import vendor_messages
 from ..connector import ConnectorSim, StopReason
 from ..host import BootAnswer, StationAnswers, StationHost
+from ..reservations import Reservation, ReservationEnd
 from ..spec import FIRMWARE
+from .v16_features import V16Features
 
 # The 1.6 security whitepaper's configuration key for the HTTP Basic password.
 PASSWORD_KEY = "AuthorizationKey"
@@ -44,7 +47,7 @@ def _accepted(result: Any | None) -> bool:
 TRIGGERABLE = frozenset({"BootNotification", "Heartbeat", "StatusNotification", "MeterValues"})
 
 
-class V16Answers(StationAnswers):
+class V16Answers(V16Features, StationAnswers):
     """A simulated station's 1.6 answers to the CSMS, for one connection (mixed into the
     library's ChargePoint by the dialect registry).
 
@@ -56,7 +59,8 @@ class V16Answers(StationAnswers):
     def on_remote_start(
         self, id_tag: str, call_unique_id: str, connector_id: int | None = None, **_: Any
     ) -> call_result.RemoteStartTransaction:
-        free = [c for c in self._station.targets(connector_id) if c.accepts_remote_start()]
+        addressed = self._station.targets(connector_id)
+        free = [c for c in addressed if c.accepts_remote_start(id_tag)]
         if connector_id == 0 or not free:
             return call_result.RemoteStartTransaction(status=RemoteStartStopStatus.rejected)
         free[0].reserve_remote_start(id_tag)
@@ -163,8 +167,11 @@ class V16Answers(StationAnswers):
             self._station.trigger(requested_message, connector_id)
 
     @on(Action.data_transfer)
-    def on_data_transfer(self, **_: Any) -> call_result.DataTransfer:
-        return call_result.DataTransfer(status=DataTransferStatus.accepted)
+    def on_data_transfer(
+        self, vendor_id: str, message_id: str | None = None, data: str | None = None, **_: Any
+    ) -> call_result.DataTransfer:
+        status, back = vendor_messages.answer(vendor_id, message_id, data)
+        return call_result.DataTransfer(status=status, data=back)
 
     @on(Action.clear_cache)
     def on_clear_cache(self, **_: Any) -> call_result.ClearCache:
@@ -213,6 +220,9 @@ class V16Link:
             )
         )
 
+    async def reservation_ended(self, reservation: Reservation, why: ReservationEnd) -> None:
+        """1.6 has no message for it: the connector's StatusNotification Available says it."""
+
     async def report_status(self, connector: ConnectorSim, changed: bool) -> None:
         """Every status change is a StatusNotification in 1.6."""
         await self._wire.send(
@@ -231,13 +241,16 @@ class V16Link:
     async def start_transaction(
         self, connector: ConnectorSim, id_tag: str, remote_start_id: int | None
     ) -> tuple[int | str, bool] | None:
-        """StartTransaction.req; the CSMS numbers the transaction (1.6 has no remoteStartId)."""
+        """StartTransaction.req, naming the reservation it uses; the CSMS numbers the
+        transaction (1.6 has no remoteStartId)."""
+        kept = connector.reservation
         started = await self._wire.send(
             self._calls.StartTransaction(
                 connector_id=connector.connector_id,
                 id_tag=id_tag,
                 meter_start=round(connector.meter_wh),
                 timestamp=self._wire.timestamp(),
+                reservation_id=kept.reservation_id if kept and kept.id_tag == id_tag else None,
             )
         )
         return None if started is None else (started.transaction_id, _accepted(started))

@@ -5,7 +5,8 @@ the station's words: its statuses to a connectorStatus (Preparing..Finishing are
 Occupied) and a transaction's chargingState, start / meter / stop to TransactionEvent
 Started / Updated / Ended, and its stop reasons to a stoppedReason with its
 triggerReason. The station numbers its transactions. Both versions share it: the
-messages used have the same fields in both.
+messages used have the same fields in both. Reservations, the local list, charging limits
+and DataTransfer are answered in v2_features.py.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from ocpp.v201.enums import Action as A
 
 from ..connector import ConnectorSim, Context, Status, StopReason
 from ..host import BootAnswer, StationAnswers, StationHost
+from ..reservations import Reservation, ReservationEnd
 from ..spec import FIRMWARE
+from .v2_features import V2Features
 
 CONNECTOR_ID = 1  # every simulated EVSE has a single connector
 TOKEN_TYPE = "ISO14443"  # the RFID cards the simulated drivers carry
@@ -32,6 +35,7 @@ CONNECTOR_STATUS = {
     Status.SUSPENDED_EV: "Occupied",
     Status.SUSPENDED_EVSE: "Occupied",
     Status.FINISHING: "Occupied",
+    Status.RESERVED: "Reserved",
     Status.FAULTED: "Faulted",
     Status.UNAVAILABLE: "Unavailable",
 }
@@ -130,7 +134,7 @@ def _report_entry(
     }
 
 
-class V2Answers(StationAnswers):
+class V2Answers(V2Features, StationAnswers):
     """A simulated station's 2.x answers to the CSMS, for one connection; the dialect
     registry mixes them into the 2.0.1 or 2.1 ChargePoint and gives the class that
     version's `results` (these requests have the same fields in both versions).
@@ -151,10 +155,11 @@ class V2Answers(StationAnswers):
         evse_id: int | None = None,
         **_: Any,
     ) -> Any:
-        free = [c for c in self._station.targets(evse_id) if c.accepts_remote_start()]
+        tag = id_token["id_token"]
+        free = [c for c in self._station.targets(evse_id) if c.accepts_remote_start(tag)]
         if evse_id == 0 or not free:
             return self.results.RequestStartTransaction(status="Rejected")
-        free[0].reserve_remote_start(id_token["id_token"], remote_start_id)
+        free[0].reserve_remote_start(tag, remote_start_id)
         self._remote_starts[call_unique_id] = free[0]
         return self.results.RequestStartTransaction(status="Accepted")
 
@@ -331,6 +336,14 @@ class V2Link:
         """2.x has no station-wide status: report every EVSE's status again, changed or not."""
         self._reported.clear()
 
+    async def reservation_ended(self, reservation: Reservation, why: ReservationEnd) -> None:
+        """ReservationStatusUpdate: Expired, or Removed (e.g. the EVSE became inoperative)."""
+        await self._wire.send(
+            self.calls.ReservationStatusUpdate(
+                reservation_id=reservation.reservation_id, reservation_update_status=why
+            )
+        )
+
     async def report_status(self, connector: ConnectorSim, changed: bool) -> None:
         """StatusNotification when the connectorStatus changed or was asked for; inside a
         transaction a new chargingState is a TransactionEvent Updated."""
@@ -367,6 +380,7 @@ class V2Link:
         if remote_start_id is not None:
             info["remoteStartId"] = remote_start_id
         self._charging[evse] = "EVConnected"
+        kept = connector.reservation
         result = await self._wire.send(
             self.calls.TransactionEvent(
                 event_type="Started",
@@ -377,6 +391,7 @@ class V2Link:
                 evse={"id": evse, "connectorId": CONNECTOR_ID},
                 id_token=self._token(id_tag),
                 meter_value=[self._sample(connector, Context.BEGIN)],
+                reservation_id=kept.reservation_id if kept and kept.id_tag == id_tag else None,
             )
         )
         if result is None:
