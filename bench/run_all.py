@@ -31,6 +31,7 @@ MODEST: dict[str, list[str]] = {
     "projection_scale": ["--frames", "100000", "--events", "100000"],
     "seek_time": ["--frames", "100000"],
     "security_cost": ["--stations", "30", "--seconds", "3", "--repeat", "1", "--storm", "200"],
+    "soak": ["--stations", "100", "--seconds", "60", "--full-seconds", "10", "--settle", "10"],
 }
 TIMEOUT_S = {
     "csms_throughput": 300.0,
@@ -39,6 +40,7 @@ TIMEOUT_S = {
     "projection_scale": 900.0,
     "seek_time": 900.0,
     "security_cost": 600.0,
+    "soak": 1200.0,
 }
 
 
