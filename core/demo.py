@@ -6,6 +6,7 @@ from .clock import Clock
 from .config import Settings, SettingsError
 from .csms.store import store_files
 from .csms.tls import client_context
+from .disk.lock import DataDirLock
 from .engine import Engine
 from .sim.fleet import Fleet, fleet_specs
 from .sim.spec import SimSettings
@@ -16,18 +17,21 @@ class DemoRun(Engine):
 
     mode = "demo"
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, lock: DataDirLock | None = None
+    ) -> None:
         if settings.security_profile == 3:
             raise SettingsError(
                 "the demo's stations have no client certificates: run ocppdeck serve with "
                 "profile 3 and point ocppdeck simulate --cert/--key at it"
             )
+        lock = lock or DataDirLock(settings.data_dir)  # never clear a dir another run uses
         # A demo starts fresh; the last demo's recording and store stay until then.
         stale = [settings.recording_path, *store_files(settings.store_path), settings.snapshot_path]
         stale += settings.data_dir.glob("recording-*.jsonl*")
         for path in stale:
             path.unlink(missing_ok=True)
-        super().__init__(settings, clock)
+        super().__init__(settings, clock, lock)
         self.fleet: Fleet | None = None
 
     def describe(self) -> str:

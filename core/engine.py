@@ -72,7 +72,11 @@ class Engine:
 
     mode = "live"
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, lock: DataDirLock | None = None
+    ) -> None:
+        # First: a second ocppdeck on this data dir is refused before anything here is touched.
+        self._lock = lock or DataDirLock(settings.data_dir)
         self.settings = settings
         self.clock = clock or SystemClock()
         self.bus = FrameBus()
@@ -82,8 +86,6 @@ class Engine:
         self._health = DiskHealth(self.clock)
         self.disk: DiskHealth | None = self._health  # what the console shows of the data dir
         self.metrics.watch_disk(self._health)
-        files.private_dir(settings.data_dir)
-        self._lock = DataDirLock(settings.data_dir)
         self.store = Store(settings.store_path, self._health)
         self.csms = Csms(
             settings,
@@ -117,10 +119,14 @@ class Engine:
 
     @property
     def start_note(self) -> str | None:
-        """Recording lines the restore had to skip, if any."""
-        if not self.restored.skipped_count:
-            return None
-        return f"restore: {self.restored.summary()}; details in the log file"
+        """What the operator should know at start: recording lines the restore had to skip,
+        configured automations that are not running."""
+        notes = []
+        if self.restored.skipped_count:
+            notes.append(f"restore: {self.restored.summary()}; details in the log file")
+        if self.automations is not None and self.automations.start_note:
+            notes.append(self.automations.start_note)
+        return "\n".join(notes) or None
 
     def describe(self) -> str:
         """Where stations connect."""
@@ -167,8 +173,18 @@ class Engine:
         return self.restored
 
     async def start(self) -> None:
-        """Restore, then record and project every new frame, then listen for stations."""
-        self.restore()
+        """Take the port, restore, then record and project every new frame and let stations in.
+
+        A start that fails there (the port in use, a bad certificate, a recording it
+        cannot read) has written nothing to the data dir, and lets it go.
+        """
+        try:
+            await self.csms.bind()
+            self.restore()
+        except BaseException:
+            await self.csms.close()
+            self._lock.release()
+            raise
         self._recorder = Recorder(
             self.settings.recording_path,
             self.settings.recording_max_mb * 1024 * 1024,

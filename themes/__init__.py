@@ -8,6 +8,9 @@ from textual.theme import Theme
 
 STYLESHEET = Path(__file__).with_name("ocppdeck.tcss")
 
+# Under 36 rows every screen is `-short`: the stylesheet shrinks panes and forms so all fit.
+VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+
 DARK = Theme(
     name="ocppdeck-dark",
     primary="#4FA3E0",

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from weakref import WeakKeyDictionary
 
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input
 
 from ..core.console import ConsoleSource, Transport
-from ..core.csms.commands import CommandUnavailable, answer_summary
-from ..core.csms.outbound_queue import CallState, QueuedCall
+from ..core.csms.commands import CommandUnavailable
+from ..core.csms.outbound_queue import QueuedCall
 from ..core.disk.formats import SourceError
-from ..themes import STYLESHEET, THEMES
+from ..core.wire.frame_query import QueryError
+from ..themes import STYLESHEET, THEMES, VERTICAL_BREAKPOINTS
 from .command_palette import StationCommandsProvider
 from .disk_note import disk_note
 from .formatting import clock_time
+from .header import HeaderBar, Part
 from .screens.automations import AutomationsScreen
 from .screens.crafter import CrafterScreen
 from .screens.help import HelpScreen, help_sections
@@ -27,6 +33,7 @@ from .screens.prompt import PromptScreen
 from .screens.queue import QueueScreen
 from .screens.registry import RegistryScreen
 from .seek import parse_seek
+from .sending import outcome_notice
 from .station_commands import STATION_COMMANDS, Target, station_bindings
 from .station_text import shown, station_text
 from .widgets.connectors_table import ConnectorsTable
@@ -56,12 +63,12 @@ class OcppDeckApp(App[None]):
         # Replay transport; hidden and off unless the source has a transport.
         Binding("space", "play", "Play/pause"),
         Binding("full_stop", "step(1)", "Step"),
-        Binding("comma", "step(-1)", "Back", show=False),
+        Binding("comma", "step(-1)", "Back"),
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+"),
         Binding("minus", "speed(-1)", "Slower", key_display="-"),
         Binding("g", "seek", "Go to time"),
-        Binding("n", "jump(True)", "Next event", show=False),
-        Binding("p", "jump(False)", "Previous event", show=False),
+        Binding("n", "jump(True)", "Next event"),
+        Binding("p", "jump(False)", "Previous event"),
         Binding("i", "id_tags", "Id tags"),
         Binding("S", "registry", "Station registry"),
         Binding("w", "queue", "Queue"),
@@ -69,12 +76,56 @@ class OcppDeckApp(App[None]):
         Binding("e", "crafter", "Craft message"),  # not k: the frame log uses k for up
     ]
     COMMANDS = App.COMMANDS | {StationCommandsProvider}
+    VERTICAL_BREAKPOINTS = VERTICAL_BREAKPOINTS
     TRANSPORT_ACTIONS = frozenset({"play", "step", "speed", "seek", "jump"})
+    # What a replay cannot do: off its footer (the keys still say why they do nothing).
+    LIVE_ACTIONS = frozenset(
+        {
+            "remote_start",
+            "remote_stop",
+            "station_command",
+            "id_tags",
+            "registry",
+            "queue",
+            "automations",
+            "crafter",
+        }
+    )
+    # The console's keys act on its panes: over another full screen (id tags) only help and
+    # quit still do.
+    PANE_ACTIONS = frozenset(b.action.split("(")[0] for b in BINDINGS) - {"help", "quit"}
 
     def __init__(self, source: ConsoleSource) -> None:
         super().__init__()
         self.source = source
         self.startup_error: str | None = None
+        # The screen each key was first handed to (forgotten with the key).
+        self._key_screens: WeakKeyDictionary[events.Key, Screen[object]] = WeakKeyDictionary()
+        if source.transport is not None:
+            self._bindings = BindingsMap.from_keys(
+                {
+                    key: [
+                        replace(b, show=b.show and b.action.split("(")[0] not in self.LIVE_ACTIONS)
+                        for b in bindings
+                    ]
+                    for key, bindings in self._bindings.key_to_bindings.items()
+                }
+            )
+
+    async def on_event(self, event: events.Event) -> None:
+        # A key typed straight after one that opens a screen was handed to the old screen's
+        # focused widget before the new screen existed; unused there, it comes back here:
+        # it goes on to the screen now open (as the typist meant), in order, not lost.
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                self._key_screens[event] = self.screen
+            elif self._key_screens.pop(event, self.screen) is not self.screen:
+                target = self.screen.focused
+                if target is not None:
+                    self._key_screens[event] = self.screen
+                    target._forward_event(event)
+                    return
+        await super().on_event(event)
 
     @property
     def transport(self) -> Transport | None:
@@ -82,10 +133,12 @@ class OcppDeckApp(App[None]):
         return self.source.transport
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action in self.TRANSPORT_ACTIONS and self.transport is None)
+        if action in self.TRANSPORT_ACTIONS and self.transport is None:
+            return False
+        return not (action in self.PANE_ACTIONS and len(self.screen_stack) > 1)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="titlebar")
+        yield HeaderBar(id="titlebar")
         if self.transport is not None:
             yield Timeline(self.transport, id="timeline")
         with Horizontal(id="upper"):
@@ -93,17 +146,13 @@ class OcppDeckApp(App[None]):
             yield ConnectorsTable(id="connectors")
         yield MeterPlot(id="meter")
         yield FrameLogView(self.source.frames, id="frames")
-        yield Input(placeholder="filter: station:ID action:NAME kind:CALLERROR words…", id="filter")
+        yield Input(placeholder="filter: station:ID action:NAME kind:ERROR words…", id="filter")
         yield Footer()
 
     async def on_mount(self) -> None:
         for theme in THEMES:
             self.register_theme(theme)
-        self.theme = (
-            self.source.settings.theme
-            if self.source.settings.theme in self.available_themes
-            else THEMES[0].name
-        )
+        self.theme = self.source.settings.theme  # one of THEMES: the CLI refuses any other
         self.query_one(StationsTable).focus()
         self.redraw()
         self.set_interval(self.source.settings.redraw_interval, self.redraw)
@@ -115,7 +164,7 @@ class OcppDeckApp(App[None]):
             await self.source.start()
         except (OSError, SourceError) as exc:
             self.startup_error = f"ocppdeck could not start: {exc}"
-            self.exit(return_code=2, message=self.startup_error)
+            self.exit(return_code=2)  # the CLI prints startup_error, once, as plain text
             return
         note = self.source.start_note
         if note:
@@ -139,18 +188,23 @@ class OcppDeckApp(App[None]):
             )
         if self.transport is not None:
             self.query_one(Timeline).refresh()
+        self._draw_header()
+
+    def _draw_header(self) -> None:
+        state = self.source.state
         online = sum(1 for s in state.stations.values() if state.is_online(s))
-        title = Text.assemble(
-            ("ocppdeck", "bold"),
-            f" · {self.source.mode} · ",
-            station_text(self.source.describe()),  # a file's name, a fleet's URL
-            f" · {online}/{len(state.stations)} online · {len(state.open)} open tx · "
-            f"{clock_time(self.source.clock.now())} UTC",
-        )
-        if self.source.disk is not None:
-            title.append(" · ")
-            title.append_text(disk_note(self.source.disk))
-        self.query_one("#titlebar", Static).update(title)
+        parts = [
+            Part(Text("ocppdeck", style="bold"), 6),
+            Part(Text(self.source.mode), 4),
+            Part(station_text(self.source.describe()), 5),  # a file's name, a fleet's URL
+            Part(Text(f"{online}/{len(state.stations)} online"), 0),
+            Part(Text(f"{len(state.open)} open tx"), 1),
+            Part(Text(f"{clock_time(self.source.clock.now())} UTC"), 2),
+        ]
+        disk = self.source.disk
+        if disk is not None:  # a failing disk matters most; its size, least
+            parts.append(Part(disk_note(disk), 0 if disk.faults else 7))
+        self.query_one(HeaderBar).show(parts)
 
     def _show_selection(self) -> None:
         state = self.source.state
@@ -210,6 +264,7 @@ class OcppDeckApp(App[None]):
                     self._run,
                     self.push_screen,
                     self.source.settings.default_id_tag,
+                    self.source.state,
                 )
             )
 
@@ -263,23 +318,8 @@ class OcppDeckApp(App[None]):
 
     async def _report(self, queued: QueuedCall, label: str) -> None:
         outcome = await queued.future
-        if outcome.state is CallState.ANSWERED:
-            severity = "information" if outcome.accepted else "warning"
-            summary = answer_summary(outcome.response)
-            self.notify(
-                f"{queued.action}: {outcome.status}{summary}",
-                title=label,
-                severity=severity,
-                markup=False,
-            )
-        else:
-            detail = f" ({outcome.detail})" if outcome.detail else ""
-            self.notify(
-                f"{queued.action}: {outcome.status}{detail}",
-                title=label,
-                severity="error",
-                markup=False,
-            )
+        message, severity = outcome_notice(queued.action, outcome)
+        self.notify(message, title=label, severity=severity, markup=False)
 
     # --- replay transport ---------------------------------------------------
     def _moved(self) -> None:
@@ -341,6 +381,7 @@ class OcppDeckApp(App[None]):
                 "Go to",
                 "Time (HH:MM:SS, ISO-8601, +30s, -5m) or frame (#1200):",
                 clock_time(transport.clock.now()),
+                enter="go there",
             ),
             go,
         )
@@ -355,7 +396,11 @@ class OcppDeckApp(App[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "filter":
             return
-        self.query_one(FrameLogView).set_filter(event.value)
+        try:
+            self.query_one(FrameLogView).set_filter(event.value)
+        except QueryError as exc:  # the box stays open on what was typed, to be mended
+            self.notify(str(exc), title="Filter", severity="error", markup=False)
+            return
         event.input.remove_class("visible")
         self.query_one(FrameLogView).focus()
 

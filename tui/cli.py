@@ -15,8 +15,10 @@ from typing import Any
 from ..core.config import Settings, SettingsError, load_settings
 from ..core.dialects import DEMO_MIX, DIALECTS
 from ..core.disk.formats import FORMATS, SourceError
+from ..core.disk.lock import DataDirLock
 from ..core.logs import configure_logging
 from . import stations_cli
+from .refused_tag_hint import hint_on_refusal
 
 log = logging.getLogger("ocppdeck.cli")
 
@@ -211,14 +213,22 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return load_settings(cli, config_file=args.config, defaults=demo_defaults)
 
 
-def run_console(settings: Settings, demo: bool) -> int:
-    """Open the TUI on a live engine or a demo run."""
+def check_theme(theme: str) -> None:
+    """SettingsError unless `theme` is one of ocppdeck's, naming them."""
+    from ..themes import THEMES
+
+    names = [t.name for t in THEMES]
+    if theme not in names:
+        raise SettingsError(f"theme: {theme!r} is not one of {', '.join(names)}")
+
+
+def run_console(settings: Settings, demo: bool, lock: DataDirLock) -> int:
+    """Open the TUI on a live engine or a demo run, on a data dir already locked."""
     from ..core.demo import DemoRun
     from ..core.engine import Engine
     from .app import OcppDeckApp
 
-    configure_logging(path=settings.log_path)
-    source = DemoRun(settings) if demo else Engine(settings)
+    source = DemoRun(settings, lock=lock) if demo else Engine(settings, lock=lock)
     app = OcppDeckApp(source)
     app.run()
     if app.startup_error:
@@ -235,6 +245,7 @@ def run_replay(args: argparse.Namespace) -> int:
     settings = load_settings(
         {"theme": args.theme, "default_id_tag": args.default_id_tag}, config_file=args.config
     )
+    check_theme(settings.theme)
     report = ImportReport()
     frames = read_frames(args.file, args.format, report)  # a source it cannot read fails here
     configure_logging(path=settings.log_path)
@@ -258,6 +269,8 @@ async def _serve(settings: Settings) -> None:
 
     engine = Engine(settings)
     await engine.start()
+    if engine.start_note:
+        print(f"ocppdeck: {engine.start_note}", file=sys.stderr, flush=True)
     try:
         await _until_signalled()
     finally:
@@ -265,11 +278,13 @@ async def _serve(settings: Settings) -> None:
         log.info("stopped")
 
 
-async def _demo_headless(settings: Settings, seconds: float) -> None:
+async def _demo_headless(settings: Settings, seconds: float, lock: DataDirLock) -> None:
     from ..core.demo import DemoRun
 
-    run = DemoRun(settings)
+    run = DemoRun(settings, lock=lock)
     await run.start()
+    if run.start_note:
+        print(f"ocppdeck: {run.start_note}", file=sys.stderr, flush=True)
     try:
         await asyncio.wait_for(_until_signalled(), seconds)
     except TimeoutError:
@@ -295,11 +310,12 @@ async def _simulate(args: argparse.Namespace) -> None:
     tls = client_context(args.ca, args.cert, args.key) if secure else None
     sim = SimSettings(speed=args.speed, password=args.password, tls=tls)
     fleet = Fleet(specs, args.url.rstrip("/"), sim)
-    await fleet.start()
-    try:
-        await _until_signalled()
-    finally:
-        await fleet.close()
+    with hint_on_refusal(sim.id_tags, sys.stderr):
+        await fleet.start()
+        try:
+            await _until_signalled()
+        finally:
+            await fleet.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -326,11 +342,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             configure_logging(stream=sys.stdout)
             asyncio.run(_serve(settings))
             return 0
-        if args.command == "demo" and args.headless is not None:
-            configure_logging(path=settings.log_path)
-            asyncio.run(_demo_headless(settings, args.headless))
+        headless = args.headless if args.command == "demo" else None
+        if headless is None:
+            check_theme(settings.theme)
+        # Before the log file: a run refused by another's lock has touched nothing.
+        lock = DataDirLock(settings.data_dir)
+        configure_logging(path=settings.log_path)
+        if headless is not None:
+            asyncio.run(_demo_headless(settings, headless, lock))
             return 0
-        return run_console(settings, demo=args.command == "demo")
+        return run_console(settings, args.command == "demo", lock)
     except SettingsError as exc:
         print(f"ocppdeck: {exc}", file=sys.stderr)
         return 2

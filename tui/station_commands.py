@@ -14,6 +14,7 @@ from typing import Any
 from textual.binding import Binding
 
 from ..core.csms.commands import Commands
+from ..core.model.state import State
 from .screens.command_form import (
     Check,
     CommandForm,
@@ -37,6 +38,7 @@ class Target:
     send: Send  # queues a command and reports how it ended
     show: Callable[..., Any]  # the app's push_screen
     default_id_tag: str
+    state: State  # what the console knows now (a form's defaults)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +109,20 @@ def _availability(t: Target) -> None:
         t,
         "Change availability",
         [
-            Field("state", "Make it:", "Inoperative", ("Operative", "Inoperative")),
+            Field("state", "Make it:", _other_availability(t), ("Operative", "Inoperative")),
             _connector_field(t, "Connector (2.x: EVSE; 0 = the whole station):"),
         ],
         send,
     )
+
+
+def _other_availability(t: Target) -> str:
+    """The change likely wanted: Operative for an unavailable connector (or station, with
+    none selected), else Inoperative."""
+    station = t.state.stations.get(t.station_id)
+    evse = station.evses.get(t.connector_id) if station is not None else None
+    status = evse.status if evse is not None else (station.status if station else "")
+    return "Operative" if status == "Unavailable" else "Inoperative"
 
 
 def _trigger(t: Target) -> None:

@@ -160,16 +160,29 @@ class Automations:
                 log.warning("automation %s registered twice; %s ignored", entry.name, entry.value)
                 continue
             self.plugins[entry.name] = load(entry)
+        self.not_running: list[str] = []  # what the settings asked for and cannot have, and why
         for name in settings.automations:
             plugin = self.plugins.get(name)
             if plugin is None:
                 log.warning("automation %s is configured but not installed", name)
-            elif not plugin.broken:
+                self.not_running.append(f"{name!r} is not installed")
+            elif plugin.broken:
+                self.not_running.append(f"{name!r} failed to load ({plugin.error})")
+            else:
                 plugin.enabled = True
         self._actions = {
             name: Actions(name, commands, publish, clock, settings) for name in self.plugins
         }
         self._notices: list[Frame] = []
+
+    @property
+    def start_note(self) -> str | None:
+        """For the operator at start: configured automations that are not running, and which
+        are installed."""
+        if not self.not_running:
+            return None
+        installed = ", ".join(n for n, p in self.plugins.items() if not p.broken) or "none"
+        return f"automations setting: {'; '.join(self.not_running)}. Installed: {installed}"
 
     def set_enabled(self, name: str, enabled: bool) -> None:
         """Turn an automation on or off for this run (the config file is left alone)."""

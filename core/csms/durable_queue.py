@@ -27,6 +27,7 @@ from .outbound_queue import (
     payload_from_json,
     payload_to_json,
 )
+from .send_gate import SendGate
 from .store import Store
 
 log = logging.getLogger("ocppdeck.outbound")
@@ -54,9 +55,10 @@ class DurableQueues:
             )
         return found
 
-    def attach(self, station_id: str, session: Caller) -> None:
-        """Send the station's commands through a session that just connected."""
-        self.of(station_id).attach(session)
+    def attach(self, station_id: str, session: Caller, gate: SendGate) -> None:
+        """Send the station's commands through a session that just connected, as its
+        gate allows."""
+        self.of(station_id).attach(session, gate)
 
     async def settle(self, station_id: str, timeout: float) -> None:
         """Let the station's call in flight take an answer that already came in."""

@@ -1,7 +1,10 @@
 """Per-station outbound queue: CSMS-initiated calls, one in flight (OCPP-J rule).
 
 Commands wait here while a station is offline and go out in order when it
-(re)connects. A station that never answers does not block its queue: each
+(re)connects, as its connection's gate allows (core/csms/send_gate.py: not
+before the station's first message is answered; while its boot is Pending,
+only what the spec allows, the rest waiting their turn in order). A station
+that never answers does not block its queue: each
 call has a timeout, then the next one goes. The queue itself is in memory;
 its owner makes it durable through `on_change` (the CSMS writes every change
 to the store) and `enqueue` (the CSMS puts restored commands back).
@@ -23,6 +26,8 @@ from ocpp.exceptions import OCPPError
 from websockets.exceptions import ConnectionClosed
 
 from ..dialects import DIALECTS
+from .answer_status import answer_status, means_done
+from .send_gate import Clearance, SendGate
 
 log = logging.getLogger("ocppdeck.outbound")
 
@@ -64,12 +69,8 @@ class Outcome:
 
     @property
     def accepted(self) -> bool:
-        """Answered and not refused."""
-        return self.state is CallState.ANSWERED and self.status not in {
-            "Rejected",
-            "NotSupported",
-            "Unknown",
-        }
+        """Answered, and every status in the answer says it was done (see answer_status)."""
+        return self.state is CallState.ANSWERED and means_done(self.status)
 
 
 @dataclass(slots=True)
@@ -174,10 +175,15 @@ class StationQueue:
         self._finish(command, Outcome(CallState.CANCELLED, "Cancelled", "by the operator"))
         return command
 
-    def attach(self, session: Caller) -> None:
-        """Start sending through `session` (a newly connected station)."""
+    def attach(self, session: Caller, gate: SendGate | None = None) -> None:
+        """Start sending through `session` (a newly connected station) what its `gate`
+        allows (no gate: everything)."""
         self.detach()
-        self._worker = asyncio.create_task(self._drain(session), name=f"outbound:{self.station_id}")
+        gate = gate if gate is not None else SendGate(Clearance.OPEN)
+        gate.on_change = self._wake.set
+        self._worker = asyncio.create_task(
+            self._drain(session, gate), name=f"outbound:{self.station_id}"
+        )
 
     async def settle(self, timeout: float) -> None:
         """Let the call in flight take the answer that already came in (a station that
@@ -204,17 +210,24 @@ class StationQueue:
             worker.cancel()
             await asyncio.gather(worker, return_exceptions=True)
 
-    async def _drain(self, session: Caller) -> None:
+    def _next_for(self, gate: SendGate) -> QueuedCall | None:
+        """The oldest queued command the gate lets through, taken off the queue."""
+        command = next((c for c in self._pending if gate.allows(c.action)), None)
+        if command is not None:
+            self._pending.remove(command)
+        return command
+
+    async def _drain(self, session: Caller, gate: SendGate) -> None:
         while True:
             if self._worker is not asyncio.current_task():
                 # Detached, but the cancel was swallowed (asyncio.wait_for returns a result
                 # that finished at the same moment): never send through a stale session.
                 return
-            if not self._pending:
+            command = self._next_for(gate)
+            if command is None:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            command = self._pending.popleft()
             self._changed(command, CallState.IN_FLIGHT)
             self.in_flight = command
             try:
@@ -260,6 +273,5 @@ class StationQueue:
         except Exception as exc:  # a payload the library refuses to send
             log.warning("%s %s not sent: %s", self.station_id, command.action, exc)
             return Outcome(CallState.FAILED, "NotSent", str(exc))
-        status = getattr(response, "status", None)
-        word = getattr(status, "value", status) or "Answered"
-        return Outcome(CallState.ANSWERED, str(word), "", response)
+        said = answer_status(response)
+        return Outcome(CallState.ANSWERED, said.status, said.detail, response)

@@ -127,9 +127,8 @@ class Csms:
         client_ca = s.tls_client_ca if s.security_profile == 3 else None
         return server_context(s.tls_cert, s.tls_key, client_ca)
 
-    async def start(self) -> None:
-        """Put back the commands a previous run left queued, then listen."""
-        self.queues.restore()
+    async def bind(self) -> Server:
+        """Take the port (a port in use fails here) without accepting anyone yet."""
         self._server = await serve(
             self._handle,
             self.settings.host,
@@ -139,7 +138,15 @@ class Csms:
             process_request=self._process_request,
             ssl=self._tls(),
             max_size=self.settings.max_frame_bytes,
+            start_serving=False,
         )
+        return self._server
+
+    async def start(self) -> None:
+        """Put back the commands a previous run left queued, then listen (binding if need be)."""
+        server = self._server or await self.bind()
+        self.queues.restore()
+        await server.start_serving()
         log.info(
             "listening",
             extra={
@@ -152,8 +159,8 @@ class Csms:
 
     @property
     def listening(self) -> bool:
-        """Whether the server is up."""
-        return self._server is not None
+        """Whether stations can connect (bound is not yet listening)."""
+        return self._server is not None and self._server.is_serving()
 
     @property
     def port(self) -> int:
@@ -354,7 +361,7 @@ class Csms:
             log.info(
                 "connected %s", station_id, extra={"station": station_id, "protocol": protocol}
             )
-            self.queues.attach(station_id, session)
+            self.queues.attach(station_id, session, session.gate)
             self.inventory.reconnected(station_id)
         hung_up = ""
         try:

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Protocol
-
-import orjson
 
 from .codec import decode, encode
 from .frame import Frame, Kind
@@ -147,64 +144,3 @@ class FrameLog:
             return None
         found = self._partners[i]
         return None if found == _NO_PARTNER else self.get(found)
-
-
-@dataclass(frozen=True, slots=True)
-class FrameQuery:
-    """A frame-log filter: `station:ID`, `action:NAME`, `kind:CALLERROR`, and free words.
-
-    Every term must match (AND); free words match station, action, kind,
-    message id and payload text, case-insensitively.
-    """
-
-    station: str = ""
-    action: str = ""
-    kind: str = ""
-    words: tuple[str, ...] = ()
-
-    @classmethod
-    def parse(cls, text: str) -> FrameQuery:
-        """Read a filter typed by the user."""
-        station = action = kind = ""
-        words: list[str] = []
-        for term in text.split():
-            name, sep, value = term.partition(":")
-            name = name.lower()
-            if sep and value and name in {"station", "st", "s"}:
-                station = value.lower()
-            elif sep and value and name in {"action", "a"}:
-                action = value.lower()
-            elif sep and value and name in {"kind", "type", "k"}:
-                kind = value.lower()
-            else:
-                words.append(term.lower())
-        return cls(station, action, kind, tuple(words))
-
-    @property
-    def empty(self) -> bool:
-        """True when the query matches everything."""
-        return not (self.station or self.action or self.kind or self.words)
-
-    def matches(self, frame: Frame, partner_action: str = "") -> bool:
-        """Does a frame pass? `partner_action` names the CALL an answer belongs to."""
-        if self.station and self.station not in frame.station.lower():
-            return False
-        action = (frame.action if frame.kind is Kind.CALL else partner_action).lower()
-        if self.action and self.action not in action:
-            return False
-        if self.kind and not frame.kind.value.lower().startswith(self.kind):
-            return False
-        if not self.words:
-            return True
-        haystack = " ".join(
-            (
-                frame.station,
-                action,
-                frame.action,
-                frame.kind.value,
-                frame.unique_id,
-                frame.text,
-                orjson.dumps(frame.payload).decode(),
-            )
-        ).lower()
-        return all(w in haystack for w in self.words)

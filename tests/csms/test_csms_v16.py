@@ -256,6 +256,7 @@ async def test_command_for_offline_station_waits_and_goes_on_reconnect(engine: E
     await asyncio.sleep(0.1)
     assert command.state is CallState.QUEUED
     async with station(engine, "CP1") as cp:
+        await cp.call(call.Heartbeat())  # back without a reboot: the queue follows this answer
         outcome = await asyncio.wait_for(command.future, 5)
         assert outcome.accepted
         assert cp.remote_starts == [(2, "TAG-2")]

@@ -363,8 +363,8 @@ async def test_operator_calls_go_out_in_the_stations_version(
             "Unlocked",
             "Accepted",
             "Accepted",
-            "Answered",
-            "Answered",
+            "Accepted",  # getVariableResult[].attributeStatus (answer_status)
+            "Accepted",  # setVariableResult[].attributeStatus
         ]
         assert cp.asked == [
             ("Reset", "Immediate"),

@@ -334,19 +334,20 @@ async def test_a_command_accepted_just_before_a_sigkill_is_sent_after_restart(
         data_dir = served.data_dir
     # killed the moment `submit` returned
     async with own_engine(data_dir) as engine:
+
+        def sent() -> QueuedCallRecord:
+            return next(c for c in engine.csms.commands_overview() if c.id == command_id)
+
         url = f"ws://127.0.0.1:{engine.csms.port}/CP7"
         async with connect(url, subprotocols=["ocpp1.6"]) as ws:
             cp = ResettableStation("CP7", ws)
             receive = asyncio.create_task(cp.start())
             try:
-                await wait_for(lambda: cp.resets)
+                await cp.call(call.Heartbeat())  # its first message: the queue may follow
+                # Until its answer is in: the station answers after its handler has run.
+                await wait_for(lambda: sent().state is CallState.ANSWERED)
             finally:
                 receive.cancel()
                 await asyncio.gather(receive, return_exceptions=True)
         assert cp.resets == ["Soft"]
-
-        def sent() -> QueuedCallRecord:
-            return next(c for c in engine.csms.commands_overview() if c.id == command_id)
-
-        await wait_for(lambda: sent().state is CallState.ANSWERED)
         assert (sent().station, sent().action, sent().status) == ("CP7", "Reset", "Accepted")

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from ocppdeck.core.clock import ManualClock
 from ocppdeck.core.engine import Engine
 from ocppdeck.core.model.projection import fold
-from ocppdeck.themes import STYLESHEET, THEMES
+from ocppdeck.themes import STYLESHEET, THEMES, VERTICAL_BREAKPOINTS
 from tests.helpers.engine import make_settings
 from tests.helpers.scenario import T0
 from tests.helpers.scenario_mixed import LEGACY, NOVA, mixed_frames
@@ -58,6 +58,7 @@ class ScreenHost(App[None]):
     """An app that shows one screen, styled and themed as the console."""
 
     CSS_PATH = str(STYLESHEET)
+    VERTICAL_BREAKPOINTS = VERTICAL_BREAKPOINTS
 
     def __init__(self, make: Callable[[], Screen[object]]) -> None:
         super().__init__()

@@ -7,8 +7,11 @@ that records what it receives.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from ocpp.v16 import call_result
+from rich.text import Text
 from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable, Input, Label, OptionList, Static
 
@@ -18,6 +21,7 @@ from ocppdeck.tui.screens.command_form import CommandForm
 from ocppdeck.tui.screens.configuration import ConfigurationScreen
 from ocppdeck.tui.screens.help import HelpScreen
 from ocppdeck.tui.screens.prompt import PromptScreen
+from ocppdeck.tui.screens.queue import QueueScreen
 from ocppdeck.tui.station_commands import STATION_COMMANDS
 from ocppdeck.tui.widgets.stations_table import StationsTable
 from tests.helpers.command_stations import REPORT_2X, station16, station201
@@ -290,3 +294,129 @@ async def test_help_lists_every_station_command() -> None:
         text = screen_statics_text(app)
         for command in STATION_COMMANDS.values():
             assert command.title in text, command.title
+
+
+# --- answers that refuse inside a CALLRESULT --------------------------------------
+def queue_row(app: OcppDeckApp, action: str) -> list[Text]:
+    """The queue pane's row of the last `action` command."""
+    table = app.screen.query_one(DataTable)
+    rows = [table.get_row_at(i) for i in range(table.row_count)]
+    return [row for row in rows if str(row[2]) == action][-1]
+
+
+async def change_in_configuration(app: OcppDeckApp, pilot: Any, down: int, value: str) -> None:
+    """Open K, move `down` rows, and change that setting to `value`."""
+    await pilot.press("K")
+    await wait_for(lambda: isinstance(app.screen, ConfigurationScreen))
+    await wait_for(lambda: app.screen.query_one(DataTable).row_count >= down + 1)
+    await pilot.press(*["down"] * down, "enter")
+    await wait_for(lambda: isinstance(app.screen, PromptScreen))
+    app.screen.query_one(Input).value = value
+    await pilot.press("enter")
+
+
+async def open_queue(app: OcppDeckApp, pilot: Any, action: str) -> list[Text]:
+    """Close the screens over the console, open the queue pane (w), return `action`'s row."""
+    while len(app.screen_stack) > 1:
+        await pilot.press("escape")
+    await pilot.press("w")
+    await wait_for(lambda: isinstance(app.screen, QueueScreen))
+    await wait_for(
+        lambda: any(str(r[2]) == action for r in table_rows(app.screen.query_one(DataTable)))
+    )
+    return queue_row(app, action)
+
+
+@pytest.mark.timeout(30)
+async def test_a_change_configuration_that_needs_a_reboot_says_so(tmp_path: Path) -> None:
+    async with (
+        live_app(tmp_path) as (app, engine, pilot, toasts),
+        station16(engine, "CP-UI") as cp,
+    ):
+        # This station takes the new value only after a reboot.
+        cp.route_map["ChangeConfiguration"]["_on_action"] = lambda **_: (
+            call_result.ChangeConfiguration(status="RebootRequired")
+        )
+        await select_live_connector(app, "CP-UI")
+        await change_in_configuration(app, pilot, 1, "120")
+        await wait_for(lambda: toasts.having("ChangeConfiguration: RebootRequired"))
+        (note,) = toasts.having("ChangeConfiguration: RebootRequired")
+        assert note.severity == "warning"  # not the green "done" of an Accepted answer
+        row = await open_queue(app, pilot, "ChangeConfiguration")
+        assert "answered" in str(row[3]) and str(row[5]) == "RebootRequired"
+        assert "green" not in str(row[5].style)
+
+
+@pytest.mark.timeout(30)
+async def test_a_set_variables_rejected_inside_its_result_is_shown_rejected(
+    tmp_path: Path,
+) -> None:
+    async with (
+        live_app(tmp_path) as (app, engine, pilot, toasts),
+        station201(engine, "CS-UI", REPORT_2X) as cp,
+    ):
+
+        def refuse(set_variable_data: list[dict[str, Any]]) -> Any:
+            results = [
+                {
+                    "attribute_status": "Rejected",
+                    "attribute_status_info": {"reason_code": "ValueTooLow"},
+                    "component": d["component"],
+                    "variable": d["variable"],
+                }
+                for d in set_variable_data
+            ]
+            return cp.lib.call_result.SetVariables(set_variable_result=results)
+
+        cp.route_map["SetVariables"]["_on_action"] = refuse
+        await wait_for(lambda: len(engine.state.stations["CS-UI"].variables) == 4)
+        await select_live_connector(app, "CS-UI")
+        await change_in_configuration(app, pilot, 1, "5")  # OCPPCommCtrlr.HeartbeatInterval
+        said = "SetVariables: Rejected (OCPPCommCtrlr.HeartbeatInterval Rejected (ValueTooLow))"
+        await wait_for(lambda: toasts.having(said))
+        assert [n.severity for n in toasts.having(said)] == ["warning"]
+        row = await open_queue(app, pilot, "SetVariables")
+        assert str(row[5]) == "Rejected"
+        assert str(row[6]) == "OCPPCommCtrlr.HeartbeatInterval Rejected (ValueTooLow)"
+        assert "green" not in str(row[5].style)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("key", "required"),
+    [
+        ("B", {"reservation": "Reservation id: required"}),
+        (
+            "b",
+            {
+                "tag": "Id tag: required",
+                "connector": "Connector (2.x: EVSE; 0 = any): required",
+                "minutes": "Minutes until it expires: required",
+                "reservation": "Reservation id: required",
+            },
+        ),
+        ("m", {"limit": "Limit: required", "duration": "For seconds: required"}),
+        ("D", {"vendor": "Vendor id: required"}),
+    ],
+)
+async def test_a_form_refuses_an_empty_value_the_call_needs_and_names_the_field(
+    tmp_path: Path, key: str, required: dict[str, str]
+) -> None:
+    async with (
+        live_app(tmp_path) as (app, engine, pilot, _),
+        station16(engine, "CP-UI") as cp,
+    ):
+        await select_live_connector(app, "CP-UI")
+        queued_before = len(engine.commands.queue_overview())
+        await pilot.press(key)
+        await wait_for(lambda: isinstance(app.screen, CommandForm))
+        for name in required:
+            app.screen.query_one(f"#field-{name}", Input).value = "  "
+        app.screen.query_one(f"#field-{next(iter(required))}", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandForm)  # still open: nothing was sent
+        for name, said in required.items():
+            assert str(app.screen.query_one(f"#error-{name}", Label).content) == said
+        assert len(engine.commands.queue_overview()) == queued_before
+        assert not [a for a, _ in cp.asked if a not in ("GetConfiguration",)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
 
 from ocppdeck.core.clock import ManualClock
 from ocppdeck.core.disk.files import Space
@@ -18,6 +17,7 @@ from ocppdeck.core.disk.health import DiskHealth, Part
 from ocppdeck.core.wire.frame import Direction, Frame, Kind
 from ocppdeck.tui.app import OcppDeckApp
 from ocppdeck.tui.disk_note import disk_note
+from ocppdeck.tui.header import HeaderBar
 from ocppdeck.tui.screens.prompt import PromptScreen
 from tests.helpers.disk_full import FullDisk
 from tests.helpers.engine import wait_for
@@ -27,7 +27,7 @@ DISK_FULL = OSError(28, "No space left on device")
 
 
 def title(app: OcppDeckApp) -> str:
-    return plain(app.query_one("#titlebar", Static).content)
+    return plain(app.query_one(HeaderBar).render())
 
 
 def test_a_healthy_data_dir_shows_its_size_and_the_room_left() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Select
 
 from ocppdeck.core.disk.formats import ImportReport, read_frames
@@ -19,8 +20,9 @@ from ocppdeck.tui.app import OcppDeckApp
 from ocppdeck.tui.screens.automations import AutomationsScreen
 from ocppdeck.tui.screens.configuration import ConfigurationScreen
 from ocppdeck.tui.screens.crafter import CrafterScreen
-from ocppdeck.tui.screens.id_tags import IdTagsScreen
+from ocppdeck.tui.screens.id_tags import AddTagScreen, IdTagsScreen
 from ocppdeck.tui.screens.queue import QueueScreen
+from ocppdeck.tui.station_commands import STATION_COMMANDS, Target
 from tests.helpers.engine import make_settings
 from tests.helpers.scenario_mixed import LEGACY, NOVA
 from tests.helpers.screens import SIZE, ScreenHost, queue_some, some_tags, still_engine
@@ -89,3 +91,47 @@ def test_replay_timeline_after_two_jumps(snap_compare: Any, tmp_path: Path) -> N
         await pilot.pause()
 
     assert snap_compare(OcppDeckApp(source), run_before=jump, terminal_size=SIZE)
+
+
+SMALL = (80, 24)
+
+
+def test_reserve_form_at_80x24_fits_with_its_enter_line(snap_compare: Any, tmp_path: Path) -> None:
+    engine = still_engine(tmp_path)
+
+    def make() -> Screen[Any]:
+        opened: list[Screen[Any]] = []
+        target = Target(
+            LEGACY,
+            1,
+            engine.commands,
+            lambda _submit, _label: None,
+            lambda screen, _then=None: opened.append(screen),
+            "TAG-0001",
+            engine.state,
+        )
+        STATION_COMMANDS["reserve"].run(target)
+        return opened[0]
+
+    assert snap_compare(ScreenHost(make), terminal_size=SMALL)
+
+
+def test_crafter_at_80x24_keeps_validate_and_send(snap_compare: Any, tmp_path: Path) -> None:
+    engine = still_engine(tmp_path)
+    crafter = engine.crafter
+    assert crafter is not None
+
+    async def pick(pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        pilot.app.screen.query_one("#crafter-action", Select).value = "ChangeAvailability"
+        await pilot.pause()
+
+    app = ScreenHost(lambda: CrafterScreen(crafter, engine, LEGACY))
+    assert snap_compare(app, run_before=pick, terminal_size=SMALL)
+
+
+def test_id_tag_expiry_error_at_80x24_is_shown_whole(snap_compare: Any, tmp_path: Path) -> None:
+    book = still_engine(tmp_path).id_tags
+    assert book is not None
+    keys = [*"TAG-1", "tab", "tab", *"next tuesday", "enter"]
+    assert snap_compare(ScreenHost(lambda: AddTagScreen(book)), press=keys, terminal_size=SMALL)

@@ -50,3 +50,16 @@ def test_mixed_versions_main_screen(snap_compare) -> None:
     """A 1.6 and a 2.0.1 station side by side, the 2.0.1 one selected: its EVSEs and the
     energy of its TransactionEvent transaction."""
     assert snap_compare(mixed_app(), press=["down"], terminal_size=SIZE)
+
+
+def test_main_screen_at_80x24_keeps_all_four_panes(snap_compare) -> None:
+    """Fewer rows and columns each, the header's brand first to go; the page never scrolls."""
+    assert snap_compare(scenario_app(), terminal_size=(80, 24))
+
+
+def test_offline_station_at_80x24_shows_its_last_known_state_dimmed(snap_compare) -> None:
+    assert snap_compare(scenario_app(), press=["down", "down"], terminal_size=(80, 24))
+
+
+def test_mixed_versions_at_200x50_show_vendors_and_transaction_ids_whole(snap_compare) -> None:
+    assert snap_compare(mixed_app(), press=["down"], terminal_size=(200, 50))

@@ -14,6 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from ..widgets.choice_list import ChoiceList
+
 
 def _text(value: str) -> str:
     return value.strip()
@@ -35,9 +37,11 @@ class Field:
 
 
 def whole_number(low: int = 0) -> Callable[[str], int]:
-    """A parser of whole numbers from `low` up."""
+    """A parser of whole numbers from `low` up (every one a call's schema requires)."""
 
     def parse(text: str) -> int:
+        if not text.strip():
+            raise ValueError("required")
         try:
             number = int(text.strip())
         except ValueError:
@@ -51,6 +55,8 @@ def whole_number(low: int = 0) -> Callable[[str], int]:
 
 def positive_number(text: str) -> float:
     """A parser of numbers of 0 or more (a limit)."""
+    if not text.strip():
+        raise ValueError("required")
     try:
         number = float(text.strip())
     except ValueError:
@@ -94,7 +100,7 @@ class CommandForm(ModalScreen[dict[str, Any] | None]):
             for field in self.fields:
                 yield Label(field.label)
                 if field.choices:
-                    choices = OptionList(
+                    choices = ChoiceList(
                         *(Option(c, id=c) for c in field.choices), id=f"field-{field.name}"
                     )
                     if field.value in field.choices:

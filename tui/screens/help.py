@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.keys import format_key
@@ -59,7 +59,8 @@ ABOUT = Text.assemble(
     " they disagree, ",
     ("~", "yellow"),
     " the count predates the last boot, ? none declared.\n",
-    "Filter syntax: station:ID action:NAME kind:CALLERROR and free words (all must match).\n",
+    "Filter syntax: station:ID action:NAME kind:KIND and free words (all must match); a kind\n"
+    "is a word of the log's kind column (CALL, RESULT, ERROR, CLOSE, AUTO…), in any case.\n",
     "? or F1 opens this help on any screen; Esc closes a screen.\n",
 )
 
@@ -82,9 +83,16 @@ def help_sections(
     def is_transport(binding: BindingType) -> bool:
         return isinstance(binding, Binding) and binding.action.split("(")[0] in transport_actions
 
-    tables = [Binding("up/down", "", "Move the cursor"), Binding("tab", "", "Next pane")]
+    tables = [
+        Binding("up/down", "", "Move the cursor"),
+        Binding("home/end", "", "First / last row"),
+        Binding("tab", "", "Next pane"),
+    ]
+    palette = Binding(
+        App.COMMAND_PALETTE_BINDING, "", "Command palette: any command, go to a station"
+    )
     return [
-        HelpSection("Console", [b for b in console if not is_transport(b)]),
+        HelpSection("Console", [*(b for b in console if not is_transport(b)), palette]),
         HelpSection("Replay", [b for b in console if is_transport(b)] if replay else []),
         HelpSection("Frame log", FrameLogView.BINDINGS),
         HelpSection("Tables", tables),

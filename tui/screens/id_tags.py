@@ -224,7 +224,7 @@ class IdTagsScreen(Screen[None]):
 
         self.app.push_screen(ConfirmScreen(station_text(f"Delete id tag {tag}?")), confirmed)
 
-    def _ask_path(self, title: str, label: str, then: Callable[[Path], None]) -> None:
+    def _ask_path(self, title: str, label: str, enter: str, then: Callable[[Path], None]) -> None:
         def chosen(text: str | None) -> None:
             if text is None:
                 return
@@ -233,7 +233,7 @@ class IdTagsScreen(Screen[None]):
                 return
             then(Path(text.strip()).expanduser())
 
-        self.app.push_screen(PromptScreen(title, label, str(self.default_csv)), chosen)
+        self.app.push_screen(PromptScreen(title, label, str(self.default_csv), enter=enter), chosen)
 
     def action_import_csv(self) -> None:
         """Ask for a CSV file and add or replace its tags."""
@@ -256,7 +256,7 @@ class IdTagsScreen(Screen[None]):
                 timeout=15 if report.errors else 5,
             )
 
-        self._ask_path("Import id tags", "CSV file (id_tag,status,parent,expiry):", read)
+        self._ask_path("Import id tags", "CSV file (id_tag,status,parent,expiry):", "import", read)
 
     def action_export_csv(self) -> None:
         """Ask for a file name and write every tag to it as CSV."""
@@ -269,4 +269,4 @@ class IdTagsScreen(Screen[None]):
                 return
             self._say(f"{count} tags written to {path}.", "Export id tags")
 
-        self._ask_path("Export id tags", "CSV file to write:", write)
+        self._ask_path("Export id tags", "CSV file to write:", "export", write)

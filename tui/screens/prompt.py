@@ -11,25 +11,31 @@ from textual.widgets import Footer, Input, Label
 
 
 class PromptScreen(ModalScreen[str | None]):
-    """Returns the text entered, or None when cancelled."""
+    """Returns the text entered, or None when cancelled; `enter` says what Enter does."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(
-        self, title: str | Text, label: str | Text, value: str = "", max_length: int = 0
+        self,
+        title: str | Text,
+        label: str | Text,
+        value: str = "",
+        max_length: int = 0,
+        enter: str = "send",
     ) -> None:
         super().__init__()
         self.title_text = title
         self.label = label
         self.value = value
         self.max_length = max_length
+        self.enter = enter
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt") as box:
             box.border_title = self.title_text
             yield Label(self.label)
             yield Input(value=self.value, max_length=self.max_length, id="prompt-input")
-            yield Label("Enter to send · Esc to cancel", classes="hint")
+            yield Label(f"Enter to {self.enter} · Esc to cancel", classes="hint")
         yield Footer()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

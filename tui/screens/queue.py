@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from ...core.csms.answer_status import means_done
 from ...core.csms.commands import Commands, CommandUnavailable
 from ...core.csms.outbound_queue import CallState, QueuedCallRecord
 from ..formatting import clock_time
@@ -22,6 +23,14 @@ STATE_STYLES = {
     CallState.TIMED_OUT: "red",
     CallState.CANCELLED: "dim",
 }
+
+
+def _status_style(record: QueuedCallRecord) -> str:
+    """An answer's status: green when it says done, yellow when it refuses (Rejected,
+    RebootRequired, "2 Accepted, 1 Rejected"). Other states are coloured in their column."""
+    if record.state is not CallState.ANSWERED:
+        return ""
+    return "green" if means_done(record.status) else "bold yellow"
 
 
 class QueueScreen(LiveTableScreen):
@@ -63,7 +72,8 @@ class QueueScreen(LiveTableScreen):
                 station_text(record.action),
                 Text(record.state.value, style=STATE_STYLES[record.state]),
                 clock_time(record.created_at),
-                station_text(record.status),  # a station's word, or its CallError's
+                # The station's word, or its CallError's: an answer that refuses is not green.
+                station_text(record.status, style=_status_style(record)),
                 station_text(record.detail),
                 key=str(record.id),
             )

@@ -169,7 +169,7 @@ class RegistryScreen(LiveTableScreen):
             if station_id and station_id.strip():
                 self.app.run_worker(self._add(station_id.strip()), group="registry")
 
-        self.app.push_screen(PromptScreen("Add station", "Station id:"), add)
+        self.app.push_screen(PromptScreen("Add station", "Station id:", enter="add"), add)
 
     async def _add(self, station_id: str) -> None:
         secret = generate_password()

@@ -9,8 +9,9 @@ transaction whose EVSE is not named yet, stops with no start).
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
-from textual.widgets import DataTable
 
 from ...core.model.seqnos import gaps
 from ...core.model.state import (
@@ -21,17 +22,19 @@ from ...core.model.state import (
     Transaction,
     connector_count,
 )
-from ..formatting import kw, kwh
+from ..formatting import clock_time, kw, kwh
 from ..station_text import station_text
+from .fitted_table import Column, FittedTable, Row
 
+# On a narrow pane the connector, its status and its transaction stay longest.
 COLUMNS = (
-    ("EVSE", 4),
-    ("Status", 11),
-    ("Error", 13),
-    ("Meter", 11),
-    ("Power", 8),
-    ("Transaction", 15),
-    ("Energy", 10),
+    Column("EVSE", 4, 0),
+    Column("Status", 11, 1),
+    Column("Error", 13, 4),
+    Column("Meter", 10, 6),
+    Column("Power", 8, 3),
+    Column("Transaction", 13, 2, grows=True),
+    Column("Energy", 10, 5),
 )
 
 _STATUS_STYLE = {
@@ -74,32 +77,38 @@ def connector_row(
     )
 
 
-class ConnectorsTable(DataTable[Text | str]):
+def last_known(row: Row) -> Row:
+    """A row of an offline station, dimmed: what it said last, not what it does now."""
+    return tuple(Text(cell.plain if isinstance(cell, Text) else cell, style="dim") for cell in row)
+
+
+class ConnectorsTable(FittedTable):
     """Connectors of the selected station: status, error code, meter, power, open transaction."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+    COLUMNS = COLUMNS
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.station_id: str | None = None
-        self._rows: dict[str, tuple[Text | str, ...]] = {}
 
     def on_mount(self) -> None:
-        keys = [self.add_column(label, width=width) for label, width in COLUMNS]
-        self._first_column = keys[0]
+        super().on_mount()
         self.border_title = "Connectors"
 
     @property
     def selected(self) -> int | None:
         """The EVSE (1.6: connector) id under the cursor."""
-        if not self.row_count:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value or "0"
-        return int(key.split("/", 1)[0])
+        key = self.cursor_key
+        return None if key is None else int(key.split("/", 1)[0])
+
+    def order(self, label: str) -> tuple[int, ...]:
+        """EVSE by EVSE, then connector by connector: "2/1" before "10/1"."""
+        return tuple(int(part) for part in label.split("/"))
 
     def show(self, state: State, station_id: str | None) -> None:
         """Show a station's connectors, keeping the cursor when the station is unchanged."""
         if station_id != self.station_id:
-            self.clear()
-            self._rows.clear()
+            self.drop_all()
             self.station_id = station_id
         station = state.stations.get(station_id) if station_id else None
         if station is None:
@@ -115,24 +124,22 @@ class ConnectorsTable(DataTable[Text | str]):
             ] or [None]
             for connector in connectors:
                 row = connector_row(state, station.station_id, evse, connector)
+                if not state.is_online(station):
+                    row = last_known(row)
                 key = str(row[0])
                 shown.add(key)
-                old = self._rows.get(key)
-                if old is None:
-                    self.add_row(*row, key=key)
-                    added = True
-                elif old != row:
-                    index = self.get_row_index(key)
-                    for column, (before, after) in enumerate(zip(old, row, strict=True)):
-                        if before != after:
-                            self.update_cell_at((index, column), after)
-                self._rows[key] = row
-        for gone in [key for key in self._rows if key not in shown]:
-            self.remove_row(gone)  # "n/1" once the EVSE reports its own connectors
-            del self._rows[gone]
+                added |= self.put_row(key, row)
+        for gone in [key for key in self.rows_by_key if key not in shown]:
+            self.drop_row(gone)  # "n/1" once the EVSE reports its own connectors
         if added:
-            self.sort(self._first_column, key=_evse_order)
-        self.border_title = Text.assemble("Connectors · ", station_text(station.station_id))
+            self.sort_rows()
+        title = Text.assemble("Connectors · ", station_text(station.station_id))
+        if not state.is_online(station):  # short: on a narrow pane the time must still show
+            seen = station.disconnected_at or station.last_frame
+            title = Text.assemble(
+                station_text(station.station_id), (f" · last known {clock_time(seen)}", "dim")
+            )
+        self.border_title = title
         self.border_subtitle = notes(state, station)
 
 
@@ -161,7 +168,3 @@ def _lost(tx: Transaction) -> Text:
     numbers = str(first) if first == last else f"{first}-{last}"
     more = f" and {len(found) - 1} more" if len(found) > 1 else ""
     return Text(f": seqNo {numbers}{more} lost", style="red")
-
-
-def _evse_order(label: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in label.split("/"))

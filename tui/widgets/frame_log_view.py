@@ -22,42 +22,37 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...core.wire.frame import Direction, Frame, Kind
-from ...core.wire.frame_log import FrameQuery, FrameWindow
+from ...core.wire.frame_log import FrameWindow
+from ...core.wire.frame_query import KIND_LABELS, FrameQuery
 from ..formatting import precise_time
 from ..station_text import shown
 
 SCAN_CHUNK = 50_000  # frames a filter looks at per redraw
+LEAD = 41  # cells before the action: time, station, direction, kind and their spaces
 
-_KIND_LABEL = {
-    Kind.CALL: "CALL",
-    Kind.RESULT: "RESULT",
-    Kind.ERROR: "ERROR",
-    Kind.MALFORMED: "BAD",
-    Kind.CONNECTED: "CONNECT",
-    Kind.DISCONNECTED: "CLOSE",
-    Kind.REFUSED: "REFUSED",
-    Kind.SERVER_START: "START",
-    Kind.AUTOMATION: "AUTO",
-}
+
+def action_width(width: int) -> int:
+    """The action column's width in a pane `width` cells wide: 28, narrowed on a small
+    terminal so that the payload keeps some room (never under 18: StatusNotification)."""
+    return max(18, min(28, width - LEAD - 17))
 
 
 def frame_action(frame: Frame, pos: int, log: FrameWindow) -> str:
-    """The action a frame (at `pos`) belongs to: its own for a CALL, its CALL's for an answer."""
+    """The action a frame (at `pos`) belongs to: its own for a CALL, its CALL's for an
+    answer; an event (a close, an automation) has none."""
     if frame.kind is Kind.CALL:
         return frame.action
     if frame.kind is Kind.RESULT or frame.kind is Kind.ERROR:
         partner = log.partner(pos)
         base = partner.action if partner is not None else "?"
         return f"{base} {frame.action}".strip() if frame.kind is Kind.ERROR else base
-    return frame.text
+    return ""
 
 
 def frame_summary(frame: Frame) -> str:
-    """A short one-line payload."""
-    if frame.kind is Kind.MALFORMED:
-        return frame.text
+    """A short one-line payload; an event's text (in the wide column: it is long)."""
     if not frame.is_ocpp:
-        return ""
+        return frame.text
     if frame.kind is Kind.ERROR and frame.text:
         return frame.text
     return orjson.dumps(frame.payload).decode()
@@ -126,7 +121,8 @@ class FrameLogView(ScrollView, can_focus=True):
 
     # --- data -------------------------------------------------------------
     def set_filter(self, text: str) -> None:
-        """Show only frames matching `text` (see FrameQuery); empty shows all."""
+        """Show only frames matching `text` (see FrameQuery); empty shows all. A filter that
+        cannot be read raises QueryError and leaves the log as it was."""
         self.query_filter = FrameQuery.parse(text)
         self.positions = range(0) if self.query_filter.empty else []
         self._scanned = self.frame_log.base
@@ -138,7 +134,7 @@ class FrameLogView(ScrollView, can_focus=True):
         query = self.query_filter
         if query.empty:
             return True
-        partner = "" if frame.kind is Kind.CALL else frame_action(frame, pos, self.frame_log)
+        partner = "" if not frame.is_ocpp else frame_action(frame, pos, self.frame_log)
         return query.matches(frame, partner)
 
     def sync(self) -> None:
@@ -194,17 +190,10 @@ class FrameLogView(ScrollView, can_focus=True):
         if backlog > 0:
             count += f" (filtering, {backlog:,} to go)"
         if not self.query_filter.empty:
-            self.border_title = Text(f"Frames · filter: {shown(self._filter_text())}")
+            self.border_title = Text(f"Frames · filter: {shown(self.query_filter.describe())}")
         else:
             self.border_title = "Frames"
         self.border_subtitle = f"{count} frames · {mode}"
-
-    def _filter_text(self) -> str:
-        q = self.query_filter
-        parts = [f"station:{q.station}"] if q.station else []
-        parts += [f"action:{q.action}"] if q.action else []
-        parts += [f"kind:{q.kind}"] if q.kind else []
-        return " ".join([*parts, *q.words])
 
     # --- keys -------------------------------------------------------------
     def _move_to(self, index: int) -> None:
@@ -264,7 +253,7 @@ class FrameLogView(ScrollView, can_focus=True):
             precise_time(frame.ts),
             shown(frame.station or "csms"),  # what a station sent, shown, never obeyed
             direction,
-            _KIND_LABEL[frame.kind],
+            KIND_LABELS[frame.kind],
             shown(frame_action(frame, pos, self.frame_log)),
             shown(frame_summary(frame)),
         )
@@ -295,13 +284,14 @@ class FrameLogView(ScrollView, can_focus=True):
         row = self._row(frame, pos)
         base = self.rich_style
         dim = base + self.get_component_rich_style("frame-log--dim")
+        action = action_width(width)
         accent = base + self._style_for(frame)
         segments = [
             Segment(f"{row.time} ", dim),
             Segment(f"{row.station[:14]:<14} ", base),
             Segment(f"{row.direction} ", dim),
             Segment(f"{row.kind:<7} ", accent),
-            Segment(f"{row.action[:28]:<28} ", accent),
+            Segment(f"{row.action[:action]:<{action}} ", accent),
             Segment(row.summary, dim),
         ]
         strip = Strip(segments).crop_extend(0, width, base)

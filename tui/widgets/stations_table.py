@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
 
 from ...core.model.state import CountVerdict, State, StationState, connector_count
 from ..formatting import clock_time
 from ..station_text import station_text
+from .fitted_table import Column, FittedTable
 
+# On a narrow pane the station, its link and its connector count stay longest.
 COLUMNS = (
-    ("Station", 14),
-    ("Vendor / model", 15),
-    ("Proto", 5),
-    ("Link", 9),
-    ("Heartbeat", 9),
-    ("Conn.", 6),
+    Column("Station", 13, 0),
+    Column("Vendor / model", 14, 3, grows=True),
+    Column("Proto", 5, 5),
+    Column("Link", 9, 1),
+    Column("Heartbeat", 9, 4),
+    Column("Conn.", 6, 2),
 )
 
 
@@ -49,48 +50,33 @@ def station_row(state: State, station: StationState) -> tuple[Text | str, ...]:
     )
 
 
-class StationsTable(DataTable[Text | str]):
+class StationsTable(FittedTable):
     """Every station: id, vendor/model, protocol, link, last heartbeat, declared/seen connectors.
 
     A ⚠ marks a station whose declared connector count disagrees with the
     connectors it reported; ~ marks a count declared before its last boot.
     """
 
+    COLUMNS = COLUMNS
     BINDINGS = [
         Binding("enter", "select_cursor", "Select", show=False),
     ]
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
-        self._rows: dict[str, tuple[Text | str, ...]] = {}
-
     def on_mount(self) -> None:
-        keys = [self.add_column(label, width=width) for label, width in COLUMNS]
-        self._first_column = keys[0]
+        super().on_mount()
         self.border_title = "Stations"
 
     @property
     def selected(self) -> str | None:
         """The station under the cursor."""
-        if not self.row_count:
-            return None
-        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return self.cursor_key
 
     def refresh_from(self, state: State) -> None:
         """Add new stations and change only the cells that changed."""
         added = False
         for station_id in sorted(state.stations):
-            row = station_row(state, state.stations[station_id])
-            old = self._rows.get(station_id)
-            if old is None:
-                self.add_row(*row, key=station_id)
-                added = True
-            elif old != row:
-                for column, (before, after) in enumerate(zip(old, row, strict=True)):
-                    if before != after:
-                        self.update_cell_at((self.get_row_index(station_id), column), after)
-            self._rows[station_id] = row
+            added |= self.put_row(station_id, station_row(state, state.stations[station_id]))
         if added:
-            self.sort(self._first_column, key=str)  # the id cell is a Text: sort its text
+            self.sort_rows()
         online = sum(1 for s in state.stations.values() if state.is_online(s))
         self.border_subtitle = f"{online}/{len(state.stations)} online"

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from ..authorization import Authorization
 from ..call_errors import ErrorCodes, Refusal, Verdict, refuse_call, screen
+from ..send_gate import SendGate
 
 
 class SessionHost(Protocol):
@@ -51,7 +52,8 @@ class SessionAnswers:
 
     Every message passes core/csms/call_errors.py before the library routes it, so
     a station gets its own version's CallError for what it sends wrong, and every
-    CALL gets an answer.
+    CALL gets an answer. Each answer sent moves the connection's `gate`
+    (core/csms/send_gate.py): the CSMS's own calls wait for the first one.
     """
 
     id: str
@@ -63,6 +65,13 @@ class SessionAnswers:
             station_id, connection, response_timeout=host.call_timeout, logger=host.ocpp_log
         )
         self.host = host
+        self.gate = SendGate()  # what the CSMS may send on this connection
+        self._boot_answer: str | None = None  # the registration the last boot was answered
+
+    def registration(self) -> str:
+        """How to answer the station's boot (Accepted, Pending or Rejected), kept for the gate."""
+        self._boot_answer = self.host.boot_status(self.id)
+        return self._boot_answer
 
     async def route_message(self, raw_msg: str | bytes) -> None:
         """Answer what cannot be routed; let the library route the rest."""
@@ -82,7 +91,16 @@ class SessionAnswers:
         if refusal is not None:
             await self._refuse(refusal)
             return None
-        return await super()._handle_call(msg)  # type: ignore[misc]
+        self._boot_answer = None
+        after = await super()._handle_call(msg)  # type: ignore[misc]
+        # The answer is out (a payload the library refuses raises before here): the CSMS's
+        # queued calls may follow it now, as far as the gate allows.
+        if msg.action != "BootNotification":
+            if self.gate.waiting:
+                self.gate.first_answered(self.host.boot_status(self.id))
+        elif self._boot_answer is not None:  # None: the boot got a CallError
+            self.gate.boot_answered(self._boot_answer)
+        return after
 
     async def _refuse(self, refusal: Refusal) -> None:
         await self._send(refusal.to_json(self.call_errors))  # type: ignore[attr-defined]

@@ -38,7 +38,7 @@ class V16Answers(SessionAnswers):
         return call_result.BootNotification(
             current_time=self.host.now_iso(),
             interval=self.host.heartbeat_interval,
-            status=RegistrationStatus(self.host.boot_status(self.id)),
+            status=RegistrationStatus(self.registration()),
         )
 
     @after(Action.boot_notification)

@@ -43,7 +43,7 @@ class V2Answers(SessionAnswers):
         return self.results.BootNotification(
             current_time=self.host.now_iso(),
             interval=self.host.heartbeat_interval,
-            status=self.host.boot_status(self.id),
+            status=self.registration(),
         )
 
     @after("BootNotification")
