@@ -33,6 +33,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from ocpp.messages import MessageType, get_validator
 
 from ..wire.codec import MAX_ID_LENGTH, FrameError, message_from_array, preview, usable_id
+from . import validators
 
 NO_ID = "-1"  # the message id of a CallError whose CALL has none that can be read
 CAUSE_CHARS = 120  # the longest cause a CallError's details carry
@@ -174,12 +175,10 @@ def refuse_call(
         return Refusal(unique_id, Fault.UNKNOWN_ACTION, f"{action} is no action of this version")
     if not handled:
         return Refusal(unique_id, Fault.UNSUPPORTED_ACTION, f"the CSMS does not take {action}")
-    try:
-        validator = get_validator(MessageType.Call, action, version)
-    except OSError:  # no schema for it: the library answers as it always does
-        return None
-    if validator.is_valid(payload):
-        return None
+    if validators.is_valid(MessageType.Call, action, version, payload) is not False:
+        return None  # valid, or no schema: the library answers that as it always does
+    # The rare path: jsonschema, on the same schema, says which rule it breaks.
+    validator = get_validator(MessageType.Call, action, version)
     error = best_match(validator.iter_errors(payload))
     if error.validator == "type" and not error.absolute_path:
         return Refusal(unique_id, Fault.FORMAT, "the payload is not a JSON object")

@@ -10,6 +10,10 @@ import logging
 from types import ModuleType
 from typing import Any, Protocol
 
+from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.messages import Call, CallResult, unpack
+
+from .. import validators
 from ..authorization import Authorization
 from ..call_errors import ErrorCodes, Refusal, Verdict, refuse_call, screen
 from ..send_gate import SendGate
@@ -54,6 +58,11 @@ class SessionAnswers:
     a station gets its own version's CallError for what it sends wrong, and every
     CALL gets an answer. Each answer sent moves the connection's `gate`
     (core/csms/send_gate.py): the CSMS's own calls wait for the first one.
+
+    Payloads are validated by core/csms/validators.py, inline, in both directions:
+    the station's calls (in `refuse_call`), the answers sent to them (`_send`), the
+    CSMS's calls (`call`) and their answers (`_get_specific_response`). The
+    library's own validation, on a thread pool, is switched off for this session.
     """
 
     id: str
@@ -67,6 +76,10 @@ class SessionAnswers:
         self.host = host
         self.gate = SendGate()  # what the CSMS may send on this connection
         self._boot_answer: str | None = None  # the registration the last boot was answered
+        for handlers in self.route_map.values():  # type: ignore[attr-defined]
+            handlers["_skip_schema_validation"] = True  # validated here instead
+        self._answering: str | None = None  # the action whose answer is being sent
+        self._awaiting: str | None = None  # the action of the CSMS's call in flight
 
     def registration(self) -> str:
         """How to answer the station's boot (Accepted, Pending or Rejected), kept for the gate."""
@@ -92,7 +105,11 @@ class SessionAnswers:
             await self._refuse(refusal)
             return None
         self._boot_answer = None
-        after = await super()._handle_call(msg)  # type: ignore[misc]
+        self._answering = msg.action
+        try:
+            after = await super()._handle_call(msg)  # type: ignore[misc]
+        finally:
+            self._answering = None
         # The answer is out (a payload the library refuses raises before here): the CSMS's
         # queued calls may follow it now, as far as the gate allows.
         if msg.action != "BootNotification":
@@ -101,6 +118,49 @@ class SessionAnswers:
         elif self._boot_answer is not None:  # None: the boot got a CallError
             self.gate.boot_answered(self._boot_answer)
         return after
+
+    async def _send(self, message: str) -> None:
+        """Send, checking an answer to the station's call against its schema first."""
+        action = self._answering
+        if action is not None and message.startswith(("[3,", "[4,")):
+            self._answering = None  # one answer per call
+            answer = unpack(message)
+            if isinstance(answer, CallResult):
+                answer.action = action
+                validators.validate(answer, self._ocpp_version)  # type: ignore[attr-defined]
+        await super()._send(message)  # type: ignore[misc]
+
+    async def call(
+        self,
+        payload: Any,
+        suppress: bool = True,
+        unique_id: str | None = None,
+        skip_schema_validation: bool = False,
+    ) -> Any:
+        """The library's `call`, with the request and its answer validated here."""
+        if not skip_schema_validation:
+            request = Call(
+                unique_id or "",
+                type(payload).__name__,
+                remove_nones(snake_to_camel_case(serialize_as_dict(payload))),
+            )
+            validators.validate(request, self._ocpp_version)  # type: ignore[attr-defined]
+            self._awaiting = request.action
+        try:
+            return await super().call(  # type: ignore[misc]
+                payload, suppress, unique_id, skip_schema_validation=True
+            )
+        finally:
+            self._awaiting = None
+
+    async def _get_specific_response(self, unique_id: str, timeout: float) -> Any:
+        """The answer to the call in flight, checked against its schema."""
+        response = await super()._get_specific_response(unique_id, timeout)  # type: ignore[misc]
+        action = self._awaiting
+        if action is not None and isinstance(response, CallResult):
+            response.action = action
+            validators.validate(response, self._ocpp_version)  # type: ignore[attr-defined]
+        return response
 
     async def _refuse(self, refusal: Refusal) -> None:
         await self._send(refusal.to_json(self.call_errors))  # type: ignore[attr-defined]
