@@ -57,6 +57,9 @@ class Settings:
     max_frame_bytes: int = 1024 * 1024
     station_rate_limit: float = 100.0
     flood_patience: float = 10.0
+    # Stations whose payloads are not checked against the schemas: firmware known not to
+    # comply, which an operator chooses to serve anyway. The console marks them.
+    unvalidated_stations: tuple[str, ...] = ()
     # Automations on at start (entry-point names); auto-start is off unless asked for,
     # since it sends commands no operator gave.
     automations: tuple[str, ...] = DEFAULT_AUTOMATIONS

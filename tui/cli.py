@@ -80,6 +80,12 @@ def _common(parser: argparse.ArgumentParser, sub: bool = False) -> None:
         default=unset,
         help="seconds a station may stay past that rate before it is disconnected (default 10)",
     )
+    limits.add_argument(
+        "--unvalidated-stations",
+        default=unset,
+        metavar="IDS",
+        help="stations (comma-separated) whose payloads are not checked against the schemas",
+    )
     security = parser.add_argument_group("security (see README: Connecting real chargers)")
     security.add_argument(
         "--security-profile",

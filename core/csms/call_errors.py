@@ -163,19 +163,28 @@ def screen(text: str | bytes) -> Refusal | Verdict:
 
 
 def refuse_call(
-    unique_id: str, action: str, payload: Any, calls: ModuleType, handled: bool, version: str
+    unique_id: str,
+    action: str,
+    payload: Any,
+    calls: ModuleType,
+    handled: bool,
+    version: str | None,
 ) -> Refusal | None:
     """The Refusal of a CALL the CSMS cannot take, or None when the library may take it.
 
     `calls` is the library's module of this version's requests (what the version
     defines), `handled` whether the session has a handler for the action, and
-    `version` the library's name of the version (which schemas it reads).
+    `version` the library's name of the version (which schemas it reads), None for a
+    station whose payloads are not checked.
     """
     if action not in defined_actions(calls):
         return Refusal(unique_id, Fault.UNKNOWN_ACTION, f"{action} is no action of this version")
     if not handled:
         return Refusal(unique_id, Fault.UNSUPPORTED_ACTION, f"the CSMS does not take {action}")
-    if validators.is_valid(MessageType.Call, action, version, payload) is not False:
+    if (
+        version is None
+        or validators.is_valid(MessageType.Call, action, version, payload) is not False
+    ):
         return None  # valid, or no schema: the library answers that as it always does
     # The rare path: jsonschema, on the same schema, says which rule it breaks.
     validator = get_validator(MessageType.Call, action, version)

@@ -35,6 +35,7 @@ from websockets.typing import Subprotocol
 from ..clock import Clock, to_iso
 from ..config import Settings
 from ..dialects import Dialect, dialect
+from ..model.readers.envelope import SCHEMA_CHECKS
 from ..model.state import State
 from ..wire.frame import Direction, Frame, Kind
 from ..wire.join import bounded_put
@@ -223,6 +224,11 @@ class Csms:
         """The CSMS's time as an OCPP timestamp (what sessions tell stations)."""
         return to_iso(self.clock.now())
 
+    def validates(self, station_id: str) -> bool:
+        """Whether the station's payloads are checked against the schemas (they are,
+        unless the operator listed it in `unvalidated_stations`)."""
+        return station_id not in self.settings.unvalidated_stations
+
     def next_transaction_id(self) -> int:
         """A 1.6 transaction id never handed out before, even across a crash."""
         return self.store.next_transaction_id()
@@ -258,9 +264,24 @@ class Csms:
         return self.authorizer.authorize(id_tag, token_type, starting)
 
     # --- handshakes ---------------------------------------------------------
-    def _frame(self, kind: Kind, station_id: str, protocol: str, text: str) -> None:
+    def _frame(
+        self,
+        kind: Kind,
+        station_id: str,
+        protocol: str,
+        text: str,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
         self._publish(
-            Frame(self.clock.now(), station_id, Direction.IN, kind, protocol=protocol, text=text)
+            Frame(
+                self.clock.now(),
+                station_id,
+                Direction.IN,
+                kind,
+                payload=payload or {},
+                protocol=protocol,
+                text=text,
+            )
         )
 
     async def _process_request(
@@ -357,7 +378,9 @@ class Csms:
                 self._frame(Kind.DISCONNECTED, station_id, old.protocol, note)
                 await _hang_up(old.ws, 1000, note)
             self._live[station_id] = live
-            self._frame(Kind.CONNECTED, station_id, protocol, _peer(ws))
+            checked = self.validates(station_id)
+            payload = {} if checked else {SCHEMA_CHECKS: False}
+            self._frame(Kind.CONNECTED, station_id, protocol, _peer(ws), payload)
             log.info(
                 "connected %s", station_id, extra={"station": station_id, "protocol": protocol}
             )

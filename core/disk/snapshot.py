@@ -43,7 +43,7 @@ log = logging.getLogger("ocppdeck.snapshot")
 
 KIND = "ocppdeck-snapshot"
 LEGACY_NAMES = ("snapshot.pickle",)
-VERSION = 6  # bump when the projection's saved shape changes; an old one means a refold
+VERSION = 7  # bump when the projection's saved shape changes; an old one means a refold
 
 
 class SnapshotError(ValueError):
@@ -77,6 +77,12 @@ def _float(value: Any) -> float:
     return float(value)
 
 
+def _bool(value: Any) -> bool:
+    if type(value) is not bool:
+        raise SnapshotError(f"expected true or false, got {type(value).__name__}")
+    return value
+
+
 def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else check(value)
 
@@ -91,6 +97,7 @@ def _list(value: Any) -> list[Any]:
 # own line below (and a test checks every field is one or the other).
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "str": _str,
+    "bool": _bool,
     "int": _int,
     "float": _float,
     "float | None": _optional(_float),

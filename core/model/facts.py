@@ -215,10 +215,12 @@ class Malformed:
 
 @dataclass(frozen=True, slots=True)
 class Connected:
-    """The station opened a connection."""
+    """The station opened a connection; `checked` is False when its payloads are not
+    checked against the schemas (the `unvalidated_stations` setting)."""
 
     at: float
     note: str
+    checked: bool = True
 
 
 @dataclass(frozen=True, slots=True)

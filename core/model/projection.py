@@ -293,7 +293,9 @@ class Projection:
                 return self._stopped(station, fact, source)
             case f.CallFailed() | f.Malformed():
                 station.errors += 1
-            case f.Connected(at):
+            case f.Connected(at, _, checked):
+                if at >= (station.connected_at or at):
+                    station.unvalidated = not checked  # the newest connection's
                 station.connected_at = _max(station.connected_at, at)
             case f.Disconnected(at):
                 station.disconnected_at = _max(station.disconnected_at, at)

@@ -260,6 +260,7 @@ class StationState:
     error_code: str = ""
     status_at: float | None = None
     connected_at: float | None = None
+    unvalidated: bool = False  # its newest connection's payloads are not schema-checked
     disconnected_at: float | None = None
     refused_at: float | None = None  # the newest handshake refused (no common subprotocol)
     last_boot: float | None = None

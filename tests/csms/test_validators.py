@@ -18,6 +18,7 @@ from websockets.asyncio.client import connect
 from ocppdeck.core.csms import schemas, validators
 from ocppdeck.core.csms.outbound_queue import CallState
 from ocppdeck.core.dialects import DIALECTS, Dialect
+from ocppdeck.tui.widgets.stations_table import station_row
 from tests.helpers.engine import own_engine
 
 NOW = "2025-01-01T00:00:00Z"
@@ -175,3 +176,28 @@ async def test_a_session_validates_inline_where_the_library_hops_to_a_thread(
         assert outcome.state is CallState.FAILED
         assert "TypeConstraintViolation" in f"{outcome.status} {outcome.detail}"
     assert _validate_payload not in hops  # (the disk's own work may use threads)
+
+
+@pytest.mark.timeout(30)
+async def test_a_station_listed_unvalidated_is_served_as_it_is_and_marked(tmp_path: Path) -> None:
+    # A vendor name over 1.6's 20 characters: firmware that does not comply.
+    boot = {"chargePointVendor": "V" * 30, "chargePointModel": "M"}
+    text = orjson.dumps([2, "b1", "BootNotification", boot]).decode()
+    async with own_engine(tmp_path, unvalidated_stations=("LAX",)) as engine:
+        for station_id in ("STRICT", "LAX"):
+            async with connect(f"{engine.csms.url}/{station_id}", subprotocols=["ocpp1.6"]) as ws:
+                await ws.send(text)
+                answer = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+                if station_id == "STRICT":
+                    assert answer[0] == 4 and answer[2] == "TypeConstraintViolation"
+                else:
+                    assert answer[0] == 3 and answer[2]["status"] == "Accepted"
+        state = engine.state
+        assert not state.stations["STRICT"].unvalidated
+        assert state.stations["LAX"].unvalidated
+        assert state.stations["LAX"].vendor == "V" * 30
+        [link] = [
+            cell for cell in station_row(state, state.stations["LAX"]) if "online" in str(cell)
+        ]
+        assert "⚑" in str(link)
+        assert all("⚑" not in str(c) for c in station_row(state, state.stations["STRICT"]))

@@ -31,6 +31,8 @@ def station_row(state: State, station: StationState) -> tuple[Text | str, ...]:
     elif online and station.boot_status in ("Pending", "Rejected"):
         # An operator has not accepted it (see the station registry, S).
         link = Text(f"◐ {station.boot_status.lower()}", style="bold yellow")
+    if station.unvalidated:  # the operator turned its schema checks off
+        link.append(" ⚑", style="bold yellow")
     count = connector_count(station)
     declared = "?" if count.declared is None else str(count.declared)
     conn = Text(f"{declared}/{count.seen}")

@@ -45,6 +45,10 @@ class SessionHost(Protocol):
         """A 1.6 transaction id never handed out before."""
         ...
 
+    def validates(self, station_id: str) -> bool:
+        """Whether the station's payloads are checked against the schemas."""
+        ...
+
     def booted(self, station_id: str) -> None:
         """A station's boot was answered: ask it what it has, once it is accepted."""
         ...
@@ -78,6 +82,7 @@ class SessionAnswers:
         self._boot_answer: str | None = None  # the registration the last boot was answered
         for handlers in self.route_map.values():  # type: ignore[attr-defined]
             handlers["_skip_schema_validation"] = True  # validated here instead
+        self.validated = host.validates(station_id)  # False: firmware known not to comply
         self._answering: str | None = None  # the action whose answer is being sent
         self._awaiting: str | None = None  # the action of the CSMS's call in flight
 
@@ -99,7 +104,12 @@ class SessionAnswers:
         handlers = self.route_map.get(msg.action, {})  # type: ignore[attr-defined]
         version = self._ocpp_version  # type: ignore[attr-defined]
         refusal = refuse_call(
-            msg.unique_id, msg.action, msg.payload, self.calls, "_on_action" in handlers, version
+            msg.unique_id,
+            msg.action,
+            msg.payload,
+            self.calls,
+            "_on_action" in handlers,
+            version if self.validated else None,
         )
         if refusal is not None:
             await self._refuse(refusal)
@@ -125,7 +135,7 @@ class SessionAnswers:
         if action is not None and message.startswith(("[3,", "[4,")):
             self._answering = None  # one answer per call
             answer = unpack(message)
-            if isinstance(answer, CallResult):
+            if isinstance(answer, CallResult) and self.validated:
                 answer.action = action
                 validators.validate(answer, self._ocpp_version)  # type: ignore[attr-defined]
         await super()._send(message)  # type: ignore[misc]
@@ -138,7 +148,7 @@ class SessionAnswers:
         skip_schema_validation: bool = False,
     ) -> Any:
         """The library's `call`, with the request and its answer validated here."""
-        if not skip_schema_validation:
+        if not skip_schema_validation and self.validated:
             request = Call(
                 unique_id or "",
                 type(payload).__name__,

@@ -7,12 +7,15 @@ from __future__ import annotations
 from ...wire.frame import Frame, Kind
 from .. import facts as f
 
+SCHEMA_CHECKS = "schemaChecks"  # a CONNECTED frame's payload: False when checks are off
+
 
 def event_facts(frame: Frame) -> list[f.Fact]:
     """A connection event or unreadable text as facts."""
     kind = frame.kind
     if kind is Kind.CONNECTED:
-        return [f.Connected(frame.ts, frame.text)]
+        p = frame.payload if isinstance(frame.payload, dict) else {}
+        return [f.Connected(frame.ts, frame.text, p.get(SCHEMA_CHECKS) is not False)]
     if kind is Kind.DISCONNECTED:
         return [f.Disconnected(frame.ts, frame.text)]
     if kind is Kind.REFUSED:
