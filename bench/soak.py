@@ -637,11 +637,15 @@ async def soak(args: argparse.Namespace, work: Path, disk: Disk) -> dict[str, An
         await probes.expect("started", 60)
         run.began = time.time()
         t = args.seconds
-        plan = [
-            (0.30 * t, "kill -9 #1", lambda: _kill_and_restart(csms, run, args.settle)),
-            (0.45 * t, "disk full", lambda: _full_disk(disk, run, args.full_seconds)),
-            (0.70 * t, "kill -9 #2", lambda: _kill_and_restart(csms, run, args.settle)),
-        ]
+        first, second = args.kill_at
+        plan = sorted(
+            [
+                (first * t, "kill -9 #1", lambda: _kill_and_restart(csms, run, args.settle)),
+                (args.full_at * t, "disk full", lambda: _full_disk(disk, run, args.full_seconds)),
+                (second * t, "kill -9 #2", lambda: _kill_and_restart(csms, run, args.settle)),
+            ],
+            key=lambda step: step[0],
+        )
         for at, what, act in plan:
             await asyncio.sleep(max(0.0, run.began + at - time.time()))
             print(f"  {time.time() - run.began:6.0f} s  {what}", flush=True)
@@ -845,6 +849,13 @@ def report(args: argparse.Namespace, result: dict[str, Any], work: Path) -> None
             rows,
         )
     )
+    if run.rss:
+        last = max(life for _, life, _ in run.rss)
+        series = [(t, mb) for t, life, mb in run.rss if life == last]
+        start = series[0][0]
+        minutes = {int((t - start) // 60): mb for t, mb in series}  # the last sample of each
+        marks = ", ".join(f"{m + 1}: {fmt(mb, 0)}" for m, mb in sorted(minutes.items()))
+        print(f"last life, MB at the end of each minute: {marks}")
 
     p99 = summarize_ms(steady)["p99"] if steady else float("inf")
     ok = not lost and not dup_station and not dup_state and not missing
@@ -886,6 +897,14 @@ async def main_async(args: argparse.Namespace) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _fractions(value: str) -> tuple[float, float]:
+    """Two fractions of the run, "0.3,0.7"."""
+    parts = tuple(float(part) for part in value.split(","))
+    if len(parts) != 2 or not all(0 < part < 1 for part in parts):
+        raise argparse.ArgumentTypeError("expected two fractions between 0 and 1, like 0.3,0.7")
+    return parts[0], parts[1]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Flags of the measured side and (hidden) of the children."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
@@ -903,6 +922,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--probes", type=int, default=20, help="well-behaved timing stations")
     p.add_argument("--beat", type=float, default=0.5, help="probes' heartbeat every s")
     p.add_argument("--full-seconds", type=float, default=20.0, help="length of the full disk")
+    p.add_argument(
+        "--kill-at",
+        type=_fractions,
+        default=(0.3, 0.7),
+        help="when the two kill -9 come, as fractions of --seconds (0.3,0.7)",
+    )
+    p.add_argument(
+        "--full-at", type=float, default=0.45, help="when the disk fills, a fraction (0.45)"
+    )
     p.add_argument("--settle", type=float, default=30.0, help="s after a restart not 'steady'")
     p.add_argument("--disk-mb", type=int, default=1024, help="size of the tmpfs data dir")
     p.add_argument("--client", choices=("fleet", "probes"), help=argparse.SUPPRESS)

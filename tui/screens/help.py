@@ -60,9 +60,9 @@ ABOUT = Text.assemble(
     ("~", "yellow"),
     " the count predates the last boot, ? none declared. ",
     ("⚑", "bold yellow"),
-    " beside the link: the station's payloads\n"
-    "are not checked against the schemas (setting unvalidated_stations).\n",
-    "Filter syntax: station:ID action:NAME kind:KIND and free words (all must match); a kind\n"
+    " beside the link: the station's payloads are not checked against the schemas "
+    "(setting unvalidated_stations).\n",
+    "Filter syntax: station:ID action:NAME kind:KIND and free words (all must match); a kind "
     "is a word of the log's kind column (CALL, RESULT, ERROR, CLOSE, AUTO…), in any case.\n",
     "? or F1 opens this help on any screen; Esc closes a screen.\n",
 )
