@@ -20,8 +20,10 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
+# Every benchmark, then one table of every figure against its target (a few minutes;
+# `make bench BENCH_ARGS=--full` for the target sizes, much longer).
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -5,23 +5,32 @@ child process (bench/generate.py, so this process's peak memory is the
 player's alone), or --recording is used. This process then:
 
 1. indexes it: `Player.index(read_frames(path, fmt, report))`, timing each
-   stage the player reports (reading into the raw spool, ordering, folding
-   with a pickled checkpoint every CHECKPOINT_EVERY frames; the checkpoint
-   writes are timed by wrapping the instance's method), with peak RSS sampled
-   from /proc/self/status every --sample-s s in a thread, VmHWM and
-   ru_maxrss, and the disk the spool and checkpoints take;
+   stage the player reports (indexing: spooling and folding in one pass; for
+   a source out of time order, then ordering and folding), the checkpoint
+   saves the folding thread pays (timed by wrapping the instance's method),
+   how often progress was reported, peak RSS sampled from /proc/self/status
+   every --sample-s s in a thread, VmHWM and ru_maxrss, and the disk the
+   spool and checkpoints take;
 2. times --seeks `player.seek(p)` to seeded random positions (both directions),
    a few worst cases (the frame just before a checkpoint, reached from far
-   away: one unpickle and CHECKPOINT_EVERY - 1 folds), then --steps
+   away: one checkpoint load and CHECKPOINT_EVERY - 1 folds), then --steps
    `step(-1)` and `step(+1)` in a row from a random position;
-3. with --replay, `ReplaySource` end to end: `start()` (indexing off the event
+3. checks state: folds the file straight from its start (read_frames + fold,
+   as `ocppdeck project` does) and, at the frames on either side of the
+   first and last checkpoints, the end and --checks random positions,
+   compares the whole state (and what waits beside it) with what `seek` made
+   there coming from the far end; the time of that fold alone is the floor
+   the indexing is compared with;
+4. with --replay, `ReplaySource` end to end: `start()` (indexing off the event
    loop), then playing flat out for --play-seconds.
 
 Every temporary file (the generated recording, the player's spool and
 checkpoints) lives in one temporary folder removed at the end, also on
 Ctrl-C, on --timeout and when RSS passes --max-rss-mb.
 
-Target: any seek < 1 s.
+Targets, at 1,000,000 frames: indexed in < 5 s, checkpoints < 200 MB on disk,
+any seek < 1 s; and a seek's state equals the straight fold's, at any size.
+Prints a FIGURE line for each (bench/_figures.py).
 """
 
 from __future__ import annotations
@@ -38,12 +47,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from _figures import figure, verdict
 from projection_scale import GcTimer, RssSampler, rss_kb, status_kb
 
 TARGET_SEEK_S = 1.0
+TARGET_INDEX_S = 5.0
+TARGET_CHECKPOINT_MB = 200.0
+TARGET_FRAMES = 1_000_000  # the size the targets are stated for
 
 
 def du_bytes(folder: Path) -> tuple[int, int, int]:
@@ -85,7 +99,7 @@ def _terminated(_signum: int, _frame: object) -> None:
 
 
 def measure(args: argparse.Namespace, recording: Path, tmp: Path) -> None:
-    """Index, seek, step (and replay); print the figures."""
+    """Index, seek, step, check states (and replay); print the figures."""
     from _benchlib import fmt, summarize_ms, table
 
     from ocppdeck.core.disk.formats import ImportReport, read_frames
@@ -95,14 +109,18 @@ def measure(args: argparse.Namespace, recording: Path, tmp: Path) -> None:
     baseline = rss_kb()
     report = ImportReport()
     stages: dict[str, list[float]] = {}  # stage -> [first seen, last seen]
+    reports = 0
 
     def progress(p: Progress) -> None:
+        nonlocal reports
+        reports += 1
         now = time.perf_counter()
         stages.setdefault(p.stage, [now, now])[1] = now
 
     player = Player(recording.name)
     checkpoint_s: list[float] = []
-    player._save_checkpoint = timed(checkpoint_s, player._save_checkpoint)  # type: ignore[method-assign]
+    checkpoints = player._checkpoints
+    checkpoints.save = timed(checkpoint_s, checkpoints.save)  # type: ignore[method-assign]
     try:
         with (
             RssSampler(args.sample_s, args.max_rss_mb * 1024, interrupt=True) as sampler,
@@ -119,23 +137,24 @@ def measure(args: argparse.Namespace, recording: Path, tmp: Path) -> None:
             index_s = time.perf_counter() - started
         after_index = rss_kb()
         total = len(player)
+        at_size = total >= TARGET_FRAMES
         disk, ckpt_bytes, ckpts = du_bytes(player._dir)
-        spool = player._spool_path.stat().st_size if player._spool_path.exists() else 0
         print(
             f"\nindex: {total:,} frames in {index_s:.1f} s = {total / index_s:,.0f} frames/s; "
-            f"{report.skipped_count:,} skipped; {len(player.marks):,} marks"
+            f"{report.skipped_count:,} skipped; {len(player.marks):,} marks; progress "
+            f"reported {reports:,} times while indexing"
         )
         # Each stage runs from its first progress report to the next stage's first.
-        order = [s for s in ("reading", "ordering", "folding") if s in stages]
+        order = [s for s in ("indexing", "ordering", "folding") if s in stages]
         bounds = [stages[s][0] for s in order] + [started + index_s]
         parts = [f"{name} {bounds[i + 1] - bounds[i]:.1f} s" for i, name in enumerate(order)]
-        pickles = sum(checkpoint_s)
-        mean_ms = 1000 * pickles / max(1, len(checkpoint_s))
+        saves = sum(checkpoint_s)
+        mean_ms = 1000 * saves / max(1, len(checkpoint_s))
         print(
-            f"  stages: {', '.join(parts)}; of folding, {len(checkpoint_s)} checkpoint "
-            f"pickles took {pickles:.1f} s (mean {fmt(mean_ms)} ms, "
-            f"max {fmt(1000 * max(checkpoint_s, default=0))} ms); GC {sum(gct.seconds):.1f} s "
-            f"({gct.counts[2]} gen-2 collections)"
+            f"  stages: {', '.join(parts)}; {len(checkpoint_s)} checkpoint saves took "
+            f"{saves:.1f} s of the folding thread (mean {fmt(mean_ms)} ms, "
+            f"max {fmt(1000 * max(checkpoint_s, default=0))} ms; compressing and writing "
+            f"run beside it); GC {sum(gct.seconds):.1f} s ({gct.counts[2]} gen-2 collections)"
         )
         print(
             f"  memory: RSS before {baseline / 1024:.0f} MB, peak {sampler.peak_kb / 1024:.0f} MB "
@@ -144,7 +163,7 @@ def measure(args: argparse.Namespace, recording: Path, tmp: Path) -> None:
             f"after {after_index / 1024:.0f} MB"
         )
         print(
-            f"  disk: {disk / 1e6:,.0f} MB in all: spool {spool / 1e6:,.0f} MB "
+            f"  disk: {disk / 1e6:,.0f} MB in all: spool {player._spool.size / 1e6:,.0f} MB "
             f"(source {report.source_bytes / 1e6:,.0f} MB), {ckpts} checkpoints "
             f"{ckpt_bytes / 1e6:,.0f} MB ({ckpt_bytes / max(1, ckpts) / 1e6:,.2f} MB each, "
             f"one per {CHECKPOINT_EVERY:,} frames)",
@@ -215,7 +234,6 @@ def measure(args: argparse.Namespace, recording: Path, tmp: Path) -> None:
             player.seek(total)
             end_s = time.perf_counter() - t0
             row("seek(end)", [end_s])
-        ok_end = player.projection.state.frames == total
         print(
             f"\nmoving (ms; target: any seek < {TARGET_SEEK_S * 1000:.0f} ms); "
             f"RSS peak while moving {moving.peak_kb / 1024:.0f} MB"
@@ -226,17 +244,93 @@ def measure(args: argparse.Namespace, recording: Path, tmp: Path) -> None:
         print(
             f"slowest of all {len(everything)} moves: {slowest * 1000:,.0f} ms "
             f"(target < {TARGET_SEEK_S * 1000:.0f}: "
-            f"{'ok' if slowest < TARGET_SEEK_S else 'MISSED'}); state after seek(end) has "
-            f"{player.projection.state.frames:,} frames ({'as expected' if ok_end else 'WRONG'})",
+            f"{'ok' if slowest < TARGET_SEEK_S else 'MISSED'})",
             flush=True,
         )
         if moving.tripped:
             print(moving.tripped)
+
+        fold_s, differing, checked = straight_fold(args, recording, player, rng)
+        print(
+            f"\nstate check: at {len(checked)} positions ({', '.join(f'{p:,}' for p in checked)}) "
+            f"the state a seek made (coming from the far end) against the state folded straight "
+            f"from the file's start: {len(differing)} differ"
+            + (f" (at {', '.join(f'{p:,}' for p in differing)})" if differing else "")
+        )
+        print(
+            f"the same read and fold alone (read_frames + fold, no spool, marks or checkpoints): "
+            f"{fold_s:.1f} s = {total / fold_s:,.0f} frames/s; indexing took "
+            f"{index_s / fold_s:.2f}x that (the fold's own speed is the floor)",
+            flush=True,
+        )
+        figure(
+            "seek_time.index_s",
+            index_s,
+            "s",
+            f"<{TARGET_INDEX_S:g}",
+            verdict(index_s < TARGET_INDEX_S, at_size),
+        )
+        ckpt_mb = ckpt_bytes / 1e6
+        figure(
+            "seek_time.checkpoints_mb",
+            ckpt_mb,
+            "MB",
+            f"<{TARGET_CHECKPOINT_MB:g}",
+            verdict(ckpt_mb < TARGET_CHECKPOINT_MB, at_size),
+        )
+        figure(
+            "seek_time.slowest_seek_s",
+            slowest,
+            "s",
+            f"<{TARGET_SEEK_S:g}",
+            verdict(slowest < TARGET_SEEK_S, at_size),
+        )
+        # Correctness, judged at any size.
+        figure(
+            "seek_time.states_differing", len(differing), "positions", "=0", verdict(not differing)
+        )
     finally:
         player.close()
 
     if args.replay:
         replay(args, recording, tmp)
+
+
+def straight_fold(
+    args: argparse.Namespace, recording: Path, player: Any, rng: random.Random
+) -> tuple[float, list[int], list[int]]:
+    """Fold the recording straight from its start, stopping at some positions to compare the
+    state (and what waits beside it) with what `player.seek` makes there, reached from the
+    far end. Returns (seconds spent reading and folding, positions that differ, positions)."""
+    from ocppdeck.core.disk.formats import ImportReport, read_frames
+    from ocppdeck.core.model.projection import Projection, fold
+    from ocppdeck.core.replay.player import CHECKPOINT_EVERY
+
+    total = len(player)
+    around = [CHECKPOINT_EVERY - 1, CHECKPOINT_EVERY, CHECKPOINT_EVERY + 1]
+    last_base = (total // CHECKPOINT_EVERY) * CHECKPOINT_EVERY
+    picks = {1, total, *around, *(last_base + d for d in (-1, 0, 1))}
+    picks.update(rng.randint(0, total) for _ in range(args.checks))
+    positions = sorted(p for p in picks if 0 < p <= total)
+    straight = Projection()
+    frames = read_frames(recording, args.format, ImportReport())
+    done = 0
+    fold_s = 0.0
+    differing: list[int] = []
+    for i, position in enumerate(positions):
+        t0 = time.perf_counter()
+        fold(islice(frames, position - done), straight)
+        fold_s += time.perf_counter() - t0
+        done = position
+        player.seek(total if i % 2 else 0)  # come from either end
+        player.seek(position)
+        mine = player.projection
+        if mine.state != straight.state or mine.waiting() != straight.waiting():
+            differing.append(position)
+    t0 = time.perf_counter()
+    fold(frames, straight)  # the rest, so the time covers the whole file
+    fold_s += time.perf_counter() - t0
+    return fold_s, differing, positions
 
 
 def replay(args: argparse.Namespace, recording: Path, tmp: Path) -> None:
@@ -296,6 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seeks", type=int, default=50, help="random seeks")
     p.add_argument("--worst", type=int, default=5, help="worst-case seeks")
     p.add_argument("--steps", type=int, default=50, help="step(-1) and step(+1) each")
+    p.add_argument("--checks", type=int, default=6, help="random positions whose state is checked")
     p.add_argument("--recording", type=Path, help="use this file instead of generating one")
     p.add_argument("--format", default="recording", help="format of --recording")
     p.add_argument("--replay", action="store_true", help="also time ReplaySource end to end")

@@ -20,6 +20,7 @@ from .csms.registry import StationRegistry
 from .disk.health import DiskHealth
 from .model.state import State
 from .replay.marks import Mark
+from .replay.player import Progress
 from .wire.frame_log import FrameWindow
 
 
@@ -37,6 +38,11 @@ class Transport(Protocol):
     @property
     def loading(self) -> bool:
         """Still indexing: nothing to show on the timeline yet."""
+        ...
+
+    @property
+    def progress(self) -> Progress | None:
+        """How far indexing has come, while it runs."""
         ...
 
     @property

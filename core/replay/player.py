@@ -1,46 +1,96 @@
 """The player: a recording as a seekable sequence of frames folded into a fresh projection.
 
-Indexing streams the source once into a spool file in time order, noting
-each frame's byte offset, its request/answer partner and the frames worth
-jumping to (errors, faults, rejected tags, transaction starts). A checkpoint
-of the projection is pickled to disk every CHECKPOINT_EVERY frames, so moving
-anywhere costs one unpickle and at most that many folds, and memory stays
-flat whatever the recording's size.
+Indexing takes the source in one pass: each frame goes to the spool (on disk,
+in time order) and, while the frames come in time order (a recording always
+does), is folded at once, noting its request/answer partner and whether it is
+worth jumping to (errors, faults, rejected tags, transaction starts), with a
+checkpoint of the projection every CHECKPOINT_EVERY frames. A source out of
+time order (event logs) is spooled whole, put in order, then folded. Moving
+anywhere costs one checkpoint load and at most CHECKPOINT_EVERY folds, and
+memory stays flat whatever the recording's size.
 """
 
 from __future__ import annotations
 
 import bisect
-import pickle
 import shutil
 import tempfile
 import weakref
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO
 
-from ..model.facts import Fact
 from ..model.projection import Projection, fold
-from ..wire.codec import decode, encode
 from ..wire.frame import Frame, Kind
 from ..wire.join import Joiner
+from .checkpoints import Checkpoints
 from .marks import Mark, mark_of
+from .spool import REPORT_EVERY, Spool
 
-CHECKPOINT_EVERY = 5_000
+# Frames between checkpoints: a far seek folds at most this many after loading one.
+# Fewer checkpoints index faster and take less disk; each is a few hundred kB.
+CHECKPOINT_EVERY = 10_000
 _PENDING_CALLS = 100_000  # unanswered calls remembered while pairing
 _NO_PARTNER = -1
 
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """How far indexing has come."""
+    """How far indexing has come: `done` of `total` frames (total unknown while reading),
+    and `share` of the stage done, 0 to 1, when that can be told."""
 
     stage: str
     done: int
     total: int | None = None
+    share: float | None = None
+
+    def describe(self) -> str:
+        """In words, e.g. "indexing 120,000 frames · 42%" (the share when it is known)."""
+        of = f" of {self.total:,}" if self.total else ""
+        text = f"{self.stage} {self.done:,}{of} frames"
+        return text if self.share is None else f"{text} · {self.share:.0%}"
+
+
+class IndexClosed(Exception):
+    """The player was closed while it indexed."""
+
+
+class _Indexer:
+    """Folds frames in play order, noting partners and marks and saving checkpoints."""
+
+    def __init__(self, checkpoints: Checkpoints) -> None:
+        self.projection = Projection()
+        self.partners = array("q")
+        self.marks: list[tuple[int, Mark]] = []
+        self._joins: Joiner[int] = Joiner(_PENDING_CALLS, stationless=True)
+        self._checkpoints = checkpoints
+        checkpoints.save(0, self.projection)
+
+    def take(self, frame: Frame) -> None:
+        """Fold the next frame."""
+        position = len(self.partners)
+        self.partners.append(_NO_PARTNER)
+        facts = self.projection.apply(frame)
+        kind = frame.kind
+        partner = None
+        if kind is Kind.CALL:
+            partner = self._joins.call(frame, position)
+        elif kind is Kind.RESULT or kind is Kind.ERROR:
+            partner = self._joins.answer(frame, position)
+        if partner is not None:
+            self.partners[position], self.partners[partner] = partner, position
+        mark = mark_of(frame, facts)
+        if mark is not None:
+            self.marks.append((position, mark))
+        folded = position + 1
+        if folded % self._checkpoints.every == 0:
+            self._checkpoints.save(folded, self.projection)
+
+
+def _quiet(_: Progress) -> None:
+    pass
 
 
 class Player:
@@ -51,122 +101,80 @@ class Player:
         self._dir = Path(tempfile.mkdtemp(prefix="ocppdeck-replay-"))
         # The spool goes with the player even if nobody calls close (a crash, a test).
         self._cleanup = weakref.finalize(self, shutil.rmtree, self._dir, ignore_errors=True)
-        self._spool_path = self._dir / "frames.jsonl"
-        self._offsets = array("q")
-        self._times = array("d")
+        self._spool = Spool(self._dir / "frames.spool")
+        self._checkpoints = Checkpoints(self._dir, CHECKPOINT_EVERY)
         self._partners = array("q")
         self.marks: list[tuple[int, Mark]] = []
         self.projection = Projection()
         self.position = 0
-        self._reader: BinaryIO | None = None
+        self._closed = False
 
     # --- indexing ---------------------------------------------------------
     def index(
         self, frames: Iterable[Frame], progress: Callable[[Progress], None] | None = None
     ) -> None:
-        """Take in the whole source: order by time, pair, mark and checkpoint."""
-        report = progress or (lambda _: None)
-        raw = self._dir / "raw.jsonl"
-        times = array("d")
-        offsets = array("q")
-        in_order = True
-        last = float("-inf")
-        with open(raw, "wb") as out:
-            for count, frame in enumerate(frames):
-                offsets.append(out.tell())
-                out.write(encode(frame) + b"\n")
-                times.append(frame.ts)
-                in_order = in_order and frame.ts >= last
-                last = max(last, frame.ts)
-                if count % 20_000 == 0:
-                    report(Progress("reading", count))
-        if in_order:
-            raw.replace(self._spool_path)
-            self._offsets, self._times = offsets, times
-        else:  # event logs come unordered: play them by their own time
-            self._reorder(raw, times, offsets, report)
-        self._fold_all(report)
+        """Take in the whole source: spool, order by time, fold, pair, mark and checkpoint.
 
-    def _reorder(
-        self,
-        raw: Path,
-        times: array[float],
-        offsets: array[int],
-        report: Callable[[Progress], None],
-    ) -> None:
-        order = sorted(range(len(times)), key=times.__getitem__)  # stable: ties keep file order
-        total = len(order)
-        with open(raw, "rb") as src, open(self._spool_path, "wb") as out:
-            for position, original in enumerate(order):
-                src.seek(offsets[original])
-                self._offsets.append(out.tell())
-                out.write(src.readline())
-                if position % 20_000 == 0:
-                    report(Progress("ordering", position, total))
-        self._times = array("d", (times[i] for i in order))
-        raw.unlink()
-
-    def _fold_all(self, report: Callable[[Progress], None]) -> None:
-        total = len(self._offsets)
-        self._partners = array("q", [_NO_PARTNER]) * total
-        joins: Joiner[int] = Joiner(_PENDING_CALLS, stationless=True)
-        projection = Projection()
-        self._save_checkpoint(0, projection)
-        folded = 0
-
-        def after(frame: Frame, facts: Sequence[Fact]) -> None:
-            nonlocal folded
-            position = folded
-            folded += 1
-            self._pair(position, frame, joins)
-            mark = mark_of(frame, facts)
-            if mark is not None:
-                self.marks.append((position, mark))
-            if folded % CHECKPOINT_EVERY == 0:
-                self._save_checkpoint(folded, projection)
-                report(Progress("folding", folded, total))
-
-        fold(self._scan(0), projection, after)
+        Raises IndexClosed when `close` is called meanwhile (from another thread)."""
+        report = progress or _quiet
+        try:
+            indexer = self._take_in(frames, report)
+            self._checkpoints.flush()
+        except Exception:
+            if self._closed:  # its files went from under it: that is the stop
+                raise IndexClosed(self.name) from None
+            raise
+        self._partners, self.marks = indexer.partners, indexer.marks
         self.projection = Projection()
         self.position = 0
 
-    def _pair(self, position: int, frame: Frame, joins: Joiner[int]) -> None:
-        """Note a frame's request or answer once both have been read."""
-        kind = frame.kind
-        if kind is Kind.CALL:
-            partner = joins.call(frame, position)
-        elif kind is Kind.RESULT or kind is Kind.ERROR:
-            partner = joins.answer(frame, position)
-        else:
-            return
-        if partner is not None:
-            self._partners[position], self._partners[partner] = partner, position
+    def _take_in(self, frames: Iterable[Frame], report: Callable[[Progress], None]) -> _Indexer:
+        spool = self._spool
+        indexer: _Indexer | None = _Indexer(self._checkpoints)
+        report(Progress("indexing", 0))
+        for count, frame in enumerate(frames, 1):
+            spool.append(frame)
+            if indexer is not None:
+                if spool.in_order:
+                    indexer.take(frame)
+                else:
+                    indexer = None  # out of time order: fold once it is sorted
+            if count % REPORT_EVERY == 0:
+                self._check_open()
+                report(Progress("indexing", count))
+        spool.finish()
+        return indexer if indexer is not None else self._fold_in_order(report)
 
-    def _checkpoint_path(self, position: int) -> Path:
-        return self._dir / f"checkpoint-{position // CHECKPOINT_EVERY:08d}.pickle"
+    def _fold_in_order(self, report: Callable[[Progress], None]) -> _Indexer:
+        """Event logs come unordered: play them by their own time."""
+        spool = self._spool
+        total = len(spool)
 
-    def _save_checkpoint(self, position: int, projection: Projection) -> None:
-        with open(self._checkpoint_path(position), "wb") as fh:
-            pickle.dump(projection, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        def ordering(done: int, _: int) -> None:
+            self._check_open()
+            report(Progress("ordering", done, total, done / total))
+
+        spool.put_in_order(ordering)
+        indexer = _Indexer(self._checkpoints)
+        for count, frame in enumerate(spool.scan(0), 1):
+            indexer.take(frame)
+            if count % REPORT_EVERY == 0:
+                self._check_open()
+                report(Progress("folding", count, total, count / total))
+        return indexer
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise IndexClosed(self.name)
 
     # --- reading ------------------------------------------------------------
     def __len__(self) -> int:
         """Frames in the recording."""
-        return len(self._offsets)
-
-    def _scan(self, start: int) -> Iterator[Frame]:
-        with open(self._spool_path, "rb") as fh:
-            if start < len(self._offsets):
-                fh.seek(self._offsets[start])
-            for _ in range(start, len(self._offsets)):
-                yield decode(fh.readline())
+        return len(self._spool)
 
     def frame(self, position: int) -> Frame:
         """The frame at a position (0-based, in play order)."""
-        if self._reader is None:
-            self._reader = open(self._spool_path, "rb")  # noqa: SIM115 - kept for random reads
-        self._reader.seek(self._offsets[position])
-        return decode(self._reader.readline())
+        return self._spool.frame(position)
 
     def partner_position(self, position: int) -> int | None:
         """The position of a frame's request or answer, if the recording has it."""
@@ -175,17 +183,17 @@ class Player:
 
     def time_at(self, position: int) -> float:
         """The time of the frame at a position."""
-        return self._times[position]
+        return self._spool.time_at(position)
 
     @property
     def start_time(self) -> float | None:
         """Time of the first frame."""
-        return self._times[0] if self._times else None
+        return self._spool.time_at(0) if len(self._spool) else None
 
     @property
     def end_time(self) -> float | None:
         """Time of the last frame."""
-        return self._times[-1] if self._times else None
+        return self._spool.time_at(len(self._spool) - 1) if len(self._spool) else None
 
     # --- moving -------------------------------------------------------------
     def seek(self, position: int) -> None:
@@ -194,16 +202,17 @@ class Player:
         if position >= self.position and position - self.position <= CHECKPOINT_EVERY:
             self._advance(position)
             return
-        base = (position // CHECKPOINT_EVERY) * CHECKPOINT_EVERY
-        with open(self._checkpoint_path(base), "rb") as fh:
-            self.projection = pickle.load(fh)
-        self.position = base
+        base = self._checkpoints.base(position)
+        if not (self.position >= base and position >= self.position):
+            self.projection = self._checkpoints.load(base)
+            self.position = base
         self._advance(position)
 
     def _advance(self, position: int) -> None:
         if position <= self.position:
             return
-        fold(islice(self._scan(self.position), position - self.position), self.projection)
+        frames = islice(self._spool.scan(self.position), position - self.position)
+        fold(frames, self.projection)
         self.position = position
 
     def step(self, frames: int = 1) -> None:
@@ -212,7 +221,7 @@ class Player:
 
     def position_at(self, ts: float) -> int:
         """How many frames happened at or before a time."""
-        return bisect.bisect_right(self._times, ts)
+        return self._spool.position_at(ts)
 
     def next_mark(self, kinds: set[Mark] | None = None) -> int | None:
         """The position just past the next marked frame after the current one."""
@@ -231,8 +240,7 @@ class Player:
         return None
 
     def close(self) -> None:
-        """Remove the spool and checkpoints."""
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        """Remove the spool and checkpoints; an index under way stops."""
+        self._closed = True
+        self._spool.close()
         self._cleanup()

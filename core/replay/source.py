@@ -19,7 +19,7 @@ from ..disk.formats import ImportReport
 from ..model.state import State
 from ..wire.frame import Frame
 from .marks import Mark
-from .player import Player, Progress
+from .player import IndexClosed, Player, Progress
 
 SPEEDS: tuple[float | None, ...] = (0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, None)
 TICK = 0.05  # seconds between playback steps
@@ -91,7 +91,7 @@ class ReplaySource:
         self.disk = None
         self.playing = False
         self.speed_index = SPEEDS.index(1)
-        self.progress: Progress | None = Progress("reading", 0)
+        self.progress: Progress | None = Progress("indexing", 0)
         self._virtual_time: float | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -134,8 +134,7 @@ class ReplaySource:
     def describe(self) -> str:
         """Name, position, speed and whether it plays."""
         if self.progress is not None:
-            total = f"/{self.progress.total:,}" if self.progress.total else ""
-            return f"{self.name} · {self.progress.stage} {self.progress.done:,}{total}"
+            return f"{self.name} · {self.progress.describe()}"
         speed = "max" if self.speed is None else f"{self.speed:g}x"
         state = "▶" if self.playing else "⏸"
         where = f"{self.player.position:,}/{len(self.player):,}"
@@ -151,10 +150,19 @@ class ReplaySource:
     async def start(self) -> None:
         """Index the recording off the event loop, then wait at its start."""
 
+        read = self.report
+
         def report(progress: Progress) -> None:
+            if progress.share is None and read is not None and read.source_bytes:
+                # Reading a file: how much of it is read tells how far along it is.
+                share = min(1.0, read.bytes_read / read.source_bytes)
+                progress = dataclasses.replace(progress, share=share)
             self.progress = progress  # read by the redraw timer
 
-        await asyncio.to_thread(self.player.index, self._source, report)
+        try:
+            await asyncio.to_thread(self.player.index, self._source, report)
+        except IndexClosed:
+            return  # closed while indexing: the console is going away
         self.progress = None
         self._sync_clock()
         self._task = asyncio.create_task(self._play(), name="replay")

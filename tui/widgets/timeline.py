@@ -7,11 +7,13 @@ from textual.widget import Widget
 
 from ...core.console import Transport
 from ...core.replay.marks import Mark
+from ...core.replay.player import Progress
 from ..formatting import clock_time
 
 
 class Timeline(Widget):
-    """One line: start time, a bar (played ━, to come ─, errors ✕, here ●), end time."""
+    """One line: start time, a bar (played ━, to come ─, errors ✕, here ●), end time; while
+    the recording is indexed, how far that has come."""
 
     def __init__(self, transport: Transport, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -28,8 +30,20 @@ class Timeline(Widget):
             self._errors = (width, cells)
         return self._errors[1]
 
+    def _indexing(self, progress: Progress) -> Text:
+        """While indexing: how far, and a bar when the share is known."""
+        words = Text(progress.describe(), style="dim")
+        if progress.share is None:
+            return words
+        width = max(10, self.content_size.width - len(words) - 1)
+        done = int(min(1.0, progress.share) * width)
+        return Text.assemble(("━" * done, "cyan"), ("─" * (width - done), "dim"), " ", words)
+
     def render(self) -> Text:
         transport = self.transport
+        progress = transport.progress
+        if progress is not None:
+            return self._indexing(progress)
         total, span = transport.length, transport.span
         if transport.loading or span is None:
             return Text("loading…" if transport.loading else "empty recording", style="dim")
