@@ -4,6 +4,7 @@ Importable (`write_recording`, `write_eventlog`) and runnable:
 
     .venv/bin/python bench/generate.py recording FILE [--frames N] [--stations S] [--gzip]
     .venv/bin/python bench/generate.py eventlog FILE [--events N] [--stations S] [--array]
+    .venv/bin/python bench/generate.py ocppj FILE [--frames N] [--stations S]
 
 Both stream: frames and events are written as they are made, so memory stays
 a few MB whatever the size. Output is deterministic for a given seed, and a
@@ -23,6 +24,12 @@ MeterValues request/response pairs sharing a correlationId, and
 MeterValuesNotifications, written in windows of --window events shuffled
 among themselves so the file is out of time order (a response often comes
 before its request).
+
+A plain OCPP-J log is what a charger (or a CSMS) writes of its traffic: a
+timestamp and the OCPP-J array, one message a line (`2026-01-01T00:00:00.123Z
+[2,"…","Heartbeat",{}]`), the same OCPP traffic as a recording without its
+connection events. It names no station and no direction (core/disk/importers/ocppj.py
+shape (d); ocpp-lens reads it too), so it is one charger's log: `stations` 1 by default.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from typing import IO, Any
 
 import orjson
 
-from ocppdeck.core.wire.codec import encode
+from ocppdeck.core.wire.codec import encode, to_wire
 from ocppdeck.core.wire.frame import Direction, Frame, Kind
 
 EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z: the first frame of every recording
@@ -317,6 +324,46 @@ def write_recording(
     return Written(path, count, path.stat().st_size, seconds, EPOCH, last, transactions)
 
 
+# --- plain OCPP-J log ------------------------------------------------------------
+def write_ocppj(
+    path: str | Path,
+    frames: int = 300_000,
+    stations: int = 1,
+    seed: int = 1,
+    *,
+    use_gzip: bool | None = None,
+    meter_interval: float = 60.0,
+    heartbeat_interval: float = 300.0,
+) -> Written:
+    """Write a plain OCPP-J log of `frames` lines: `ISO-timestamp [OCPP-J array]`, one a line."""
+    path = Path(path)
+    if use_gzip is None:
+        use_gzip = path.suffix == ".gz"
+    started = time.perf_counter()
+    iso = _Iso()
+    last = EPOCH
+    batch: list[bytes] = []
+    count = transactions = 0
+    fleet = _Fleet(stations, seed, meter_interval, heartbeat_interval)
+    with _open_out(path, use_gzip) as out:
+        for frame in fleet.frames():
+            wire = to_wire(frame)
+            if wire is None:
+                continue  # connection events are not in a charger's log
+            batch.append(iso(frame.ts).encode() + b" " + orjson.dumps(wire))
+            count += 1
+            last = frame.ts
+            if frame.kind is Kind.CALL and frame.action == "StartTransaction":
+                transactions += 1
+            if len(batch) >= WRITE_BATCH or count >= frames:
+                out.write(b"\n".join(batch) + b"\n")
+                batch.clear()
+            if count >= frames:
+                break
+    seconds = time.perf_counter() - started
+    return Written(path, count, path.stat().st_size, seconds, EPOCH, last, transactions)
+
+
 # --- event log --------------------------------------------------------------------
 class _EventFleet:
     """Stations of an event log: their connectors and meters, and the events they cause."""
@@ -474,9 +521,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ev.add_argument("--array", action="store_true", help="one JSON array, not one event a line")
     ev.add_argument("--window", type=int, default=2_000, help="events shuffled together")
     ev.add_argument("--gzip", action="store_true", help="gzip it (also when named .gz)")
+    plain = sub.add_parser("ocppj", help="a plain OCPP-J log: a timestamp and the array a line")
+    plain.add_argument("path", type=Path)
+    plain.add_argument("--frames", type=int, default=300_000)
+    plain.add_argument("--stations", type=int, default=1)
+    plain.add_argument("--seed", type=int, default=1)
+    plain.add_argument("--gzip", action="store_true", help="gzip it (also when named .gz)")
     args = p.parse_args(argv)
     gz = True if args.gzip else None
-    if args.what == "recording":
+    if args.what == "ocppj":
+        done = write_ocppj(args.path, args.frames, args.stations, args.seed, use_gzip=gz)
+        noun = f"lines ({done.transactions:,} transactions)"
+    elif args.what == "recording":
         done = write_recording(
             args.path,
             args.frames,

@@ -8,32 +8,32 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-
-from ..core.disk.formats import ImportReport, SourceError, read_frames
+from ..core.disk.formats import ImportReport, SourceError, read_batches
 from ..core.model.answers import answers
-from ..core.model.projection import fold
-from ..core.wire.frame import Frame
+from ..core.model.projection import Projection, fold
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 PROGRESS_FROM_BYTES = 2 * 1024 * 1024  # smaller sources are read before a bar would show
 LISTED_SKIPS = 20
-_TICK_EVERY = 4096  # frames between progress-bar updates
 
 
 def run_project(path: Path, fmt: str | None, as_json: bool) -> int:
     """Print the answers of a source; 0 on success (skipped lines included), 2 if unreadable."""
     report = ImportReport()
+    projection = Projection()
     try:
-        frames = read_frames(path, fmt, report)
+        batches = read_batches(path, fmt, report)
         with _progress(report) as tick:
-            projection = fold(_ticking(frames, tick))
+            for batch in batches:
+                fold(batch, projection)
+                tick()
     except SourceError as exc:
         print(f"ocppdeck: {exc}", file=sys.stderr)
         return 2
@@ -41,6 +41,8 @@ def run_project(path: Path, fmt: str | None, as_json: bool) -> int:
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:
+        from rich.console import Console  # only for tables: `--json` starts without rich
+
         # Piped output has no terminal width; 80 columns would cut the times short.
         console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
         for table in answer_tables(result):
@@ -49,20 +51,15 @@ def run_project(path: Path, fmt: str | None, as_json: bool) -> int:
     return 0
 
 
-def _ticking(frames: Iterable[Frame], tick: Callable[[], None]) -> Iterator[Frame]:
-    """The frames as they are, calling `tick` every few thousand (the progress bar)."""
-    for count, frame in enumerate(frames, 1):
-        yield frame
-        if not count % _TICK_EVERY:
-            tick()
-
-
 @contextmanager
 def _progress(report: ImportReport) -> Iterator[Callable[[], None]]:
     """A transient bar of bytes read, on stderr, only for a large source on a terminal."""
     if not sys.stderr.isatty() or report.source_bytes < PROGRESS_FROM_BYTES:
         yield lambda: None
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     bar = Progress(
         TextColumn("reading"),
         BarColumn(),
@@ -93,6 +90,8 @@ def _verdict(correct: bool | None) -> str:
 
 def answer_tables(result: dict[str, Any]) -> list[Table | str]:
     """Stations, connectors and open transactions as rich tables (a line when none is open)."""
+    from rich.table import Table
+
     stations = Table(title=f"Charging stations: {result['stationCount']}", title_justify="left")
     for header in ("station", "declared", "seen", "count correct", "reason"):
         stations.add_column(header)

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -173,18 +174,31 @@ class _Progress:
         self.counted = size
 
 
-def _file_lines(path: Path, report: ImportReport) -> Iterator[tuple[int, bytes]]:
+def _file_lines(path: Path, report: ImportReport) -> Iterator[tuple[int, list[bytes]]]:
+    """A file's lines (without their newline) in batches of about CHUNK_BYTES, each with
+    the number of its first line: a batch is handled in one go, not a line at a time."""
     report.file = path.name
-    number = 0
+    number = 1
     with _open(path) as (stream, raw):
         progress = _Progress(raw, report)
+        read = stream.read
+        parts: list[bytes] = []  # a line that runs on past the chunks read so far
         try:
-            for number, line in enumerate(stream, 1):
-                yield number, line
-                if not number & 1023:
-                    progress.update()
+            while chunk := read(CHUNK_BYTES):
+                end = chunk.rfind(b"\n")
+                if end < 0:
+                    parts.append(chunk)
+                    continue
+                head = chunk[:end]
+                lines = (b"".join((*parts, head)) if parts else head).split(b"\n")
+                parts = [chunk[end + 1 :]]
+                yield number, lines
+                number += len(lines)
+                progress.update()
+            if parts and any(parts):
+                yield number, [b"".join(parts)]
         except _READ_ERRORS as exc:
-            _unreadable(report, path, number + 1, exc)
+            _unreadable(report, path, number, exc)
         progress.finish(path)
 
 
@@ -263,6 +277,15 @@ def read_frames(path: Path, fmt: str | None, report: ImportReport) -> Iterator[F
     Raises SourceError at once when the source cannot be read; bad lines and
     events are noted in `report` as reading goes on.
     """
+    return chain.from_iterable(read_batches(path, fmt, report))
+
+
+def read_batches(path: Path, fmt: str | None, report: ImportReport) -> Iterator[list[Frame]]:
+    """The frames of a source as `read_frames` gives them, a list of a few hundred at a
+    time (`report.frames` counts each list before it is given).
+
+    Raises SourceError at once when the source cannot be read.
+    """
     files = source_files(path)
     if fmt is None:
         fmt = detect_format(path)
@@ -270,7 +293,7 @@ def read_frames(path: Path, fmt: str | None, report: ImportReport) -> Iterator[F
         raise SourceError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     report.format = fmt
     report.source_bytes += sum(_size(file) for file in files)  # a report may span calls
-    return _counted(_frames(files, fmt, report, _stem(path)), report)
+    return _counted(_batches(files, fmt, report, _stem(path)), report)
 
 
 def _size(path: Path) -> int:
@@ -280,24 +303,38 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _frames(files: list[Path], fmt: str, report: ImportReport, station: str) -> Iterator[Frame]:
+def _batches(
+    files: list[Path], fmt: str, report: ImportReport, station: str
+) -> Iterator[list[Frame]]:
     skip: Callable[[int, str, str], None] = report.skip
     if fmt == "eventlog":
         # One import per file: each file is a whole array, with its own lines.
         for file in files:
-            yield from import_eventlog.import_events(_file_chunks(file, report, CHUNK_BYTES), skip)
+            chunks = _file_chunks(file, report, CHUNK_BYTES)
+            yield from import_eventlog.import_event_batches(chunks, skip)
         return
-    lines = (line for file in files for line in _file_lines(file, report))
+    batches = (batch for file in files for batch in _file_lines(file, report))
     if fmt == "ocppj":
-        yield from import_ocppj.import_lines(lines, skip, station)
+        yield from import_ocppj.import_batches(batches, skip, station)
     else:
-        yield from _recording_frames(lines, skip)
+        yield from _recording_batches(batches, skip)
+
+
+def _recording_batches(
+    batches: Iterator[tuple[int, list[bytes]]], skip: Callable[[int, str, str], None]
+) -> Iterator[list[Frame]]:
+    for first, lines in batches:
+        try:
+            # The usual batch: every line a frame, blank ones only at the end of a file.
+            yield [decode(line) for line in lines if line]
+        except FrameError:
+            yield list(_recording_frames(first, lines, skip))
 
 
 def _recording_frames(
-    lines: Iterator[tuple[int, bytes]], skip: Callable[[int, str, str], None]
+    first: int, lines: list[bytes], skip: Callable[[int, str, str], None]
 ) -> Iterator[Frame]:
-    for number, line in lines:
+    for number, line in enumerate(lines, first):
         if not line.strip():
             continue
         try:
@@ -306,7 +343,8 @@ def _recording_frames(
             skip(number, "bad recording line", str(exc))
 
 
-def _counted(frames: Iterator[Frame], report: ImportReport) -> Iterator[Frame]:
-    for frame in frames:
-        report.frames += 1
-        yield frame
+def _counted(batches: Iterator[list[Frame]], report: ImportReport) -> Iterator[list[Frame]]:
+    for batch in batches:
+        if batch:
+            report.frames += len(batch)
+            yield batch

@@ -52,15 +52,19 @@ def meter_samples(
         for sv in entry.get("sampledValue") or ():
             if not isinstance(sv, dict) or sv.get("phase"):
                 continue
+            measurand = sv.get("measurand", ENERGY)
+            if measurand != ENERGY and measurand != POWER:
+                continue  # other measurands are not kept: their values need no reading
             value = finite_number(sv.get("value"))
             if value is None:
                 continue
             unit, exponent = unit_of(sv)
-            measurand = sv.get("measurand", ENERGY)
+            if exponent:
+                value *= 10**exponent
             if measurand == ENERGY:
-                energy = value * 10**exponent * _SCALE.get(unit or "Wh", 1.0)
-            elif measurand == POWER:
-                power = value * 10**exponent * _SCALE.get(unit or "W", 1.0)
+                energy = value * _SCALE.get(unit or "Wh", 1.0)
+            else:
+                power = value * _SCALE.get(unit or "W", 1.0)
         if energy is not None or power is not None:
             at = payload_time(entry, fallback)
             samples.append(f.MeterSample(at, evse, energy, power, transaction_id))

@@ -162,15 +162,21 @@ class MeterHistory(Sequence[Sample]):
         """Insert a sample at its place in time (ties ordered by value, so any arrival
         order gives the same history)."""
         key = (ts, -1.0 if energy is None else energy, -1.0 if power is None else power)
-        row = array("d", (ts, nan if energy is None else energy, nan if power is None else power))
-        count = len(self)
-        if count == 0 or key >= self._key(count - 1):  # the usual case: samples come in order
-            if count and key == self._key(count - 1):
+        values = self._values
+        count = len(values) // 3
+        if count:
+            last = self._key(count - 1)
+            in_order = key > last
+            if key == last:
                 return  # the same reading again (a repeated message)
-            self._values.extend(row)
+        if count == 0 or in_order:  # the usual case: samples come in order
+            values.append(ts)
+            values.append(nan if energy is None else energy)
+            values.append(nan if power is None else power)
             if count >= METER_HISTORY:
-                del self._values[:3]
+                del values[:3]
             return
+        row = array("d", (ts, nan if energy is None else energy, nan if power is None else power))
         lo, hi = 0, count
         while lo < hi:  # bisect_right over the sample keys
             mid = (lo + hi) // 2

@@ -34,6 +34,7 @@ import codecs
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -132,12 +133,24 @@ def import_events(
     read as one event per line. Each unusable event is passed to
     `skip(line, reason, detail)` and the rest go on.
     """
-    for line, index, value in iter_values(chunks, skip, max_event_chars):
-        try:
-            yield event_frame(value)
-        except EventError as exc:
-            where = f"array index {index}" if index is not None else ""
-            skip(line, exc.reason, "; ".join(part for part in (where, exc.detail) if part))
+    return chain.from_iterable(import_event_batches(chunks, skip, max_event_chars))
+
+
+def import_event_batches(
+    chunks: Iterable[bytes | str],
+    skip: Callable[[int, str, str], None],
+    max_event_chars: int = MAX_EVENT_CHARS,
+) -> Iterator[list[Frame]]:
+    """`import_events`, the frames of each chunk's whole lines as one list."""
+    for values in _value_batches(chunks, skip, max_event_chars):
+        frames: list[Frame] = []
+        for line, index, value in values:
+            try:
+                frames.append(event_frame(value))
+            except EventError as exc:
+                where = f"array index {index}" if index is not None else ""
+                skip(line, exc.reason, "; ".join(part for part in (where, exc.detail) if part))
+        yield frames
 
 
 def _texts(chunks: Iterable[bytes | str]) -> Iterator[str]:
@@ -161,6 +174,16 @@ def iter_values(
 
     Text that is not JSON is passed to `skip` with reason "bad JSON".
     """
+    return chain.from_iterable(_value_batches(chunks, skip, max_event_chars))
+
+
+_Value = tuple[int, int | None, Any]
+
+
+def _value_batches(
+    chunks: Iterable[bytes | str], skip: Callable[[int, str, str], None], max_event_chars: int
+) -> Iterator[list[_Value]]:
+    """`iter_values` in lists: a chunk's lines at a time, an array's elements one by one."""
     texts = _texts(chunks)
     head = ""
     for text in texts:
@@ -170,7 +193,8 @@ def iter_values(
             lines_before = head.count("\n", 0, len(head) - len(stripped))
             body = _chain(stripped, texts)
             if stripped.startswith("["):
-                yield from _array_values(body, skip, max_event_chars, lines_before + 1)
+                values = _array_values(body, skip, max_event_chars, lines_before + 1)
+                yield from ([value] for value in values)
             else:
                 yield from _line_values(body, skip, max_event_chars, lines_before)
             return
@@ -183,36 +207,39 @@ def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
 
 def _line_values(
     texts: Iterator[str], skip: Callable[[int, str, str], None], limit: int, line: int
-) -> Iterator[tuple[int, int | None, Any]]:
-    """One value per line; `line` is the number of lines before the first text."""
+) -> Iterator[list[_Value]]:
+    """One value per line, a text's whole lines at a time; `line` is the number of lines
+    before the first text."""
     pending = ""
     discarding = False  # inside a line already reported as too long
     for text in texts:
         parts = (pending + text).split("\n")
         pending = parts.pop()
-        for part in parts:
+        if discarding and parts:
+            discarding = False
             line += 1
-            if discarding:
-                discarding = False
-                continue
-            yield from _one_line(part, line, skip)
+            del parts[0]
+        yield _parsed(parts, line, skip)
+        line += len(parts)
         if len(pending) > limit:
             if not discarding:
                 skip(line + 1, "bad JSON", f"a line longer than {limit:,} characters")
             discarding, pending = True, ""
     if pending and not discarding:
-        yield from _one_line(pending, line + 1, skip)
+        yield _parsed([pending], line, skip)
 
 
-def _one_line(
-    text: str, line: int, skip: Callable[[int, str, str], None]
-) -> Iterator[tuple[int, int | None, Any]]:
-    if not text.strip():
-        return
-    try:
-        yield line, None, orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        skip(line, "bad JSON", str(exc))
+def _parsed(parts: list[str], line: int, skip: Callable[[int, str, str], None]) -> list[_Value]:
+    """The values of whole lines, the first numbered `line + 1`; blank lines are passed over."""
+    values: list[_Value] = []
+    loads = orjson.loads
+    for number, part in enumerate(parts, line + 1):
+        try:
+            values.append((number, None, loads(part)))
+        except orjson.JSONDecodeError as exc:
+            if part.strip():
+                skip(number, "bad JSON", str(exc))
+    return values
 
 
 class _ValueEnd:

@@ -42,6 +42,10 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
+
+import orjson
 
 from ...clock import parse_iso
 from ...dialects import DEFAULT, DIALECTS, station_sends
@@ -101,7 +105,7 @@ def parse_timestamp(prefix: str) -> tuple[float, tuple[int, int]] | None:
     found = _ISO.search(prefix)
     if found is not None:
         date, clock, fraction, zone = found.groups()
-        ts = parse_iso(f"{date}T{clock}{zone or ''}")
+        ts = _whole_seconds(date, clock, zone or "")
         if ts is not None:
             # Added apart: fromisoformat wants at most 6 fraction digits.
             return ts + (float(f"0.{fraction}") if fraction else 0.0), found.span()
@@ -113,8 +117,21 @@ def parse_timestamp(prefix: str) -> tuple[float, tuple[int, int]] | None:
     return (value / 1000 if len(whole) == 13 else value), found.span()
 
 
-def _find_message(text: str) -> tuple[int, Message]:
-    """Where the first OCPP-J message of the line starts, and the message."""
+@lru_cache(maxsize=4096)
+def _whole_seconds(date: str, clock: str, zone: str) -> float | None:
+    """Epoch seconds of a timestamp without its fraction: lines of a log share a second
+    (a call and its answer) and a date, so the parse is kept."""
+    return parse_iso(f"{date}T{clock}{zone}")
+
+
+def _find_message(text: str, first: int) -> tuple[int, Message]:
+    """Where the first OCPP-J message of the line starts, and the message; `first` is
+    where the first opener is."""
+    try:
+        # The usual line: the array runs to its end, and orjson reads it in one go.
+        return first, message_from_array(orjson.loads(text[first:]))
+    except (orjson.JSONDecodeError, FrameError):
+        pass  # a line with text after the array, or an array that is not the message
     error: LineError | None = None
     for opener in _OPENER.finditer(text):
         try:
@@ -157,15 +174,28 @@ class LogLine:
 
 def parse_line(text: str, default_station: str) -> LogLine:
     """Read one log line that holds an OCPP-J array opener. Raises LineError."""
-    start, message = _find_message(text)
+    opener = _OPENER.search(text)
+    if opener is None:
+        raise LineError("bad JSON")
+    return LogLine(*_read(text, opener.start(), default_station))
+
+
+def _read(
+    text: str, first: int, default_station: str
+) -> tuple[float, str, Direction | None, str, Message]:
+    """The parts of a LogLine, from a line whose first opener is at `first`."""
+    start, message = _find_message(text, first)
     prefix = text[:start]
     timed = parse_timestamp(prefix)
     if timed is None:
         raise LineError("no timestamp")
     ts, (ts_start, ts_end) = timed
+    rest = prefix[:ts_start] + " " + prefix[ts_end:]
+    if rest.isspace():  # a bare timestamp (shape d): nothing more to look for
+        return ts, default_station, None, DEFAULT.name, message
     protocol = _PROTOCOL.search(prefix)
-    station, way = _station_and_direction(prefix[:ts_start] + " " + prefix[ts_end:])
-    return LogLine(
+    station, way = _station_and_direction(rest)
+    return (
         ts,
         station or default_station,
         way,
@@ -185,47 +215,62 @@ def import_lines(
     with reason NOT_A_FRAME. `default_station` names the station of lines
     that name none (the file's stem is a good choice).
     """
+    batches = ((number, [line]) for number, line in lines)
+    return chain.from_iterable(import_batches(batches, skip, default_station))
+
+
+def import_batches(
+    batches: Iterable[tuple[int, list[bytes] | list[str]]],
+    skip: Callable[[int, str, str], None],
+    default_station: str = "unknown",
+) -> Iterator[list[Frame]]:
+    """`import_lines` over batches of lines, each given with the number of its first line:
+    the frames of each batch as one list."""
     calls: Joiner[bool] = Joiner(MAX_REMEMBERED, early_answers=False)
-    for number, raw in lines:
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-        if not text.strip():
-            continue
-        if not has_opener(text):
-            skip(number, NOT_A_FRAME, "")
-            continue
-        try:
-            line = parse_line(text, default_station)
-        except LineError as exc:
-            skip(number, exc.reason, exc.detail)
-            continue
-        msg, way = line.message, line.direction
-        if msg.kind is Kind.CALL:
-            if way is None:
-                way = Direction.IN if station_sends(msg.action) else Direction.OUT
-            calls.keep_call((way, msg.unique_id, line.station), True)
-        else:
-            way = _answer_way(calls, line, way)
-        yield Frame(
-            line.ts,
-            line.station,
-            way,
-            msg.kind,
-            msg.unique_id,
-            msg.action,
-            msg.payload,
-            line.protocol,
-            msg.text,
-        )
+    search = _OPENER.search
+    for first, lines in batches:
+        frames: list[Frame] = []
+        for number, raw in enumerate(lines, first):
+            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+            opener = search(text)
+            if opener is None:
+                if not text.isspace() and text:
+                    skip(number, NOT_A_FRAME, "")
+                continue
+            try:
+                ts, station, way, protocol, msg = _read(text, opener.start(), default_station)
+            except LineError as exc:
+                skip(number, exc.reason, exc.detail)
+                continue
+            if msg.kind is Kind.CALL:
+                if way is None:
+                    way = Direction.IN if station_sends(msg.action) else Direction.OUT
+                calls.keep_call((way, msg.unique_id, station), True)
+            else:
+                way = _answer_way(calls, msg.unique_id, station, way)
+            frames.append(
+                Frame(
+                    ts,
+                    station,
+                    way,
+                    msg.kind,
+                    msg.unique_id,
+                    msg.action,
+                    msg.payload,
+                    protocol,
+                    msg.text,
+                )
+            )
+        yield frames
 
 
-def _answer_way(calls: Joiner[bool], line: LogLine, way: Direction | None) -> Direction:
+def _answer_way(calls: Joiner[bool], uid: str, station: str, way: Direction | None) -> Direction:
     """An answer's direction: the line's own, else the opposite of its CALL's (which is
     taken), else the CSMS's answer to a station (OUT)."""
-    uid = line.message.unique_id
     if way is not None:
-        calls.take_call((Direction.OUT if way is Direction.IN else Direction.IN, uid, line.station))
+        calls.take_call((Direction.OUT if way is Direction.IN else Direction.IN, uid, station))
         return way
     for call_way in (Direction.IN, Direction.OUT):
-        if calls.take_call((call_way, uid, line.station)):
+        if calls.take_call((call_way, uid, station)):
             return Direction.OUT if call_way is Direction.IN else Direction.IN
     return Direction.OUT
