@@ -60,6 +60,9 @@ class Settings:
     # Stations whose payloads are not checked against the schemas: firmware known not to
     # comply, which an operator chooses to serve anyway. The console marks them.
     unvalidated_stations: tuple[str, ...] = ()
+    # Compress messages with stations that offer permessage-deflate (OCPP 2.0.1 and 2.1
+    # require a CSMS to support it; most chargers never offer it). Off: they talk plain.
+    permessage_deflate: bool = True
     # Automations on at start (entry-point names); auto-start is off unless asked for,
     # since it sends commands no operator gave.
     automations: tuple[str, ...] = DEFAULT_AUTOMATIONS

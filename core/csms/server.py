@@ -40,6 +40,7 @@ from ..model.state import State
 from ..wire.frame import Direction, Frame, Kind
 from ..wire.join import bounded_put
 from ..wire.tap import Socket, WireTap
+from . import compression
 from .admission import REALM, Admitted, Gate, Refusal, choose_protocol
 from .authorization import Authorization, Authorizer
 from .durable_queue import DurableQueues, NotQueued
@@ -139,6 +140,8 @@ class Csms:
             process_request=self._process_request,
             ssl=self._tls(),
             max_size=self.settings.max_frame_bytes,
+            compression=None,  # negotiated as core/csms/compression.py says, when on
+            extensions=compression.extensions(self.settings.permessage_deflate),
             start_serving=False,
         )
         return self._server
