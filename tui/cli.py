@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..core.collector import tuned
 from ..core.config import Settings, SettingsError, load_settings
 from ..core.dialects import DEMO_MIX, DIALECTS
 from ..core.disk.formats import FORMATS, SourceError
 from ..core.disk.lock import DataDirLock
 from ..core.logs import configure_logging
-from . import stations_cli
+from . import redact_cli, report_cli, stations_cli
 from .refused_tag_hint import hint_on_refusal
 
 log = logging.getLogger("ocppdeck.cli")
@@ -85,6 +86,12 @@ def _common(parser: argparse.ArgumentParser, sub: bool = False) -> None:
         default=unset,
         metavar="IDS",
         help="stations (comma-separated) whose payloads are not checked against the schemas",
+    )
+    limits.add_argument(
+        "--permessage-deflate",
+        choices=("on", "off"),
+        default=unset,
+        help="compress messages with stations that offer it (default on)",
     )
     security = parser.add_argument_group("security (see README: Connecting real chargers)")
     security.add_argument(
@@ -174,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--cert", type=Path, help="the stations' certificate (profile 3)")
     simulate.add_argument("--key", type=Path, help="its private key")
     stations_cli.add_parser(sub)
+    report_cli.add_parser(sub)
     project = sub.add_parser(
         "project", help="fold a recording or a log and print the answers, without the console"
     )
@@ -193,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", type=Path, default=argparse.SUPPRESS, help="a TOML settings file"
     )
     _console_flags(replay, sub=True)
+    redact_cli.add_parser(sub)
     return parser
 
 
@@ -274,14 +283,16 @@ async def _serve(settings: Settings) -> None:
     from ..core.engine import Engine
 
     engine = Engine(settings)
-    await engine.start()
-    if engine.start_note:
-        print(f"ocppdeck: {engine.start_note}", file=sys.stderr, flush=True)
-    try:
-        await _until_signalled()
-    finally:
-        await engine.close()
-        log.info("stopped")
+    with tuned() as collector:
+        await engine.start()
+        collector.settle()  # what start-up made stays out of every later collection
+        if engine.start_note:
+            print(f"ocppdeck: {engine.start_note}", file=sys.stderr, flush=True)
+        try:
+            await _until_signalled()
+        finally:
+            await engine.close()
+            log.info("stopped")
 
 
 async def _demo_headless(settings: Settings, seconds: float, lock: DataDirLock) -> None:
@@ -328,8 +339,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ocppdeck` command."""
     os.umask(0o077)  # what ocppdeck writes (recordings, the store, logs) is the user's alone
     args = build_parser().parse_args(argv)
+    if args.command == "report":
+        return report_cli.run(args)
     if args.command == "project":
         return _project(args)
+    if args.command == "redact":
+        return redact_cli.run(args)
     if args.command == "replay":
         try:
             return run_replay(args)
@@ -354,10 +369,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Before the log file: a run refused by another's lock has touched nothing.
         lock = DataDirLock(settings.data_dir)
         configure_logging(path=settings.log_path)
-        if headless is not None:
-            asyncio.run(_demo_headless(settings, headless, lock))
-            return 0
-        return run_console(settings, args.command == "demo", lock)
+        with tuned():  # as for `serve` (core/collector.py)
+            if headless is not None:
+                asyncio.run(_demo_headless(settings, headless, lock))
+                return 0
+            return run_console(settings, args.command == "demo", lock)
     except SettingsError as exc:
         print(f"ocppdeck: {exc}", file=sys.stderr)
         return 2
