@@ -118,7 +118,12 @@ async def client_profiles(args: argparse.Namespace) -> None:
         t0 = loop.time()
         tally = Tally()
         flood = argparse.Namespace(
-            flood=True, rate=1.0, seed=1, client_validate=False, protocol=PROTOCOL
+            flood=True,
+            rate=1.0,
+            seed=1,
+            client_validate=False,
+            library_client=True,
+            protocol=PROTOCOL,
         )
         await asyncio.gather(
             *(_drive(link, i, flood, t0, t0 + args.seconds, tally) for i, link in enumerate(links))

@@ -1,12 +1,26 @@
-"""Prometheus metrics of the CSMS, served as text at /metrics on the CSMS port."""
+"""Prometheus metrics of the CSMS, served as text at /metrics on the CSMS port.
+
+What every frame moves (frames by direction and kind, call round trips) is counted
+in plain numbers on the event loop and turned into Prometheus samples only when
+/metrics is read: prometheus_client's counters take a lock and check their labels
+on each increment, a cost per frame for a figure read every few seconds.
+"""
 
 from __future__ import annotations
 
+import time
+from bisect import bisect_left
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from ..disk.health import DiskHealth, Part
 from ..wire.frame import Direction, Frame, Kind
@@ -21,9 +35,8 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.frames = Counter(
-            "ocppdeck_frames", "OCPP frames seen", ["direction", "kind"], registry=self.registry
-        )
+        self._counts = _FrameCounts()
+        self.registry.register(self._counts)
         self.connected = Gauge(
             "ocppdeck_stations_connected", "Stations connected now", registry=self.registry
         )
@@ -34,26 +47,12 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
-        self.round_trip = Histogram(
-            "ocppdeck_call_round_trip_seconds",
-            "Time from a CALL to its answer",
-            ["direction"],
-            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-            registry=self.registry,
-        )
         self.stray_answers = Counter(
             "ocppdeck_stray_answers",
             "Answers to no call in flight, dropped at the wire (recorded cut short)",
             registry=self.registry,
         )
         self._calls: Joiner[float] = Joiner(_MAX_PENDING, early_answers=False)
-        # labels() costs a lock and a lookup; frames come thousands a second.
-        self._frame_counters = {
-            (d, k): self.frames.labels(d.value, k.value)
-            for d in Direction
-            for k in (Kind.CALL, Kind.RESULT, Kind.ERROR, Kind.MALFORMED)
-        }
-        self._round_trips = {d: self.round_trip.labels(d.value) for d in Direction}
 
     def observe(self, frame: Frame) -> None:
         """Account for one frame."""
@@ -67,7 +66,8 @@ class Metrics:
         if kind is Kind.REFUSED or kind is Kind.SERVER_START or kind is Kind.AUTOMATION:
             # Refusals are counted by the CSMS, with their reason, as they happen.
             return
-        self._frame_counters[(frame.direction, kind)].inc()
+        counts = self._counts
+        counts.frames[(frame.direction, kind)] += 1
         if kind is Kind.CALL:
             self._calls.call(frame, frame.ts)
         elif kind is Kind.MALFORMED and is_stray(frame):
@@ -75,7 +75,7 @@ class Metrics:
         elif kind is Kind.RESULT or kind is Kind.ERROR:
             sent = self._calls.answer(frame, frame.ts)
             if sent is not None:
-                self._round_trips[frame.call_key[0]].observe(max(0.0, frame.ts - sent))
+                counts.round_trip(frame.call_key[0], max(0.0, frame.ts - sent))
 
     def watch_disk(self, health: DiskHealth) -> None:
         """Serve what `health` knows of the data dir, read at each scrape."""
@@ -84,6 +84,55 @@ class Metrics:
     def render(self) -> bytes:
         """The Prometheus text exposition."""
         return generate_latest(self.registry)
+
+
+_ROUND_TRIP_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+_COUNTED_KINDS = (Kind.CALL, Kind.RESULT, Kind.ERROR, Kind.MALFORMED)
+
+
+class _FrameCounts(Collector):
+    """Frames by direction and kind, and call round trips by the CALL's direction, kept
+    as plain numbers and served as `ocppdeck_frames` and `ocppdeck_call_round_trip_seconds`
+    (a counter and a histogram, as prometheus_client would serve them)."""
+
+    def __init__(self) -> None:
+        self.created = time.time()
+        self.frames = {(d, k): 0 for d in Direction for k in _COUNTED_KINDS}
+        # Per direction: how many round trips fell in each bucket (the last is +Inf), and
+        # their sum in seconds.
+        self._buckets = {d: [0] * (len(_ROUND_TRIP_BUCKETS) + 1) for d in Direction}
+        self._sums = dict.fromkeys(Direction, 0.0)
+
+    def round_trip(self, direction: Direction, seconds: float) -> None:
+        """Count one round trip of a CALL sent in `direction`."""
+        self._buckets[direction][bisect_left(_ROUND_TRIP_BUCKETS, seconds)] += 1
+        self._sums[direction] += seconds
+
+    def collect(self) -> Iterator[Metric]:
+        frames = CounterMetricFamily(
+            "ocppdeck_frames", "OCPP frames seen", labels=["direction", "kind"]
+        )
+        for (direction, kind), count in self.frames.items():
+            frames.add_metric([direction.value, kind.value], count, created=self.created)
+        yield frames
+        trips = HistogramMetricFamily(
+            "ocppdeck_call_round_trip_seconds",
+            "Time from a CALL to its answer",
+            labels=["direction"],
+        )
+        bounds = [floatToGoString(b) for b in _ROUND_TRIP_BUCKETS] + ["+Inf"]
+        for direction, counts in self._buckets.items():
+            running, cumulative = 0, []
+            for bound, count in zip(bounds, counts, strict=True):
+                running += count
+                cumulative.append((bound, float(running)))
+            sum_value = self._sums[direction]
+            labels = [direction.value]
+            trips.add_metric(labels, cumulative, sum_value)
+            trips.add_sample(
+                "ocppdeck_call_round_trip_seconds_created", {"direction": labels[0]}, self.created
+            )
+        yield trips
 
 
 class _DiskCollector(Collector):

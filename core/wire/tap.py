@@ -1,7 +1,9 @@
 """The wire tap: wraps a websocket so every text frame in and out becomes a Frame.
 
 The `ocpp` library's ChargePoint reads and writes through this object as if
-it were the websocket; the tap publishes each message once, as it passes.
+it were the websocket; the tap publishes each message once, as it passes. A
+reader that wants the message parsed takes it with `receive`, frame and text
+together, so nothing on the way in is parsed twice.
 
 An answer (CALLRESULT / CALLERROR) goes on to the library only when it answers
 the call in flight: the CSMS sends one call at a time per station, and the tap
@@ -70,6 +72,12 @@ class WireTap:
 
     async def recv(self) -> str | bytes:
         """The next message for the library; stray answers are recorded cut short and dropped."""
+        return (await self.receive())[1]
+
+    async def receive(self) -> tuple[Frame, str | bytes]:
+        """The next message with its frame, so a reader need not parse it again (a
+        MALFORMED frame keeps only a preview: the text is what was sent). Stray answers
+        are recorded cut short and dropped."""
         while True:
             text = await self.ws.recv()
             frame = self._frame(text, Direction.IN)
@@ -79,7 +87,7 @@ class WireTap:
                     continue
                 self._awaited, self.last_call_answered = None, True
             self._publish(frame)
-            return text
+            return frame, text
 
     async def send(self, text: str) -> None:
         """Capture, then send, one message to the station."""

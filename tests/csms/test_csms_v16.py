@@ -404,6 +404,10 @@ async def test_metrics_over_plain_http(engine: Engine) -> None:
     assert "ocppdeck_frames_total" in body
     assert 'ocppdeck_frames_total{direction="in",kind="CALL"} 1.0' in body
     assert "ocppdeck_stations_connected 1.0" in body
+    # The boot's round trip (a station's call) and the GetConfiguration's (the CSMS's).
+    for way in ("in", "out"):
+        assert f'ocppdeck_call_round_trip_seconds_count{{direction="{way}"}} 1.0' in body
+        assert f'ocppdeck_call_round_trip_seconds_bucket{{direction="{way}",le="+Inf"}} 1.0' in body
 
 
 @pytest.mark.timeout(20)

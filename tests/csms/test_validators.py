@@ -201,3 +201,16 @@ async def test_a_station_listed_unvalidated_is_served_as_it_is_and_marked(tmp_pa
         ]
         assert "⚑" in str(link)
         assert all("⚑" not in str(c) for c in station_row(state, state.stations["STRICT"]))
+
+
+@pytest.mark.timeout(30)
+async def test_an_answer_that_breaks_its_schema_never_leaves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with own_engine(tmp_path) as engine:
+        # A clock gone wrong: the Heartbeat answer's currentTime would not be a string.
+        monkeypatch.setattr(engine.csms, "now_iso", lambda: 1_700_000_000)
+        async with connect(f"{engine.csms.url}/RAW", subprotocols=["ocpp1.6"]) as ws:
+            await ws.send(orjson.dumps([2, "h1", "Heartbeat", {}]).decode())
+            answer = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+    assert answer[:3] == [4, "h1", "TypeConstraintViolation"]

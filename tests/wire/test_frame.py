@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import tracemalloc
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ocppdeck.core.wire.codec import (
     PREVIEW_CHARS,
@@ -130,6 +133,38 @@ def test_a_message_id_is_one_to_36_characters(raw: str, kind: Kind, unique_id: s
     frame = from_wire(raw, ts=TS, station="CP1", direction=Direction.IN, protocol="ocpp1.6")
     assert (frame.kind, frame.unique_id) == (kind, unique_id)
     assert len(encode(frame)) < 1000
+
+
+_PARTS = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["Heartbeat", "BootNotification"]),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+    st.lists(st.integers(), max_size=2),
+    st.none(),
+)
+_ARRAYS = st.builds(
+    lambda head, rest: [head, *rest],
+    st.sampled_from([2, 3, 4, 5, True, 2.0, "2"]),
+    st.lists(_PARTS, max_size=5),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ARRAYS)
+def test_every_array_is_read_as_the_full_check_reads_it(parts: list[object]) -> None:
+    """The fast path for ordinary CALLs and CALLRESULTs reads nothing differently."""
+    raw = json.dumps(parts)
+    frame = from_wire(raw, ts=TS, station="CP1", direction=Direction.IN, protocol="ocpp1.6")
+    try:
+        msg = parse_message(raw)
+    except FrameError:
+        assert frame.kind is Kind.MALFORMED
+        return
+    if not 0 < len(msg.unique_id) <= 36:
+        assert frame.kind is Kind.MALFORMED
+        return
+    read = (frame.kind, frame.unique_id, frame.action, frame.payload, frame.text)
+    assert read == (msg.kind, msg.unique_id, msg.action, msg.payload, msg.text)
 
 
 def test_an_unknown_message_type_is_named_short() -> None:

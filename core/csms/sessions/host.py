@@ -6,17 +6,24 @@ so they never import the server that imports them.
 
 from __future__ import annotations
 
+import inspect
 import logging
+from functools import cache
 from types import ModuleType
 from typing import Any, Protocol
 
+import orjson
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
-from ocpp.messages import Call, CallResult, unpack
+from ocpp.exceptions import OCPPError
+from ocpp.messages import Call, CallError, CallResult
 
+from ...wire.frame import Frame, Kind
+from ...wire.tap import WireTap
 from .. import validators
 from ..authorization import Authorization
-from ..call_errors import ErrorCodes, Refusal, Verdict, refuse_call, screen
+from ..call_errors import ErrorCodes, Refusal, refuse_call, screen
 from ..send_gate import SendGate
+from .payload_keys import to_snake, to_wire
 
 
 class SessionHost(Protocol):
@@ -58,32 +65,41 @@ class SessionAnswers:
     """What every dialect's answers share: the CSMS they answer for, on the library's
     ChargePoint of the station's version (next in the MRO, mixed in by the registry).
 
-    Every message passes core/csms/call_errors.py before the library routes it, so
-    a station gets its own version's CallError for what it sends wrong, and every
-    CALL gets an answer. Each answer sent moves the connection's `gate`
-    (core/csms/send_gate.py): the CSMS's own calls wait for the first one.
+    The receive loop and the answering of a station's calls are ours, not the
+    library's: each message arrives with the frame the wire tap made of it, so it is
+    parsed once (the library would parse it again with json), and a call is answered
+    as the library answers it (its `@on` and `@after` handlers, its CallError for a
+    handler that fails) with each key converted once (core/csms/sessions/payload_keys.py)
+    rather than by regular expressions per message. The CSMS's own calls (`call`) and
+    the answers to them go through the library as before.
+
+    Every message passes core/csms/call_errors.py before it is routed, so a station
+    gets its own version's CallError for what it sends wrong, and every CALL gets an
+    answer. Each answer sent moves the connection's `gate` (core/csms/send_gate.py):
+    the CSMS's own calls wait for the first one.
 
     Payloads are validated by core/csms/validators.py, inline, in both directions:
-    the station's calls (in `refuse_call`), the answers sent to them (`_send`), the
-    CSMS's calls (`call`) and their answers (`_get_specific_response`). The
-    library's own validation, on a thread pool, is switched off for this session.
+    the station's calls (in `refuse_call`), the answers sent to them (`_answer`), the
+    CSMS's calls (`call`) and their answers (`_get_specific_response`). The library's
+    own validation, on a thread pool, is switched off for this session.
     """
 
     id: str
+    logger: Any  # the library's logger of this session
     call_errors: ErrorCodes  # the version's error codes, set by each dialect's answers
     calls: ModuleType  # the version's call module, set by the dialect registry
 
-    def __init__(self, station_id: str, connection: Any, host: SessionHost) -> None:
+    def __init__(self, station_id: str, connection: WireTap, host: SessionHost) -> None:
         super().__init__(  # type: ignore[call-arg]  # the version's ChargePoint is next
             station_id, connection, response_timeout=host.call_timeout, logger=host.ocpp_log
         )
         self.host = host
+        self.tap = connection
         self.gate = SendGate()  # what the CSMS may send on this connection
         self._boot_answer: str | None = None  # the registration the last boot was answered
         for handlers in self.route_map.values():  # type: ignore[attr-defined]
             handlers["_skip_schema_validation"] = True  # validated here instead
         self.validated = host.validates(station_id)  # False: firmware known not to comply
-        self._answering: str | None = None  # the action whose answer is being sent
         self._awaiting: str | None = None  # the action of the CSMS's call in flight
 
     def registration(self) -> str:
@@ -91,16 +107,38 @@ class SessionAnswers:
         self._boot_answer = self.host.boot_status(self.id)
         return self._boot_answer
 
-    async def route_message(self, raw_msg: str | bytes) -> None:
-        """Answer what cannot be routed; let the library route the rest."""
-        found = screen(raw_msg)
-        if isinstance(found, Refusal):
-            await self._refuse(found)
-        elif found is Verdict.ROUTE:
-            await super().route_message(raw_msg)  # type: ignore[misc]
+    async def start(self) -> None:
+        """The receive loop (the library's, with each message's frame from the tap)."""
+        while True:
+            frame, text = await self.tap.receive()
+            self.logger.info("%s: receive message %s", self.id, text)
+            await self._route(frame, text)
 
-    async def _handle_call(self, msg: Any) -> Any:
-        """Refuse a CALL the CSMS cannot take; the library answers the others."""
+    async def _route(self, frame: Frame, text: str | bytes) -> None:
+        """Answer a call, hand an answer to the call in flight, refuse what is unreadable."""
+        kind = frame.kind
+        if kind is Kind.CALL:
+            msg = Call(frame.unique_id, frame.action, frame.payload)
+            try:
+                await self._handle_call(msg)
+            except OCPPError as error:
+                self.logger.exception("Error while handling request '%s'", msg)
+                await self._send(msg.create_call_error(error).to_json())  # type: ignore[attr-defined]
+        elif kind is Kind.RESULT:
+            self._response_queue.put_nowait(  # type: ignore[attr-defined]
+                CallResult(frame.unique_id, frame.payload)
+            )
+        elif kind is Kind.ERROR:
+            self._response_queue.put_nowait(  # type: ignore[attr-defined]
+                CallError(frame.unique_id, frame.action, frame.text, frame.payload)
+            )
+        else:  # MALFORMED: the tap could not read it; say why in the station's words
+            found = screen(text)
+            if isinstance(found, Refusal):
+                await self._refuse(found)
+
+    async def _handle_call(self, msg: Call) -> None:
+        """Refuse a CALL the CSMS cannot take; answer the others."""
         handlers = self.route_map.get(msg.action, {})  # type: ignore[attr-defined]
         version = self._ocpp_version  # type: ignore[attr-defined]
         refusal = refuse_call(
@@ -113,32 +151,48 @@ class SessionAnswers:
         )
         if refusal is not None:
             await self._refuse(refusal)
-            return None
+            return
         self._boot_answer = None
-        self._answering = msg.action
-        try:
-            after = await super()._handle_call(msg)  # type: ignore[misc]
-        finally:
-            self._answering = None
-        # The answer is out (a payload the library refuses raises before here): the CSMS's
-        # queued calls may follow it now, as far as the gate allows.
+        await self._answer(msg, handlers)
+        # The answer is out (a payload that breaks its schema raises before here): the
+        # CSMS's queued calls may follow it now, as far as the gate allows.
         if msg.action != "BootNotification":
             if self.gate.waiting:
                 self.gate.first_answered(self.host.boot_status(self.id))
         elif self._boot_answer is not None:  # None: the boot got a CallError
             self.gate.boot_answered(self._boot_answer)
-        return after
 
-    async def _send(self, message: str) -> None:
-        """Send, checking an answer to the station's call against its schema first."""
-        action = self._answering
-        if action is not None and message.startswith(("[3,", "[4,")):
-            self._answering = None  # one answer per call
-            answer = unpack(message)
-            if isinstance(answer, CallResult) and self.validated:
-                answer.action = action
-                validators.validate(answer, self._ocpp_version)  # type: ignore[attr-defined]
-        await super()._send(message)  # type: ignore[misc]
+    async def _answer(self, msg: Call, handlers: dict[str, Any]) -> None:
+        """Run the action's handler and send its answer, checked against its schema, then
+        run its `@after` hook: the library's `_handle_call`, parsing nothing again."""
+        kwargs = to_snake(msg.payload)
+        handler = handlers["_on_action"]
+        try:
+            if _takes_unique_id(handler):
+                response = handler(**kwargs, call_unique_id=msg.unique_id)
+            else:
+                response = handler(**kwargs)
+            if inspect.isawaitable(response):
+                response = await response
+        except Exception as exc:  # the library's rule: a failing handler is a CallError
+            self.logger.exception("Error while handling request '%s'", msg)
+            await self._send(msg.create_call_error(exc).to_json())  # type: ignore[attr-defined]
+            return
+        payload = to_wire(response)
+        if self.validated:
+            answer = CallResult(msg.unique_id, payload, msg.action)
+            validators.validate(answer, self._ocpp_version)  # type: ignore[attr-defined]
+        await self._send(orjson.dumps([3, msg.unique_id, payload]).decode())  # type: ignore[attr-defined]
+        after = handlers.get("_after_action")
+        if after is None:
+            return
+        try:  # ours are plain functions: whatever they start, they own
+            if _takes_unique_id(after):
+                after(**kwargs, call_unique_id=msg.unique_id)
+            else:
+                after(**kwargs)
+        except Exception:  # the answer is out; one bad payload never ends the connection
+            self.logger.exception("Error after answering '%s'", msg)
 
     async def call(
         self,
@@ -174,3 +228,14 @@ class SessionAnswers:
 
     async def _refuse(self, refusal: Refusal) -> None:
         await self._send(refusal.to_json(self.call_errors))  # type: ignore[attr-defined]
+
+
+def _takes_unique_id(handler: Any) -> bool:
+    """Whether a handler (a session's bound method) takes the call's message id."""
+    return _takes_id(handler.__func__)
+
+
+@cache
+def _takes_id(function: Any) -> bool:
+    # Asked once per handler function (the library asks inspect on every call).
+    return "call_unique_id" in inspect.signature(function).parameters

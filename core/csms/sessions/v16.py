@@ -1,8 +1,8 @@
 """The CSMS's answers to an OCPP 1.6 station, mixed into the library's ChargePoint.
 
-The library routes, validates and maps errors to CallError; the handlers here
-only decide answers. Handler names must not be `start` or `stop`: that would
-replace ChargePoint.start, the receive loop.
+The session (sessions/host.py) routes, validates and maps errors to CallError,
+as the library would; the handlers here only decide answers. Handler names must
+not be `start` or `stop`: that would replace the session's receive loop.
 """
 
 from __future__ import annotations

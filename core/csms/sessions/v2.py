@@ -3,8 +3,8 @@
 The dialect registry mixes these answers into the library's ChargePoint of the
 station's version and gives the class that version's `results` module, so
 answers are built and validated by that version's schemas. As for 1.6, the
-library routes, validates and maps errors to CallError, and no handler may be
-named `start` or `stop` (that would replace the receive loop).
+session (sessions/host.py) routes, validates and maps errors to CallError, and no
+handler may be named `start` or `stop` (that would replace the receive loop).
 """
 
 from __future__ import annotations
