@@ -16,7 +16,9 @@ import logging
 import math
 import os
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -64,6 +66,43 @@ def proc_status_kb(pid: int | str = "self") -> dict[str, int]:
             if name in ("VmRSS", "VmHWM"):
                 found[name] = int(rest.split()[0])
     return found
+
+
+def run_measured(argv: Sequence[str], timeout: float) -> dict[str, Any]:
+    """Run a command with stdout to /dev/null: its exit code, wall and CPU time (from
+    wait4), peak RSS (VmHWM polled every 20 ms, and ru_maxrss) and stderr; or
+    {"error": ...} when it ran past `timeout` seconds (it is killed)."""
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(list(argv), stdout=subprocess.DEVNULL, stderr=err)
+        hwm = pid = 0
+        try:
+            while True:
+                hwm = max(hwm, proc_status_kb(proc.pid).get("VmHWM", 0))
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() - started > timeout:
+                    return {"error": f"over {timeout:g} s, killed"}
+                time.sleep(0.02)
+        except OSError:  # gone between two polls: /proc no longer has it
+            pid, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            if not pid:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+            proc.returncode = 0  # reaped above: keep Popen from waiting again
+        wall = time.perf_counter() - started
+        err.seek(0)
+        text = err.read().decode("utf-8", "replace").strip()
+    return {
+        "exit": os.waitstatus_to_exitcode(status),
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "maxrss_kb": usage.ru_maxrss,
+        "hwm_kb": hwm,
+        "stderr": text,
+    }
 
 
 def cpu_seconds() -> float:

@@ -23,12 +23,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from _benchlib import fmt, table
+from _benchlib import fmt, run_measured, table
 from _figures import figure, verdict
 from generate import write_ocppj
 
@@ -51,45 +50,13 @@ print(count, time.process_time() - started)
 """
 
 
-def _hwm_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def run_command(argv: list[str], timeout: float) -> dict[str, Any]:
-    """Run a command with stdout to /dev/null: wall, CPU (from wait4) and peak RSS."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    hwm = 0
-    pid = 0
-    try:
-        while True:
-            hwm = max(hwm, _hwm_kb(proc.pid))
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - started > timeout:
-                return {"error": f"over {timeout:g} s, killed"}
-            time.sleep(0.02)
-    finally:
-        if not pid:
-            proc.kill()
-            os.wait4(proc.pid, 0)
-        proc.returncode = 0  # reaped above: keep Popen from waiting again
-    wall = time.perf_counter() - started
-    err = proc.stderr.read().decode("utf-8", "replace").strip() if proc.stderr else ""
-    if proc.stderr:
-        proc.stderr.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code:
-        return {"error": f"exit {code}: {err[-300:]}"}
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "hwm_kb": hwm, "stderr": err}
+    """Run a command with stdout to /dev/null: wall, CPU (from wait4) and peak RSS; a
+    non-zero exit is an error."""
+    result = run_measured(argv, timeout)
+    if result.get("exit"):
+        return {"error": f"exit {result['exit']}: {result['stderr'][-300:]}"}
+    return result
 
 
 def bare_loop(path: Path, timeout: float) -> tuple[int, float]:

@@ -403,38 +403,12 @@ def bare_ratio(args: argparse.Namespace, file: Path, fmt_name: str, fold: dict[s
     )
 
 
-def run_cli(args: argparse.Namespace, file: Path, tmp: Path) -> dict[str, Any]:
+def run_cli(args: argparse.Namespace, file: Path) -> dict[str, Any]:
     """`ocppdeck project FILE --json > /dev/null`: wall time, CPU and peak RSS of the command."""
+    from _benchlib import run_measured
+
     exe = Path(sys.executable).parent / "ocppdeck"
-    argv = [str(exe), "project", str(file), "--json"]
-    err_path = tmp / "project.stderr"
-    with open(err_path, "wb") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
-        hwm = 0
-        try:
-            while True:
-                hwm = max(hwm, status_kb("VmHWM", proc.pid))
-                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-                if pid:
-                    break
-                if time.perf_counter() - started > args.timeout:
-                    return {"error": f"over {args.timeout:g} s, killed"}
-                time.sleep(0.02)
-        finally:
-            if not pid:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-            proc.returncode = 0  # reaped above: keep Popen from waiting again
-    wall = time.perf_counter() - started
-    return {
-        "exit": os.waitstatus_to_exitcode(status),
-        "wall": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "maxrss_kb": usage.ru_maxrss,
-        "hwm_kb": hwm,
-        "stderr": err_path.read_text(encoding="utf-8", errors="replace").strip(),
-    }
+    return run_measured([str(exe), "project", str(file), "--json"], args.timeout)
 
 
 def main_parent(args: argparse.Namespace) -> int:
@@ -665,7 +639,7 @@ def main_parent(args: argparse.Namespace) -> int:
         # (c) the command
         if not args.no_cli:
             print(f"\n(c) ocppdeck project {recording.name} --json > /dev/null")
-            c = run_cli(args, recording, tmp)
+            c = run_cli(args, recording)
             if "error" in c:
                 print(f"cli: {c['error']}")
             else:
