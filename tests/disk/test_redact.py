@@ -19,6 +19,8 @@ from ocppdeck.core.disk.formats import ImportReport, detect_format, read_frames
 from ocppdeck.core.disk.pseudonyms import Pseudonyms, Secret
 from ocppdeck.core.disk.redact import Redactor
 from ocppdeck.core.replay.player import Player
+from ocppdeck.core.report.build import build_report
+from ocppdeck.core.report.tables import tables
 from ocppdeck.core.wire.frame import Direction, Frame, Kind
 from ocppdeck.sample_data import sample_path
 from ocppdeck.tui.cli import main
@@ -417,3 +419,53 @@ def test_a_periodic_event_stream_keeps_its_readings() -> None:
         1.0, "CP-STREAM", Direction.IN, Kind.CALL, "s", "NotifyPeriodicEventStream", stream
     )
     assert Redactor(Pseudonyms(KEY)).redact(frame).payload == stream
+
+
+def _identifiers(frames: list[Frame], names: Pseudonyms) -> dict[str, str]:
+    """Every station id and id tag of the frames, with the pseudonym redact gives it."""
+    found: dict[str, str] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key in ("idTag", "parentIdTag", "idToken") and isinstance(inner, str) and inner:
+                    found[inner] = names.of(Secret.ID_TAG, inner)
+                else:
+                    walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    for frame in frames:
+        if frame.station:
+            found[frame.station] = names.of(Secret.STATION, frame.station)
+        walk(frame.payload)
+    return found
+
+
+def _renamed_rows(rows: list[dict[str, Any]], renames: dict[str, str]) -> list[str]:
+    """Rows with every identifier renamed, as sorted JSON (renaming changes the order)."""
+    pattern = re.compile("|".join(rf"\b{re.escape(k)}\b" for k in sorted(renames, key=len)[::-1]))
+
+    def rename(value: Any) -> Any:
+        if isinstance(value, str):
+            return pattern.sub(lambda m: renames[m.group(0)], value)
+        return value
+
+    return sorted(json.dumps({k: rename(v) for k, v in row.items()}) for row in rows)
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_the_redacted_file_gives_the_same_report_up_to_the_renaming(
+    tmp_path: Path, name: str
+) -> None:
+    source = sample_path(name)
+    out = tmp_path / "shared.jsonl"
+    assert redact(source, out, "--key", KEY) == 0
+    frames = frames_of(source)
+    renames = _identifiers(frames, Pseudonyms(KEY))
+    original = tables(build_report(frames))
+    shared = tables(build_report(frames_of(out)))
+    assert sum(len(rows) for rows in original.values()) > 0
+    for table, rows in original.items():
+        assert sorted(json.dumps(r) for r in shared[table]) == _renamed_rows(rows, renames), table
