@@ -345,6 +345,7 @@ async def test_a_change_configuration_that_needs_a_reboot_says_so(tmp_path: Path
         row = await open_queue(app, pilot, "ChangeConfiguration")
         assert "answered" in str(row[3]) and str(row[5]) == "RebootRequired"
         assert "green" not in str(row[5].style)
+        assert "green" not in str(row[3].style)  # answered, but not done
 
 
 @pytest.mark.timeout(30)

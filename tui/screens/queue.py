@@ -70,7 +70,8 @@ class QueueScreen(LiveTableScreen):
                 str(record.id),
                 station_text(record.station),
                 station_text(record.action),
-                Text(record.state.value, style=STATE_STYLES[record.state]),
+                # "answered" is green only when the answer says done.
+                Text(record.state.value, style=_status_style(record) or STATE_STYLES[record.state]),
                 clock_time(record.created_at),
                 # The station's word, or its CallError's: an answer that refuses is not green.
                 station_text(record.status, style=_status_style(record)),
