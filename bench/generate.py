@@ -40,7 +40,7 @@ import heapq
 import random
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -290,6 +290,42 @@ def recording_frames(
         yield frame
 
 
+def _write_lines(
+    path: Path,
+    use_gzip: bool | None,
+    frames: Iterable[Frame],
+    line_of: Callable[[Frame], bytes | None],
+    limit: int,
+) -> Written:
+    """Write one line per frame (None: the frame has no line) until `limit` lines, in
+    batches; gzip when asked or named `.gz`."""
+    if use_gzip is None:
+        use_gzip = path.suffix == ".gz"
+    started = time.perf_counter()
+    last = EPOCH
+    batch: list[bytes] = []
+    count = transactions = 0
+    with _open_out(path, use_gzip) as out:
+        for frame in frames:
+            line = line_of(frame)
+            if line is None:
+                continue
+            batch.append(line)
+            count += 1
+            last = frame.ts
+            if frame.kind is Kind.CALL and frame.action == "StartTransaction":
+                transactions += 1
+            if len(batch) >= WRITE_BATCH:
+                out.write(b"\n".join(batch) + b"\n")
+                batch.clear()
+            if count >= limit:
+                break
+        if batch:
+            out.write(b"\n".join(batch) + b"\n")
+    seconds = time.perf_counter() - started
+    return Written(path, count, path.stat().st_size, seconds, EPOCH, last, transactions)
+
+
 def write_recording(
     path: str | Path,
     frames: int = 1_000_000,
@@ -301,27 +337,8 @@ def write_recording(
     heartbeat_interval: float = 300.0,
 ) -> Written:
     """Write an ocppdeck JSONL recording of `frames` frames; gzip when asked or named `.gz`."""
-    path = Path(path)
-    if use_gzip is None:
-        use_gzip = path.suffix == ".gz"
-    started = time.perf_counter()
-    last = EPOCH
-    batch: list[bytes] = []
-    count = transactions = 0
-    with _open_out(path, use_gzip) as out:
-        for frame in recording_frames(frames, stations, seed, meter_interval, heartbeat_interval):
-            batch.append(encode(frame))
-            count += 1
-            last = frame.ts
-            if frame.kind is Kind.CALL and frame.action == "StartTransaction":
-                transactions += 1
-            if len(batch) >= WRITE_BATCH:
-                out.write(b"\n".join(batch) + b"\n")
-                batch.clear()
-        if batch:
-            out.write(b"\n".join(batch) + b"\n")
-    seconds = time.perf_counter() - started
-    return Written(path, count, path.stat().st_size, seconds, EPOCH, last, transactions)
+    source = recording_frames(frames, stations, seed, meter_interval, heartbeat_interval)
+    return _write_lines(Path(path), use_gzip, source, encode, frames)
 
 
 # --- plain OCPP-J log ------------------------------------------------------------
@@ -336,32 +353,16 @@ def write_ocppj(
     heartbeat_interval: float = 300.0,
 ) -> Written:
     """Write a plain OCPP-J log of `frames` lines: `ISO-timestamp [OCPP-J array]`, one a line."""
-    path = Path(path)
-    if use_gzip is None:
-        use_gzip = path.suffix == ".gz"
-    started = time.perf_counter()
     iso = _Iso()
-    last = EPOCH
-    batch: list[bytes] = []
-    count = transactions = 0
+
+    def line_of(frame: Frame) -> bytes | None:
+        wire = to_wire(frame)
+        if wire is None:
+            return None  # connection events are not in a charger's log
+        return iso(frame.ts).encode() + b" " + orjson.dumps(wire)
+
     fleet = _Fleet(stations, seed, meter_interval, heartbeat_interval)
-    with _open_out(path, use_gzip) as out:
-        for frame in fleet.frames():
-            wire = to_wire(frame)
-            if wire is None:
-                continue  # connection events are not in a charger's log
-            batch.append(iso(frame.ts).encode() + b" " + orjson.dumps(wire))
-            count += 1
-            last = frame.ts
-            if frame.kind is Kind.CALL and frame.action == "StartTransaction":
-                transactions += 1
-            if len(batch) >= WRITE_BATCH or count >= frames:
-                out.write(b"\n".join(batch) + b"\n")
-                batch.clear()
-            if count >= frames:
-                break
-    seconds = time.perf_counter() - started
-    return Written(path, count, path.stat().st_size, seconds, EPOCH, last, transactions)
+    return _write_lines(Path(path), use_gzip, fleet.frames(), line_of, frames)
 
 
 # --- event log --------------------------------------------------------------------
