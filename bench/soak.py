@@ -15,7 +15,14 @@ processes (this file with `--client`) load it:
   each answer.
 
 Meanwhile the CSMS is killed with SIGKILL twice (restarted on the same port and
-data dir each time) and the disk is filled for `--full-seconds`. At the end the CSMS
+data dir each time) and the disk is filled for `--full-seconds`.
+
+The CSMS starts aged (`--aged`, the default): its data dir holds the snapshot of a
+CSMS that has served this fleet for days, every station's state at its bounds (full
+meter histories, its bound of closed transactions), and its frame log holds
+`--frame-log-mb`. So its memory is at the steady state once the frame log has filled
+(`--warmup` s into each life), and growth after that is a leak: the figure is its
+slope, per life. At the end the CSMS
 stops, and this process restores an `Engine` from the data dir (the state after a
 restart) and reads the recording, to compare with what the stations saw.
 """
@@ -45,6 +52,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from _aged import AGED_PREFIX, write_aged_data_dir
 from _benchlib import (
     Child,
     boot_payload,
@@ -67,13 +75,15 @@ from ocppdeck.core.config import load_settings
 from ocppdeck.core.dialects import V16, V201
 from ocppdeck.core.disk.formats import ImportReport, read_frames
 from ocppdeck.core.engine import Engine
+from ocppdeck.core.model.limits import MAX_CLOSED_TRANSACTIONS
 from ocppdeck.core.sim.fleet import Fleet, fleet_specs
 from ocppdeck.core.sim.spec import SimSettings
-from ocppdeck.core.wire.frame import Direction, Kind
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
 
 TARGET_STATIONS = 1000
 TARGET_SECONDS = 600.0
 TARGET_P99_MS = 100.0
+TARGET_FLAT_MB_PER_MIN = 1.0  # memory growth after warm-up, in every life
 FAILED = -1.0  # a probe heartbeat that got no answer
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 60.0
@@ -485,7 +495,7 @@ def _metric(body: str, name: str) -> float:
 class Csms:
     """`ocppdeck serve` in a process of its own, killed and restarted on demand."""
 
-    def __init__(self, data: Path, port: int, log: Path) -> None:
+    def __init__(self, data: Path, port: int, log: Path, frame_log_mb: int) -> None:
         exe = Path(sys.executable).with_name("ocppdeck")
         self.argv = [
             str(exe),
@@ -497,6 +507,8 @@ class Csms:
             "--port",
             str(port),
             "--accept-unknown-tags",
+            "--frame-log-mb",
+            str(frame_log_mb),
         ]
         self.port, self.log = port, log
         self.proc: subprocess.Popen[bytes] | None = None
@@ -623,8 +635,12 @@ def _child_argv(args: argparse.Namespace, part: str, url: str, stop: Path, work:
 async def soak(args: argparse.Namespace, work: Path, disk: Disk) -> dict[str, Any]:
     """Run the load and the faults on the timeline; returns what the children reported."""
     port = _free_port()
-    csms = Csms(disk.path, port, work / "serve.log")
+    csms = Csms(disk.path, port, work / "serve.log", args.frame_log_mb)
     run = Run()
+    if args.aged:
+        specs = fleet_specs(args.stations, args.seed, protocols=(V16.name, V201.name))
+        size = write_aged_data_dir(disk.path / "snapshot.json", specs, time.time())
+        print(f"  aged start: a {size / 1e6:.0f} MB snapshot, every station at its bounds")
     run.restarts.append(await csms.start())
     sampler = asyncio.create_task(_sample(csms, run))
     url, stop = f"ws://127.0.0.1:{port}", work / "stop"
@@ -677,19 +693,79 @@ async def restored_state(data: Path) -> dict[tuple[str, str], Any]:
         await engine.close()
 
 
-def recorded(data: Path) -> tuple[Counter[str], set[tuple[str, str]]]:
-    """Inbound frames in the recording by sender group, and the calls the fleet made."""
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What the recording holds: inbound frames by sender group, the calls the fleet
+    made, and the transactions whose stop (1.6) or Ended (2.x) was recorded."""
+
+    kinds: Counter[str]
+    calls: set[tuple[str, str]]
+    stopped: set[tuple[str, str]]
+
+
+def _stopped_id(frame: Frame) -> str | None:
+    payload = frame.payload if isinstance(frame.payload, dict) else {}
+    if frame.action == "StopTransaction":
+        return str(payload.get("transactionId"))
+    if frame.action == "TransactionEvent" and payload.get("eventType") == "Ended":
+        return str(payload.get("transactionInfo", {}).get("transactionId"))
+    return None
+
+
+def recorded(data: Path) -> Recorded:
+    """Read the recording for the figures."""
     kinds: Counter[str] = Counter()
     calls: set[tuple[str, str]] = set()
+    stopped: set[tuple[str, str]] = set()
     for frame in read_frames(data, "recording", ImportReport()):
         if frame.direction is not Direction.IN or not frame.station:
             continue
         group = "fleet" if frame.station.startswith("SIM-") else "other"
         kinds[f"{group}:{frame.kind.value}"] += 1
         kinds[group] += 1
-        if group == "fleet" and frame.kind is Kind.CALL:
-            calls.add((frame.station, frame.unique_id))
-    return kinds, calls
+        if frame.kind is Kind.CALL:
+            if group == "fleet":
+                calls.add((frame.station, frame.unique_id))
+            if (tx_id := _stopped_id(frame)) is not None:
+                stopped.add((frame.station, tx_id))
+    return Recorded(kinds, calls, stopped)
+
+
+def let_go(transactions: dict[tuple[str, str], Any], stopped: set[tuple[str, str]]) -> set:
+    """Closed transactions the state let go of by its bound: recorded as stopped, of a
+    station that holds its bound of closed ones (all newer). Not lost: the recording
+    keeps them, and reports read them there."""
+    full = Counter(station for (station, _), tx in transactions.items() if not tx.is_open)
+    return {
+        key
+        for key in stopped
+        if key not in transactions and full[key[0]] >= MAX_CLOSED_TRANSACTIONS
+    }
+
+
+def _at_warmup(series: Sequence[tuple[float, float]], warmup: float) -> float:
+    start = series[0][0]
+    return next((mb for t, mb in series if t - start >= warmup), series[-1][1])
+
+
+def memory_slopes(
+    rss: Sequence[tuple[float, int, float]], warmup: float
+) -> list[tuple[int, list[tuple[float, float]], float | None]]:
+    """Per life of the CSMS: its (time, MB) samples and the least-squares slope in MB/min
+    of those after `warmup` s (None with fewer than a minute of them)."""
+    lives = []
+    for life in sorted({life for _, life, _ in rss}):
+        series = [(t, mb) for t, lf, mb in rss if lf == life]
+        start = series[0][0]
+        after = [(t - start, mb) for t, mb in series if t - start >= warmup]
+        slope = None
+        if len(after) >= 2 and after[-1][0] - after[0][0] >= 60:
+            mean_t = sum(t for t, _ in after) / len(after)
+            mean_mb = sum(mb for _, mb in after) / len(after)
+            spread = sum((t - mean_t) ** 2 for t, _ in after)
+            slope = 60 * sum((t - mean_t) * (mb - mean_mb) for t, mb in after) / spread
+        lives.append((life, series, slope))
+    return lives
 
 
 def _in(windows: Sequence[tuple[float, float]], t: float) -> bool:
@@ -701,17 +777,21 @@ def report(args: argparse.Namespace, result: dict[str, Any], work: Path) -> None
     run: Run = result["run"]
     counts = Counter(result["fleet"]["counts"])
     started = {(s, t) for s, t in result["fleet"]["started"]}
-    transactions = result["state"]
-    lost = sorted(started - set(transactions))
+    found: Recorded = result["recorded"]
+    transactions = {k: tx for k, tx in result["state"].items() if not k[1].startswith(AGED_PREFIX)}
+    evicted = started & let_go(result["state"], found.stopped)
+    lost = sorted(started - set(transactions) - evicted)
     csms_ids = [t for _, t in result["fleet"]["started"] if t.isdigit()]
     dup_station = sum(n - 1 for n in Counter(csms_ids).values() if n > 1)
     state_ids = [tid for (_, tid) in transactions if tid.isdigit()]
     dup_state = sum(n - 1 for n in Counter(state_ids).values() if n > 1)
     reordered = [tuple(x) for x in result["fleet"]["reordered_ended"]]
     reordered_closed = sum(
-        1 for key in reordered if key in transactions and not transactions[key].is_open
+        1
+        for key in reordered
+        if key in evicted or (key in transactions and not transactions[key].is_open)
     )
-    kinds, calls = result["recorded"]
+    kinds, calls = found.kinds, found.calls
     answered = {
         tuple(line.rstrip("\n").split("\t", 1))
         for line in (work / "answered.tsv").read_text(encoding="utf-8").splitlines()
@@ -732,7 +812,12 @@ def report(args: argparse.Namespace, result: dict[str, Any], work: Path) -> None
                 ("transactions started (stations saw the CSMS accept)", f"{len(started):,}", ""),
                 (
                     "  of them in the state after the last restart",
-                    f"{len(started) - len(lost):,}",
+                    f"{len(started) - len(lost) - len(evicted):,}",
+                    "",
+                ),
+                (
+                    f"  closed, let go by the state's bound ({MAX_CLOSED_TRANSACTIONS}/station)",
+                    f"{len(evicted):,}",
                     "",
                 ),
                 ("  lost", f"{len(lost):,}", "0"),
@@ -813,39 +898,25 @@ def report(args: argparse.Namespace, result: dict[str, Any], work: Path) -> None
     print(f"\nwell-behaved stations ({args.probes} probes, a Heartbeat every {args.beat:g} s):")
     print(table(("window", "answered", "failed", "p50 ms", "p99 ms", "max ms"), rows))
 
-    print("\nresident memory of ocppdeck serve (MB):")
-    rows = []
-    for life in sorted({life for _, life, _ in run.rss}):
-        series = [(t, mb) for t, lf, mb in run.rss if lf == life]
-        if len(series) < 4:
-            continue
-        quarter = len(series) // 4
-        early = sorted(mb for _, mb in series[quarter : 2 * quarter])
-        late = sorted(mb for _, mb in series[-quarter:])
-        minutes = (series[-1][0] - series[quarter][0]) / 60 or 1
-        growth = late[len(late) // 2] - early[len(early) // 2]
-        rows.append(
-            (
-                str(life),
-                fmt(series[0][0] - run.began, 0),
-                fmt(series[-1][0] - series[0][0], 0),
-                fmt(max(mb for _, mb in series), 0),
-                fmt(early[len(early) // 2], 0),
-                fmt(late[len(late) // 2], 0),
-                fmt(growth / minutes, 2),
-            )
+    print(
+        f"\nresident memory of ocppdeck serve (MB; after warm-up: {args.warmup:g} s into a life):"
+    )
+    slopes = memory_slopes(run.rss, args.warmup)
+    rows = [
+        (
+            str(life),
+            fmt(series[0][0] - run.began, 0),
+            fmt(series[-1][0] - series[0][0], 0),
+            fmt(max(mb for _, mb in series), 0),
+            fmt(_at_warmup(series, args.warmup), 0),
+            fmt(series[-1][1], 0),
+            "-" if slope is None else fmt(slope, 2),
         )
+        for life, series, slope in slopes
+    ]
     print(
         table(
-            (
-                "life",
-                "from s",
-                "for s",
-                "peak",
-                "2nd-quarter median",
-                "last-quarter median",
-                "MB/min",
-            ),
+            ("life", "from s", "for s", "peak", "at warm-up", "at the end", "MB/min after"),
             rows,
         )
     )
@@ -856,6 +927,15 @@ def report(args: argparse.Namespace, result: dict[str, Any], work: Path) -> None
         minutes = {int((t - start) // 60): mb for t, mb in series}  # the last sample of each
         marks = ", ".join(f"{m + 1}: {fmt(mb, 0)}" for m, mb in sorted(minutes.items()))
         print(f"last life, MB at the end of each minute: {marks}")
+    measured = [slope for _, _, slope in slopes if slope is not None]
+    steepest = max(measured, default=float("inf"))
+    flat = bool(measured) and steepest < TARGET_FLAT_MB_PER_MIN
+    print(
+        f"memory flat: growth after warm-up < {TARGET_FLAT_MB_PER_MIN:g} MB/min in every life"
+        f"{'' if args.aged else ' (not aged: the bounded histories were still filling)'} -> "
+        f"steepest {fmt(steepest, 2)} MB/min: "
+        + ("not measured at target size" if not at_target else "meets" if flat else "MISSES")
+    )
 
     p99 = summarize_ms(steady)["p99"] if steady else float("inf")
     ok = not lost and not dup_station and not dup_state and not missing
@@ -932,6 +1012,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-at", type=float, default=0.45, help="when the disk fills, a fraction (0.45)"
     )
     p.add_argument("--settle", type=float, default=30.0, help="s after a restart not 'steady'")
+    p.add_argument(
+        "--aged",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="start the CSMS from a state at its bounds (default: on)",
+    )
+    p.add_argument("--frame-log-mb", type=int, default=16, help="the CSMS's frame log (16)")
+    p.add_argument(
+        "--warmup", type=float, default=90.0, help="s into a life before memory is judged (90)"
+    )
     p.add_argument("--disk-mb", type=int, default=1024, help="size of the tmpfs data dir")
     p.add_argument("--client", choices=("fleet", "probes"), help=argparse.SUPPRESS)
     p.add_argument("--client-url", help=argparse.SUPPRESS)

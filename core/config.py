@@ -42,6 +42,9 @@ class Settings:
     # snapshot covers it, so a restart still has the whole state.
     recording_keep_days: float = 0.0
     recording_keep_mb: int = 0
+    # Memory the console's frame log holds (the newest frames, up to 200,000 of them); older
+    # frames live on in the recording.
+    frame_log_mb: int = 128
     protocols: tuple[str, ...] = PROTOCOLS  # subprotocols served; the station's order wins
     # Security (OCPP security profiles): 0 none, 1 Basic auth, 2 TLS + Basic, 3 TLS client certs.
     security_profile: int = 0
@@ -188,6 +191,8 @@ def load_settings(
             raise SettingsError(f"{name}: must be 0 (no limit) or more")
     if settings.max_frame_bytes < 1024:
         raise SettingsError("max_frame_bytes: must be at least 1024")
+    if settings.frame_log_mb < 1:
+        raise SettingsError("frame_log_mb: must be at least 1")
     if settings.station_rate_limit < 0 or settings.flood_patience <= 0:
         raise SettingsError("station_rate_limit must be 0 (none) or more, flood_patience above 0")
     check_security(settings)

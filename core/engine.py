@@ -81,7 +81,7 @@ class Engine:
         self.clock = clock or SystemClock()
         self.bus = FrameBus()
         self.projection = Projection()
-        self.frames = FrameLog()
+        self.frames = FrameLog(max_bytes=settings.frame_log_mb * 1024 * 1024)
         self.metrics = Metrics()
         self._health = DiskHealth(self.clock)
         self.disk: DiskHealth | None = self._health  # what the console shows of the data dir

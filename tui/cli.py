@@ -62,6 +62,12 @@ def _common(parser: argparse.ArgumentParser, sub: bool = False) -> None:
         default=unset,
         help="authorize id tags the store does not know",
     )
+    flag(
+        "--frame-log-mb",
+        type=int,
+        default=unset,
+        help="memory the console's frame log may hold, in MB (default 128)",
+    )
     limits = parser.add_argument_group("a station's connection")
     limits.add_argument(
         "--max-frame-bytes",

@@ -43,7 +43,7 @@ log = logging.getLogger("ocppdeck.snapshot")
 
 KIND = "ocppdeck-snapshot"
 LEGACY_NAMES = ("snapshot.pickle",)
-VERSION = 7  # bump when the projection's saved shape changes; an old one means a refold
+VERSION = 8  # bump when the projection's saved shape changes; an old one means a refold
 
 
 class SnapshotError(ValueError):
@@ -155,15 +155,6 @@ def _evse(evse: EvseState) -> dict[str, Any]:
     }
 
 
-def _transaction(tx: Transaction) -> dict[str, Any]:
-    return {
-        "station": tx.station,
-        "id": tx.transaction_id,
-        **_scalars_of(tx),
-        "seq_runs": [list(run) for run in tx.seq_runs],
-    }
-
-
 def _variable_key(k: VariableKey) -> list[Any]:
     return [k.component, k.variable, k.component_instance, k.variable_instance, k.evse, k.connector]
 
@@ -179,7 +170,7 @@ def _station(station: StationState) -> dict[str, Any]:
         ],
         "roster": sorted(station.roster),
         "evses": [_evse(evse) for evse in station.evses.values()],
-        "unstarted": [_transaction(tx) for tx in station.unstarted.values()],
+        "unstarted": list(station.unstarted.values()),
     }
 
 
@@ -202,7 +193,9 @@ def dump(projection: Projection, seq: int) -> bytes:
         "state": {
             **_scalars_of(state),
             "stations": [_station(s) for s in state.stations.values()],
-            "transactions": [_transaction(tx) for tx in state.transactions.values()],
+            # orjson writes the records themselves, every field by its name: several times
+            # faster than a dict each, and transactions are most of a busy CSMS's state.
+            "transactions": list(state.transactions.values()),
             "open": [list(key) for key in state.open],
         },
         "waiting": {
@@ -229,7 +222,7 @@ def _read_evse(doc: Any) -> EvseState:
 
 
 def _read_transaction(doc: Any) -> Transaction:
-    tx = Transaction(_str(doc["station"]), _str(doc["id"]))
+    tx = Transaction(_str(doc["station"]), _str(doc["transaction_id"]))
     for name, value in _scalars_in(doc, Transaction).items():
         setattr(tx, name, value)
     runs = tuple((_int(first), _int(last)) for first, last in _list(doc["seq_runs"]))

@@ -18,9 +18,12 @@ MAX_VARIABLES = 10_000
 MAX_REPORTS = 8
 # (EVSE, connector) pairs one inventory report may declare: every EVSE with four connectors.
 MAX_REPORT_PAIRS = MAX_EVSES * 4
-# Closed transactions kept per station: more than a busy station closes in a day. Older
-# ones live on in the recording.
-MAX_CLOSED_TRANSACTIONS = 500
+# Closed transactions kept per station: a busy station's last few hours. Nothing shows
+# them live; they are kept to know a repeated or late stop, and every one goes into each
+# state snapshot, so the bound sets the snapshot's cost (1,000 stations at 500 each made
+# a 145 MB snapshot that held the event loop for seconds). Older ones live on in the
+# recording, where reports read them.
+MAX_CLOSED_TRANSACTIONS = 100
 # Open transactions per station: one per EVSE is the rule, and even every EVSE with a few
 # stops lost stays far below; past it is a flood of starts.
 MAX_OPEN_TRANSACTIONS = 1_024

@@ -39,6 +39,10 @@ def test_bad_values_name_the_setting(tmp_path: Path) -> None:
     toml.write_text("prot = 1\n")
     with pytest.raises(SettingsError, match="unknown setting 'prot'"):
         load_settings({}, env={}, config_file=toml)
+    with pytest.raises(SettingsError, match="frame_log_mb"):
+        load_settings({}, env={"OCPPDECK_FRAME_LOG_MB": "0"})
+    flagged = settings_from(build_parser().parse_args(["serve", "--frame-log-mb", "16"]))
+    assert flagged.frame_log_mb == 16
 
 
 def test_demo_defaults_give_way_to_the_environment(

@@ -222,6 +222,19 @@ async def test_the_frame_log_stays_within_its_bytes_under_large_frames(tmp_path:
         assert window.get(window.base - 1) is None
 
 
+@pytest.mark.timeout(30)
+async def test_the_frame_log_memory_is_a_setting(tmp_path: Path) -> None:
+    async with own_engine(tmp_path, frame_log_mb=1, station_rate_limit=0) as engine:
+        async with await open_link(engine, "BIG") as ws:
+            for n in range(600):  # 2.4 MB of calls through a 1 MB window
+                await ws.send(data_transfer(f"d{n}", 4000))
+                await asyncio.wait_for(ws.recv(), 10)
+        window = engine.frames
+        assert window.bytes <= 1024 * 1024 < 600 * 4000
+        assert window.base > 0
+        assert window.get(len(window) - 1).unique_id == "d599"  # the newest stay
+
+
 def big_answer(n: int, size: int) -> Frame:
     return Frame(float(n), "CP1", Direction.IN, Kind.RESULT, f"a{n}", "", {"data": "x" * size})
 
