@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test chromium lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,18 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/ocppdeck demo
 
-test: $(STAMP)
+# The HTML report's test drives Debian's chromium through its chromedriver (never a
+# browser Selenium would download): installed here when missing, via sudo unless root.
+CHROMIUM_DEBS := chromium chromium-driver
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$$sudo apt-get install -y $(CHROMIUM_DEBS) \
+		|| { $$sudo apt-get update && $$sudo apt-get install -y $(CHROMIUM_DEBS); }; \
+	fi
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

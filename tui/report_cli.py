@@ -1,9 +1,10 @@
 """`ocppdeck report [FILE|DIR]`: sessions, faults, compliance and connection health of a
 recording, an event log, a plain OCPP-J log (plain or gzip), a folder of segments, or
-(no FILE) the live data dir, as JSON or as one CSV file per table.
+(no FILE) the live data dir, as JSON, as one CSV file per table, or as one
+self-contained HTML page.
 
-The report goes to stdout or `--out`; the import summary goes to stderr, so the JSON can
-be piped as is. A source that cannot be read is one line on stderr and exit 2.
+The report goes to stdout or `--out`; the import summary goes to stderr, so the JSON (or
+HTML) can be piped as is. A source that cannot be read is one line on stderr and exit 2.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import Any
 from ..core.config import SettingsError, load_settings
 from ..core.disk.formats import FORMATS, ImportReport, SourceError, read_frames
 from ..core.report.build import build_report
+from ..core.report.html import render_html
 from ..core.report.options import ReportOptions
-from ..core.report.tables import COLUMNS, document
+from ..core.report.tables import COLUMNS, document, tables
 
 # A cell a spreadsheet would run as a formula; such text from a station is quoted.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -37,9 +39,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         nargs="?",
         help="a file (plain or gzip) or a folder; default: the data dir",
     )
-    report.add_argument("--format", choices=("json", "csv"), default="json", help="(default json)")
     report.add_argument(
-        "--out", type=Path, help="json: a file (default stdout); csv: a folder, one file a table"
+        "--format", choices=("json", "csv", "html"), default="json", help="(default json)"
+    )
+    report.add_argument(
+        "--out",
+        type=Path,
+        help="json, html: a file (default stdout); csv: a folder, one file a table",
     )
     report.add_argument(
         "--input-format",
@@ -91,15 +97,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         path = args.file or _data_dir(args)
         report = build_report(read_frames(path, args.input_format, imported), options)
-        doc = document(report, _source(path, imported))
+        source = _source(path, imported)
         if args.format == "csv":
-            write_csv(doc["tables"], args.out)
+            write_csv(tables(report), args.out)
+        elif args.format == "html":
+            _write(render_html(report, source), args.out)
         else:
-            text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-            if args.out is None:
-                sys.stdout.write(text)
-            else:
-                args.out.write_text(text, encoding="utf-8")
+            _write(
+                json.dumps(document(report, source), indent=2, ensure_ascii=False) + "\n", args.out
+            )
     except (SourceError, SettingsError) as exc:
         print(f"ocppdeck: {exc}", file=sys.stderr)
         return 2
@@ -113,6 +119,13 @@ def run(args: argparse.Namespace) -> int:
         if count:
             print(f"{table}: {count:,} rows past the per-station bound left off", file=sys.stderr)
     return 0
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
