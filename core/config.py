@@ -76,6 +76,11 @@ class Settings:
     seed: int = 7
     speed: float = 1.0
     meter_interval: float = 5.0
+    # The control API (core/api): off unless given a port (0: any free one); bearer token
+    # from `api_token_file`, else generated into the data dir on first use.
+    api_port: int | None = None
+    api_host: str = "127.0.0.1"
+    api_token_file: Path | None = None
 
     @property
     def recording_path(self) -> Path:
@@ -115,7 +120,7 @@ def _coerce(name: str, value: Any) -> Any:
                     raise ValueError(value)
                 return lowered in {"1", "true", "yes", "on"}
             return bool(value)
-        if kind == "int":
+        if kind in ("int", "int | None"):
             return int(value)
         if kind == "float":
             return float(value)
@@ -184,6 +189,8 @@ def load_settings(
     settings = Settings(**values)
     if not 0 < settings.port < 65536 and settings.port != 0:
         raise SettingsError(f"port: {settings.port} is not a TCP port")
+    if settings.api_port is not None and not 0 <= settings.api_port < 65536:
+        raise SettingsError(f"api_port: {settings.api_port} is not a TCP port")
     if settings.speed <= 0:
         raise SettingsError("speed: must be above 0")
     for name in ("recording_keep_days", "recording_keep_mb"):

@@ -14,6 +14,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 
+from .api.server import ApiServer
 from .automations.plugins import Automations
 from .clock import Clock, SystemClock
 from .config import Settings
@@ -111,6 +112,8 @@ class Engine:
         self._recorder: Recorder | None = None
         self._unsubscribe_recorder: Callable[[], None] = lambda: None
         self._keeper: asyncio.Task[None] | None = None
+        # The control API, when given a port: started last, stopped first.
+        self.api = ApiServer(self) if settings.api_port is not None else None
 
     @property
     def state(self) -> State:
@@ -200,6 +203,12 @@ class Engine:
         self.bus.publish(Frame(self.clock.now(), "", Direction.IN, Kind.SERVER_START))
         await self.csms.start()
         self._keeper = asyncio.create_task(self._keep_disk(), name="disk-keeper")
+        if self.api is not None:
+            try:
+                await self.api.start()
+            except BaseException:  # its port in use, an unreadable token file
+                await self.close()
+                raise
 
     def _fold(self, frame: Frame) -> None:
         """Fold a frame, then hand it with its facts to the automations."""
@@ -321,6 +330,8 @@ class Engine:
         A disk that refuses is reported (and the journal keeps queued commands
         for the next run); closing goes on.
         """
+        if self.api is not None:
+            await self.api.close()
         await self.csms.close()
         if self._keeper is not None:
             self._keeper.cancel()

@@ -18,7 +18,7 @@ from ..core.dialects import DEMO_MIX, DIALECTS
 from ..core.disk.formats import FORMATS, SourceError
 from ..core.disk.lock import DataDirLock
 from ..core.logs import configure_logging
-from . import redact_cli, report_cli, stations_cli
+from . import api_cli, redact_cli, report_cli, stations_cli
 from .refused_tag_hint import hint_on_refusal
 
 log = logging.getLogger("ocppdeck.cli")
@@ -67,6 +67,17 @@ def _common(parser: argparse.ArgumentParser, sub: bool = False) -> None:
         type=int,
         default=unset,
         help="memory the console's frame log may hold, in MB (default 128)",
+    )
+    api = parser.add_argument_group("control API (see README: Control API)")
+    api.add_argument(
+        "--api-port", type=int, default=unset, help="serve the HTTP API on this port (default off)"
+    )
+    api.add_argument("--api-host", default=unset, help="its address (default 127.0.0.1)")
+    api.add_argument(
+        "--api-token-file",
+        type=Path,
+        default=unset,
+        help="its bearer token (default: api-token in the data dir, made on first use)",
     )
     limits = parser.add_argument_group("a station's connection")
     limits.add_argument(
@@ -187,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--cert", type=Path, help="the stations' certificate (profile 3)")
     simulate.add_argument("--key", type=Path, help="its private key")
     stations_cli.add_parser(sub)
+    api_cli.add_parsers(sub)
     report_cli.add_parser(sub)
     project = sub.add_parser(
         "project", help="fold a recording or a log and print the answers, without the console"
@@ -345,6 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ocppdeck` command."""
     os.umask(0o077)  # what ocppdeck writes (recordings, the store, logs) is the user's alone
     args = build_parser().parse_args(argv)
+    if args.command in api_cli.COMMANDS:
+        return api_cli.run(args)
     if args.command == "report":
         return report_cli.run(args)
     if args.command == "project":

@@ -34,6 +34,18 @@ class FrameWindow(Protocol):
         ...
 
 
+def frame_action(frame: Frame, pos: int, log: FrameWindow) -> str:
+    """The action a frame (at `pos`) belongs to: its own for a CALL, its CALL's for an
+    answer (a CallError's with its code); an event (a close, an automation) has none."""
+    if frame.kind is Kind.CALL:
+        return frame.action
+    if frame.kind is Kind.RESULT or frame.kind is Kind.ERROR:
+        partner = log.partner(pos)
+        base = partner.action if partner is not None else "?"
+        return f"{base} {frame.action}".strip() if frame.kind is Kind.ERROR else base
+    return ""
+
+
 class FrameLog:
     """A bounded, append-only window of frames with request/answer joins.
 
