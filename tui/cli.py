@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.collector import tuned
 from ..core.config import Settings, SettingsError, load_settings
@@ -20,6 +20,9 @@ from ..core.disk.lock import DataDirLock
 from ..core.logs import configure_logging
 from . import api_cli, redact_cli, report_cli, stations_cli
 from .refused_tag_hint import hint_on_refusal
+
+if TYPE_CHECKING:
+    from ..core.scenario.plan import Scenario
 
 log = logging.getLogger("ocppdeck.cli")
 
@@ -180,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="run the demo without the console for SECONDS, leaving its recording",
     )
+    demo.add_argument(
+        "--scenario", type=Path, help="play this scenario file instead of the random fleet"
+    )
     serve = sub.add_parser("serve", help="the CSMS without the console; JSON logs on stdout")
     _common(serve, sub=True)
     simulate = sub.add_parser("simulate", help="a simulated fleet against any CSMS")
@@ -197,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--ca", type=Path, help="the CA to trust for a wss:// CSMS")
     simulate.add_argument("--cert", type=Path, help="the stations' certificate (profile 3)")
     simulate.add_argument("--key", type=Path, help="its private key")
+    simulate.add_argument(
+        "--scenario", type=Path, nargs="+", help="run these scenario files (README: Scenarios)"
+    )
+    simulate.add_argument("--junit", type=Path, help="with --scenario: write JUnit XML here")
     stations_cli.add_parser(sub)
     api_cli.add_parsers(sub)
     report_cli.add_parser(sub)
@@ -255,13 +265,19 @@ def check_theme(theme: str) -> None:
         raise SettingsError(f"theme: {theme!r} is not one of {', '.join(names)}")
 
 
-def run_console(settings: Settings, demo: bool, lock: DataDirLock) -> int:
-    """Open the TUI on a live engine or a demo run, on a data dir already locked."""
+def run_console(
+    settings: Settings, demo: bool, lock: DataDirLock, scenario: Scenario | None = None
+) -> int:
+    """Open the TUI on a live engine or a demo run (of a scenario, if given), on a data
+    dir already locked."""
     from ..core.demo import DemoRun
     from ..core.engine import Engine
+    from ..core.scenario.demo_play import ScenarioDemo
     from .app import OcppDeckApp
 
     source = DemoRun(settings, lock=lock) if demo else Engine(settings, lock=lock)
+    if scenario is not None:
+        source = ScenarioDemo(settings, scenario, lock=lock)
     app = OcppDeckApp(source)
     app.run()
     if app.startup_error:
@@ -372,6 +388,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"ocppdeck: {exc}", file=sys.stderr)
             return 2
     try:
+        if args.command == "simulate" and args.scenario:
+            from . import scenario_cli  # loads the simulator only when asked
+
+            return scenario_cli.run(args)
         if args.command == "simulate":
             configure_logging(stream=sys.stdout)
             asyncio.run(_simulate(args))
@@ -386,14 +406,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         headless = args.headless if args.command == "demo" else None
         if headless is None:
             check_theme(settings.theme)
+        scenario = None
+        if args.command == "demo" and args.scenario is not None:
+            from . import scenario_cli
+
+            scenario = scenario_cli.load_or_refuse(args.scenario)
+            if scenario is None:
+                return 2
         # Before the log file: a run refused by another's lock has touched nothing.
         lock = DataDirLock(settings.data_dir)
         configure_logging(path=settings.log_path)
         with tuned():  # as for `serve` (core/collector.py)
+            if headless is not None and scenario is not None:
+                return asyncio.run(scenario_cli.demo_headless(settings, scenario, headless, lock))
             if headless is not None:
                 asyncio.run(_demo_headless(settings, headless, lock))
                 return 0
-            return run_console(settings, args.command == "demo", lock)
+            return run_console(settings, args.command == "demo", lock, scenario)
     except SettingsError as exc:
         print(f"ocppdeck: {exc}", file=sys.stderr)
         return 2

@@ -79,6 +79,7 @@ class SimStation:
         settings: SimSettings,
         rng: random.Random,
         clock: Clock,
+        answers: type | None = None,
     ) -> None:
         spoken = dialect(spec.protocol)
         self.spec = spec
@@ -91,7 +92,8 @@ class SimStation:
         self.operative = True
         link_class: type[StationLink] = spoken.link.value
         self.link: StationLink = link_class(self, spoken.calls, random.Random(rng.getrandbits(64)))
-        self._point_class = spoken.with_answers(link_class.answers)
+        # A scripted station (core/scenario) answers with a subclass of its link's answers.
+        self._point_class = spoken.with_answers(answers or link_class.answers)
         self.connectors = {
             n: ConnectorSim(
                 spec.station_id, n, self.link, self, settings, random.Random(rng.getrandbits(64))
