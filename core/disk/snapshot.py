@@ -30,9 +30,11 @@ from ..model.state import (
     ConnectorState,
     EvseState,
     MeterHistory,
+    Notice,
     ReportedVariable,
     State,
     StationState,
+    Topic,
     Transaction,
     VariableKey,
 )
@@ -106,7 +108,16 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
 }
 COMPOUND: dict[type, frozenset[str]] = {
     StationState: frozenset(
-        {"station_id", "declared_layout", "reports", "variables", "roster", "evses", "unstarted"}
+        {
+            "station_id",
+            "declared_layout",
+            "reports",
+            "variables",
+            "roster",
+            "evses",
+            "unstarted",
+            "notices",
+        }
     ),
     EvseState: frozenset({"evse_id", "history", "connectors"}),
     ConnectorState: frozenset({"connector_id"}),
@@ -170,6 +181,7 @@ def _station(station: StationState) -> dict[str, Any]:
         ],
         "roster": sorted(station.roster),
         "evses": [_evse(evse) for evse in station.evses.values()],
+        "notices": [n for kept in station.notices.values() for n in kept.values()],
         "unstarted": list(station.unstarted.values()),
     }
 
@@ -247,6 +259,11 @@ def _read_station(doc: Any) -> StationState:
             _float(at), _optional(_str)(value), _str(mutability)
         )
     station.roster = frozenset(_int(n) for n in _list(doc["roster"]))
+    for n in _list(doc["notices"]):
+        where = (Topic(_str(n["topic"])), _int(n["evse"]), _str(n["subject"]))
+        said = (_str(n["status"]), _str(n["detail"]), _bool(n["flag"]))
+        notice = Notice(_float(n["at"]), *where, *said)
+        station.notices.setdefault(notice.topic, {})[notice.key] = notice
     for evse_doc in _list(doc["evses"]):
         evse = _read_evse(evse_doc)
         station.evses[evse.evse_id] = evse

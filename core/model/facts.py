@@ -2,11 +2,14 @@
 
 Readers turn frames into facts; the projection folds facts into state and
 hands them on, so replay marks, the timeline and automations read facts, never
-a version's payloads. A few facts only the fold can know (a gap in a
-transaction's seqNos, a stop with no start) the projection adds itself. Facts
-carry their own time so folding is last-writer-wins by that time. EVSE ids
-are the 1.6 connector ids (a 1.6 connector is an EVSE of one connector);
-`connector` is a 2.x connector within its EVSE, 0 when none is named.
+a version's payloads. What a station reports for the console to list
+(security events, firmware and log status, charging limits, monitors, display
+messages, …) is one kind of fact, a `Notice` (core/model/state.py) of a topic.
+A few facts only the fold can know (a gap in a transaction's seqNos, a stop with
+no start) the projection adds itself. Facts carry their own time so folding is
+last-writer-wins by that time. EVSE ids are the 1.6 connector ids (a 1.6
+connector is an EVSE of one connector); `connector` is a 2.x connector within
+its EVSE, 0 when none is named.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..wire.frame import Direction
-from .state import VariableKey
+from .state import Notice, VariableKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +259,7 @@ Fact = (
     | ConnectorsReported
     | EvsesReported
     | VariablesReported
+    | Notice
     | CallFailed
     | Malformed
     | Connected

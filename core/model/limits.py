@@ -36,3 +36,11 @@ MAX_PENDING_SAMPLES = 8_192
 # Runs of seqNos kept per transaction (one run when nothing is lost): a transaction that
 # lost events in this many places is flagged long before; past it the lowest run goes.
 MAX_SEQ_RUNS = 8
+# Notices kept per station and topic (security events, monitors, display messages, …):
+# past it the oldest go. A station with a busy security log reports a few a day.
+MAX_NOTICES = 1_000
+# Characters kept of a station's text in a notice (techInfo and messages are at most
+# 255 to 1024 by the schemas; a station whose payloads are not checked may send more).
+MAX_NOTICE_TEXT = 1_024
+# Characters kept of a notice's subject (an id, a type and a time).
+MAX_NOTICE_SUBJECT = 128

@@ -22,11 +22,12 @@ from ..wire.frame import CallKey, Direction, Frame, Kind
 from ..wire.join import Joiner, frame_bytes
 from . import facts as f
 from . import seqnos
-from .limits import MAX_EVSES, MAX_REPORT_PAIRS, MAX_REPORTS, MAX_VARIABLES
+from .limits import MAX_EVSES, MAX_NOTICES, MAX_REPORT_PAIRS, MAX_REPORTS, MAX_VARIABLES
 from .pending import PendingSamples
 from .readers import envelope
 from .state import (
     EvseState,
+    Notice,
     ReportedVariable,
     State,
     StationState,
@@ -280,6 +281,8 @@ class Projection:
                 _fold_report(station, at, request_id, pairs)
             case f.VariablesReported(at, entries):
                 _fold_variables(station, at, entries)
+            case Notice():
+                _fold_notice(station, fact)
             case f.TxStarted(at, tx_id, evse_id, id_tag, meter_start):
                 tx = state.start(station, tx_id)
                 if _earlier(at, (meter_start, id_tag), tx.started_at, (tx.meter_start, tx.id_tag)):
@@ -389,6 +392,25 @@ def _fold_variables(
         extra = len(variables) - MAX_VARIABLES + MAX_VARIABLES // 10
         for key, _ in nsmallest(extra, variables.items(), key=lambda kv: (kv[1].at, kv[0])):
             del variables[key]
+
+
+def _fold_notice(station: StationState, notice: Notice) -> None:
+    """The newest notice per (EVSE, subject) of its topic stands; past MAX_NOTICES a topic,
+    the oldest go, a tenth at once."""
+    kept = station.notices.setdefault(notice.topic, {})
+    key = notice.key
+    cur = kept.get(key)
+    if cur is not None and not _later(notice.at, _said(notice), cur.at, _said(cur)):
+        return
+    kept[key] = notice
+    if len(kept) > MAX_NOTICES:
+        extra = len(kept) - MAX_NOTICES + MAX_NOTICES // 10
+        for old, _ in nsmallest(extra, kept.items(), key=lambda kv: (kv[1].at, kv[0])):
+            del kept[old]
+
+
+def _said(notice: Notice) -> tuple[str, str, bool]:
+    return (notice.status, notice.detail, notice.flag)
 
 
 def _status_key(evse: EvseState) -> tuple[str, str, str]:

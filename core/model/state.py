@@ -8,8 +8,10 @@ per-connector entries. `StationState.evses` is keyed by EVSE id.
 
 Values that carry a time keep that time beside them, so the projection can
 apply last-writer-wins by the frame's own timestamp. What a station can make
-grow (EVSEs, connectors, variables, transactions) is bounded per station
-(core/model/limits.py).
+grow (EVSEs, connectors, variables, transactions, notices) is bounded per
+station (core/model/limits.py). What a station reports for the console to list
+beside this (security events, firmware status, limits, monitors, display
+messages, …) is kept as notices by topic.
 """
 
 from __future__ import annotations
@@ -250,6 +252,49 @@ class ReportedVariable:
         return self.mutability == "ReadOnly"
 
 
+class Topic(StrEnum):
+    """What a station reports that the console lists beside its state, by message."""
+
+    SECURITY = "security"  # SecurityEventNotification: one notice per event
+    FIRMWARE = "firmware"  # FirmwareStatusNotification (1.6: the signed one too)
+    PUBLISH = "publish"  # PublishFirmwareStatusNotification (a local controller's)
+    DIAGNOSTICS = "diagnostics"  # DiagnosticsStatusNotification (1.6)
+    LOG = "log"  # LogStatusNotification
+    RESERVATION = "reservation"  # ReservationStatusUpdate, per reservation id
+    LIMIT = "limit"  # NotifyChargingLimit / ClearedChargingLimit, per EVSE and source
+    PROFILE = "profile"  # ReportChargingProfiles, per EVSE and profile id
+    NEEDS = "needs"  # NotifyEVChargingNeeds, per EVSE
+    EV_SCHEDULE = "ev_schedule"  # NotifyEVChargingSchedule, per EVSE
+    MONITOR = "monitor"  # NotifyMonitoringReport, per monitor id
+    DISPLAY = "display"  # NotifyDisplayMessages, per message id
+    CUSTOMER = "customer"  # NotifyCustomerInformation, per request and part
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """The newest a station said of one subject of a topic (also the fact that says it).
+
+    `evse` is 0 for the station as a whole; `subject` tells notices of one topic and
+    EVSE apart (an event's time and type, a profile's id, "" when there is one);
+    `status` is the short word (a status, an event type, a limit's Set / Cleared) and
+    `detail` the rest. Both are the station's words, bounded (core/model/limits.py),
+    text never markup. `flag` marks a critical security event or a grid-critical limit.
+    """
+
+    at: float
+    topic: Topic
+    evse: int
+    subject: str
+    status: str
+    detail: str = ""
+    flag: bool = False
+
+    @property
+    def key(self) -> tuple[int, str]:
+        """What a newer notice of the same topic replaces it by."""
+        return (self.evse, self.subject)
+
+
 @dataclass(slots=True)
 class StationState:
     """One charging station."""
@@ -293,6 +338,8 @@ class StationState:
     # what they said waits here for the start. Never shown as transactions.
     unstarted: dict[str, Transaction] = field(default_factory=dict)
     orphan_stops: int = 0  # how many of `unstarted` have a stop: stops with no start (yet)
+    # What the station reported by topic, the newest per (EVSE, subject), MAX_NOTICES a topic.
+    notices: dict[Topic, dict[tuple[int, str], Notice]] = field(default_factory=dict)
 
     def evse(self, evse_id: int) -> EvseState:
         """The EVSE with that id (1.6: the connector), created on first sight (past
@@ -315,6 +362,17 @@ class StationState:
                         self.orphan_stops -= 1
             found = unstarted[transaction_id] = Transaction(self.station_id, transaction_id)
         return found
+
+    def noticed(self, topic: Topic, evse: int | None = None) -> list[Notice]:
+        """The notices of a topic (of one EVSE, or all), oldest first."""
+        found = self.notices.get(topic, {}).values()
+        kept = [n for n in found if evse is None or n.evse == evse]
+        return sorted(kept, key=lambda n: (n.at, n.key))
+
+    def latest(self, topic: Topic, evse: int = 0) -> Notice | None:
+        """The newest notice of a topic about the station (0) or one EVSE, if any."""
+        found = self.noticed(topic, evse)
+        return found[-1] if found else None
 
 
 class CountVerdict(StrEnum):

@@ -106,7 +106,7 @@ TABLE: dict[str, tuple[tuple[str, str], tuple[Answer, Answer, Answer]]] = {
         _same(("a2", "NotSupported")),
     ),
     "an action only 2.1 knows": (
-        ('[2,"a3","NotifyDERAlarm",{}]',) * 2,
+        ('[2,"a3","AFRRSignal",{}]',) * 2,
         (("a3", "NotImplemented"), ("a3", "NotImplemented"), ("a3", "NotSupported")),
     ),
     "a payload that is no object": (('[2,"p1","Heartbeat","beat"]',) * 2, _payload(*FORMAT, "p1")),

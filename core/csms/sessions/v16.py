@@ -16,9 +16,24 @@ from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, Regi
 
 from ..call_errors import OCPP_J_16
 from ..transaction_ids import REFUSED, NoTransactionId
+from .fixed import EMPTY, answering
 from .host import SessionAnswers
 
+# Notifications are answered with nothing; the projection reads what they say from the frames.
+_NOTIFICATIONS = (
+    "DiagnosticsStatusNotification",
+    "FirmwareStatusNotification",
+    "LogStatusNotification",
+    "MeterValues",
+    "SecurityEventNotification",
+    "SignedFirmwareStatusNotification",
+    "StatusNotification",
+)
+# The security extension's SignCertificate: Accepted only by a CA, and ocppdeck has none.
+FIXED_16 = {**dict.fromkeys(_NOTIFICATIONS, EMPTY), "SignCertificate": {"status": "Rejected"}}
 
+
+@answering(FIXED_16)
 class V16Answers(SessionAnswers):
     """Answers a 1.6 station's calls for the CSMS (`host`)."""
 
@@ -49,10 +64,6 @@ class V16Answers(SessionAnswers):
     def on_heartbeat(self) -> call_result.Heartbeat:
         return call_result.Heartbeat(current_time=self.host.now_iso())
 
-    @on(Action.status_notification)
-    def on_status_notification(self, **_: Any) -> call_result.StatusNotification:
-        return call_result.StatusNotification()
-
     @on(Action.authorize)
     def on_authorize(self, id_tag: str) -> call_result.Authorize:
         return call_result.Authorize(id_tag_info=self._authorize(id_tag))
@@ -74,21 +85,7 @@ class V16Answers(SessionAnswers):
             return call_result.StopTransaction()
         return call_result.StopTransaction(id_tag_info=self._authorize(id_tag))
 
-    @on(Action.meter_values)
-    def on_meter_values(self, **_: Any) -> call_result.MeterValues:
-        return call_result.MeterValues()
-
     @on(Action.data_transfer)
     def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:
         # No vendor extensions are implemented; the frame log keeps what was sent.
         return call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id)
-
-    @on(Action.diagnostics_status_notification)
-    def on_diagnostics_status_notification(
-        self, **_: Any
-    ) -> call_result.DiagnosticsStatusNotification:
-        return call_result.DiagnosticsStatusNotification()
-
-    @on(Action.firmware_status_notification)
-    def on_firmware_status_notification(self, **_: Any) -> call_result.FirmwareStatusNotification:
-        return call_result.FirmwareStatusNotification()

@@ -15,9 +15,53 @@ from typing import Any
 from ocpp.routing import after, on
 
 from ..call_errors import OCPP_J_2
+from .fixed import EMPTY, Answer, answering, refused
 from .host import SessionAnswers
 
+# Notifications and reports are answered with nothing; the projection reads what they say
+# from the frames. 2.1's actions are here too: a 2.0.1 station's are refused before routing.
+_NOTIFICATIONS = (
+    "BatterySwap",
+    "ClearedChargingLimit",
+    "ClosePeriodicEventStream",
+    "FirmwareStatusNotification",
+    "LogStatusNotification",
+    "MeterValues",
+    "NotifyChargingLimit",
+    "NotifyCustomerInformation",
+    "NotifyDERAlarm",
+    "NotifyDERStartStop",
+    "NotifyDisplayMessages",
+    "NotifyEvent",
+    "NotifyMonitoringReport",
+    "NotifyPriorityCharging",
+    "NotifyReport",
+    "NotifySettlement",
+    "PublishFirmwareStatusNotification",
+    "ReportChargingProfiles",
+    "ReportDERControl",
+    "ReservationStatusUpdate",
+    "SecurityEventNotification",
+    "StatusNotification",
+)
+_NO_CONTRACT_CA = "no contract certificate authority is configured"
+_NO_SCHEDULE = "the CSMS provides no charging schedule"
+# What the spec answers a request that needs what ocppdeck does not have.
+FIXED_2: dict[str, Answer] = {
+    **dict.fromkeys(_NOTIFICATIONS, EMPTY),
+    "SignCertificate": refused("Rejected", "NoCA", "no CA is configured to sign the CSR"),
+    "Get15118EVCertificate": {**refused("Failed", "NoCA", _NO_CONTRACT_CA), "exi_response": ""},
+    "GetCertificateStatus": refused("Failed", "NoCA", _NO_CONTRACT_CA),
+    "NotifyEVChargingNeeds": refused("Rejected", "NoSchedule", _NO_SCHEDULE),
+    # No profile was given, so no limit is broken: the EV's schedule stands.
+    "NotifyEVChargingSchedule": {"status": "Accepted"},
+    # Streams are SEND messages the library cannot take: the station reports by NotifyEvent.
+    "OpenPeriodicEventStream": refused("Rejected", "NotSupported", "no periodic streams"),
+    "PullDynamicScheduleUpdate": refused("Rejected", "NoSchedule", _NO_SCHEDULE),
+}
 
+
+@answering(FIXED_2)
 class V2Answers(SessionAnswers):
     """Answers a 2.x station's calls for the CSMS (`host`)."""
 
@@ -54,10 +98,6 @@ class V2Answers(SessionAnswers):
     def on_heartbeat(self) -> Any:
         return self.results.Heartbeat(current_time=self.host.now_iso())
 
-    @on("StatusNotification")
-    def on_status_notification(self, **_: Any) -> Any:
-        return self.results.StatusNotification()
-
     @on("Authorize")
     def on_authorize(self, id_token: dict[str, Any], **_: Any) -> Any:
         return self.results.Authorize(id_token_info=self._token_info(id_token))
@@ -79,32 +119,33 @@ class V2Answers(SessionAnswers):
         info = self._token_info(id_token, starting)
         return self.results.TransactionEvent(id_token_info=info)
 
-    @on("MeterValues")
-    def on_meter_values(self, **_: Any) -> Any:
-        return self.results.MeterValues()
-
-    @on("NotifyReport")
-    def on_notify_report(self, **_: Any) -> Any:
-        # The projection reads the report from the frame; nothing to decide here.
-        return self.results.NotifyReport()
-
-    @on("NotifyEvent")
-    def on_notify_event(self, **_: Any) -> Any:
-        return self.results.NotifyEvent()
-
-    @on("SecurityEventNotification")
-    def on_security_event_notification(self, **_: Any) -> Any:
-        return self.results.SecurityEventNotification()
-
-    @on("FirmwareStatusNotification")
-    def on_firmware_status_notification(self, **_: Any) -> Any:
-        return self.results.FirmwareStatusNotification()
-
-    @on("LogStatusNotification")
-    def on_log_status_notification(self, **_: Any) -> Any:
-        return self.results.LogStatusNotification()
-
     @on("DataTransfer")
     def on_data_transfer(self, vendor_id: str, **_: Any) -> Any:
         # No vendor extensions are implemented; the frame log keeps what was sent.
         return self.results.DataTransfer(status="UnknownVendorId")
+
+    @on("GetCertificateChainStatus")
+    def on_get_certificate_chain_status(
+        self, certificate_status_requests: list[dict[str, Any]], **_: Any
+    ) -> Any:
+        # Without a contract CA there is no OCSP responder to ask: each status Failed.
+        statuses = [
+            {
+                "certificate_hash_data": request.get("certificate_hash_data"),
+                "source": request.get("source"),
+                "status": "Failed",
+                "next_update": self.host.now_iso(),
+            }
+            for request in certificate_status_requests
+        ]
+        return self.results.GetCertificateChainStatus(certificate_status=statuses)
+
+    @on("VatNumberValidation")
+    def on_vat_number_validation(self, vat_number: str, **extra: Any) -> Any:
+        # No VAT register is configured to check the number against.
+        return self.results.VatNumberValidation(
+            vat_number=vat_number,
+            status="Rejected",
+            evse_id=extra.get("evse_id"),
+            status_info={"reason_code": "NotSupported", "additional_info": "no VAT register"},
+        )

@@ -8,6 +8,7 @@ from ...wire.frame import Direction, Frame, Kind
 from .. import facts as f
 from .. import readings
 from ..readings import finite_number, payload_time
+from .notices import notices
 
 
 def _int(value: Any) -> int | None:
@@ -75,7 +76,7 @@ def call_facts(frame: Frame) -> list[f.Fact]:
         at = payload_time(p, frame.ts)
         meter_stop = finite_number(p.get("meterStop"))
         return [f.TxStopped(at, tx, meter_stop, str(p.get("reason", "Local")))]
-    return []
+    return list(notices(frame))
 
 
 def answer_facts(call: Frame, answer: Frame) -> list[f.Fact]:

@@ -19,6 +19,7 @@ from .. import facts as f
 from .. import readings
 from ..readings import finite_number, payload_time
 from ..state import VariableKey
+from .notices import notices
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -82,7 +83,7 @@ def call_facts(frame: Frame) -> list[f.Fact]:
         return _transaction_event(p, frame.ts)
     if action == "NotifyReport":
         return _report(p, frame.ts)
-    return []
+    return list(notices(frame))
 
 
 def _report(p: dict[str, Any], fallback: float) -> list[f.Fact]:
