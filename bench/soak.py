@@ -736,11 +736,8 @@ def let_go(transactions: dict[tuple[str, str], Any], stopped: set[tuple[str, str
     station that holds its bound of closed ones (all newer). Not lost: the recording
     keeps them, and reports read them there."""
     full = Counter(station for (station, _), tx in transactions.items() if not tx.is_open)
-    return {
-        key
-        for key in stopped
-        if key not in transactions and full[key[0]] >= MAX_CLOSED_TRANSACTIONS
-    }
+    at_bound = MAX_CLOSED_TRANSACTIONS - MAX_CLOSED_TRANSACTIONS // 10  # it drops a tenth at once
+    return {key for key in stopped if key not in transactions and full[key[0]] >= at_bound}
 
 
 def _at_warmup(series: Sequence[tuple[float, float]], warmup: float) -> float:

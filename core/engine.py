@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -43,8 +45,17 @@ log = logging.getLogger("ocppdeck.engine")
 
 STORE_FLUSH_INTERVAL = 1.0  # seconds between ticks of the disk keeper (batched store writes)
 SNAPSHOT_EVERY = 60  # ticks between state snapshots, each followed by retention
+# A snapshot is taken on the loop (to be consistent), so a big state stalls every station
+# for its time: past a short one, snapshots come further apart, at most this share of
+# the loop's time (1,000 stations at their bounds take ~0.3 s: one every ~90 s).
+SNAPSHOT_LOOP_SHARE = 1 / 300
 SNAPSHOT_RETRY_EVERY = 10  # ticks between tries of a snapshot the disk refused
 SPACE_EVERY = 10  # ticks between measures of the data dir
+
+
+def snapshot_gap(on_loop_s: float) -> int:
+    """Ticks until the next snapshot after one that held the loop `on_loop_s` seconds."""
+    return max(SNAPSHOT_EVERY, math.ceil(on_loop_s / SNAPSHOT_LOOP_SHARE))
 
 
 def _files_after(files: list[Path], seq: int) -> list[Path]:
@@ -109,6 +120,7 @@ class Engine:
         self.transport = None  # live: no replay transport
         self.restored = ImportReport()
         self._snapshot_seq = 0
+        self._snapshot_write_s = 0.0
         self._recorder: Recorder | None = None
         self._unsubscribe_recorder: Callable[[], None] = lambda: None
         self._keeper: asyncio.Task[None] | None = None
@@ -234,7 +246,7 @@ class Engine:
 
         No failure ends this task: each step reports to `health` and is tried again.
         """
-        ticks = 0
+        ticks, next_snapshot = 0, SNAPSHOT_EVERY
         while True:
             if ticks % SPACE_EVERY == 0:
                 await self._measure()
@@ -246,10 +258,11 @@ class Engine:
             if self._health.failing(Part.COMMAND_JOURNAL):
                 await self._step(Part.COMMAND_JOURNAL, self._check_journal)
             snapshot_failing = self._health.failing(Part.SNAPSHOT)
-            if ticks % SNAPSHOT_EVERY == 0 or (
-                snapshot_failing and ticks % SNAPSHOT_RETRY_EVERY == 0
-            ):
+            if ticks >= next_snapshot or (snapshot_failing and ticks % SNAPSHOT_RETRY_EVERY == 0):
+                took = time.perf_counter()
                 await self._step(Part.SNAPSHOT, self._save_snapshot)
+                took = time.perf_counter() - took - self._snapshot_write_s
+                next_snapshot = ticks + snapshot_gap(took)
                 await self._step(Part.RETENTION, self._retain)
 
     async def _step(
@@ -315,13 +328,18 @@ class Engine:
 
     async def _save_snapshot(self) -> None:
         """Snapshot the projection (on the loop, so it is consistent); write it off the loop."""
+        self._snapshot_write_s = 0.0
         seq = self.bus.next_seq - 1
         if seq <= self._snapshot_seq:
             return
         if self._recorder is not None:
             self._recorder.flush()  # the snapshot must never be ahead of the recording
         data = snapshot.dump(self.projection, seq)
-        await asyncio.to_thread(files.write_atomic, self.settings.snapshot_path, data)
+        began = time.perf_counter()
+        try:
+            await asyncio.to_thread(files.write_atomic, self.settings.snapshot_path, data)
+        finally:
+            self._snapshot_write_s = time.perf_counter() - began  # off the loop: not a stall
         self._snapshot_seq = seq
 
     async def close(self) -> None:

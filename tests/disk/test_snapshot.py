@@ -145,3 +145,11 @@ def test_a_damaged_snapshot_is_refused_with_a_reason_never_a_crash(
 def test_bytes_that_are_no_snapshot_are_refused(data: bytes) -> None:
     with pytest.raises(snapshot.SnapshotError):
         snapshot.read(data)
+
+
+def test_a_snapshot_that_stalls_the_loop_longer_comes_less_often() -> None:
+    from ocppdeck.core.engine import SNAPSHOT_EVERY, snapshot_gap
+
+    assert snapshot_gap(0.005) == SNAPSHOT_EVERY  # a small state: the usual minute
+    assert snapshot_gap(0.3) == 90  # 1,000 stations at their bounds: 0.3 s in 90 s
+    assert snapshot_gap(2.0) == 600  # never more than a third of a percent of the loop
