@@ -8,6 +8,7 @@ offers; a part a source cannot offer is None, and the screen says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
 
 from .automations.plugins import Automations
@@ -21,6 +22,7 @@ from .disk.health import DiskHealth
 from .model.state import State
 from .replay.marks import Mark
 from .replay.player import Progress
+from .wire.frame import Frame
 from .wire.frame_log import FrameWindow
 
 
@@ -87,6 +89,11 @@ class Transport(Protocol):
 
     def jump(self, forward: bool, kinds: set[Mark] | None = None) -> bool:
         """Go past the next (or previous) mark; False when there is none."""
+        ...
+
+    def recorded(self) -> Iterator[Frame]:
+        """Every frame of the recording in play order, read apart from playback (safe in
+        another thread while it plays)."""
         ...
 
 

@@ -32,6 +32,7 @@ from .screens.inspector import InspectorScreen
 from .screens.prompt import PromptScreen
 from .screens.queue import QueueScreen
 from .screens.registry import RegistryScreen
+from .screens.reports import ReportsScreen
 from .seek import parse_seek
 from .sending import outcome_notice
 from .station_commands import STATION_COMMANDS, Target, station_bindings
@@ -74,6 +75,7 @@ class OcppDeckApp(App[None]):
         Binding("w", "queue", "Queue"),
         Binding("a", "automations", "Automations"),
         Binding("e", "crafter", "Craft message"),  # not k: the frame log uses k for up
+        Binding("o", "reports", "Reports"),
     ]
     COMMANDS = App.COMMANDS | {StationCommandsProvider}
     VERTICAL_BREAKPOINTS = VERTICAL_BREAKPOINTS
@@ -472,6 +474,11 @@ class OcppDeckApp(App[None]):
         elif not isinstance(self.screen, CrafterScreen):
             station = self.query_one(StationsTable).selected
             self.push_screen(CrafterScreen(crafter, self.source, station))
+
+    def action_reports(self) -> None:
+        """Open the reports: sessions, faults, compliance and connection health of the source."""
+        if not isinstance(self.screen, ReportsScreen):
+            self.push_screen(ReportsScreen(self.source), lambda moved: moved and self._moved())
 
     async def action_quit(self) -> None:
         """Close the source (sockets, recording, store), then leave."""

@@ -1,4 +1,5 @@
-"""Command palette entries: every station command and "go to station", on the main screen.
+"""Command palette entries: every station command, the reports and "go to station", on the
+main screen.
 
 Modal screens (queue, configuration, forms) have their own keys, so nothing is
 offered over them: the palette offers what makes sense where it was opened.
@@ -32,6 +33,10 @@ class PaletteHost(Protocol):
         """Put the cursor on a station."""
         ...
 
+    def action_reports(self) -> None:
+        """Open the reports screen."""
+        ...
+
 
 class StationCommandsProvider(Provider):
     """The operator's commands on the selected station, and a jump to any station."""
@@ -48,6 +53,13 @@ class StationCommandsProvider(Provider):
             )
             for command in STATION_COMMANDS.values()
         ]
+        entries.append(
+            (
+                "Reports",
+                app.action_reports,
+                "Sessions, faults, compliance and connection health of this source (key o)",
+            )
+        )
         state = app.source.state
         for station_id in sorted(state.stations):
             station = state.stations[station_id]

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import weakref
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -175,6 +175,10 @@ class Player:
     def frame(self, position: int) -> Frame:
         """The frame at a position (0-based, in play order)."""
         return self._spool.frame(position)
+
+    def frames(self) -> Iterator[Frame]:
+        """Every frame in play order, on a reader of its own: safe in another thread."""
+        return self._spool.scan(0)
 
     def partner_position(self, position: int) -> int | None:
         """The position of a frame's request or answer, if the recording has it."""

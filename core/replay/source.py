@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from ..clock import ManualClock
 from ..config import Settings
@@ -130,6 +130,10 @@ class ReplaySource:
     def marks(self) -> list[tuple[int, Mark]]:
         """Frames worth jumping to, by position."""
         return self.player.marks
+
+    def recorded(self) -> Iterator[Frame]:
+        """Every frame of the recording in play order, read apart from playback."""
+        return self.player.frames()
 
     def describe(self) -> str:
         """Name, position, speed and whether it plays."""

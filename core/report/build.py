@@ -52,6 +52,7 @@ class _Collector:
         self.compliance = ComplianceLog(options)
         self.connections = ConnectionLog(options)
         self.first: float | None = None
+        self.position = 0  # of the frame being folded, in the stream's order
 
     def after(self, frame: Frame, found: Sequence[f.Fact]) -> None:
         ts, station = frame.ts, frame.station
@@ -66,21 +67,23 @@ class _Collector:
             self.connections.heard(station, ts, frame.direction is Direction.IN)
         for fact in found:
             self._fact(station, fact)
+        self.position += 1
 
     def _fact(self, station: str, fact: f.Fact) -> None:
+        position = self.position
         match fact:
             case f.MeterSample():
                 self.sessions.sample(station, fact)
             case f.TxStarted() | f.TxStopped() | f.TxEvent():
-                self.sessions.transaction(station, fact.transaction_id)
+                self.sessions.transaction(station, fact.transaction_id, position)
             case f.StatusChanged():
-                self.faults.status(station, fact)
+                self.faults.status(station, fact, position)
             case f.CallFailed():
-                self.faults.call_failed(station, fact)
+                self.faults.call_failed(station, fact, position)
             case f.AuthRejected():
-                self.faults.auth_rejected(station, fact)
+                self.faults.auth_rejected(station, fact, position)
             case f.Booted():
-                self.faults.booted(station, fact)
+                self.faults.booted(station, fact, position)
             case f.Connected(at):
                 self.connections.connected(station, at)
             case f.Disconnected(at):

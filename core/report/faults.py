@@ -11,7 +11,7 @@ is folded, so the order frames come in does not change the answer.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from ..clock import to_iso
@@ -33,7 +33,9 @@ SEQNO_GAP = "seqno-gap"
 @dataclass(frozen=True, slots=True)
 class Fault:
     """One row of the faults table. `until` is when a fault status cleared (None: it had
-    not by the end of the source, or the fault is a moment)."""
+    not by the end of the source, or the fault is a moment). `position` is the place, in
+    the stream folded, of the frame that shows it (of a session's fault: the session's
+    first frame)."""
 
     kind: str
     station: str
@@ -44,6 +46,7 @@ class Fault:
     transaction_id: str = ""
     code: str = ""
     detail: str = ""
+    position: int | None = field(default=None, compare=False)  # where, not what
 
     @property
     def duration_s(self) -> float | None:
@@ -51,8 +54,8 @@ class Fault:
         return None if self.until is None else self.until - self.at
 
 
-# (time, status, error code, info) of one EVSE's or connector's status reports.
-_Report = tuple[float, str, str, str]
+# (time, status, error code, info, position) of one EVSE's or connector's status reports.
+_Report = tuple[float, str, str, str, int]
 
 
 def _faulty(status: str, error_code: str) -> bool:
@@ -66,36 +69,38 @@ class FaultLog:
         self._limit = max_per_station
         self._statuses: dict[tuple[str, int, int], list[_Report]] = defaultdict(list)
         self._status_count: Counter[str] = Counter()
-        self._boots: dict[str, list[float]] = defaultdict(list)
+        self._boots: dict[str, list[tuple[float, int]]] = defaultdict(list)  # (time, position)
         self.found: StationRows[Fault] = StationRows(max_per_station)
 
-    def status(self, station: str, fact: f.StatusChanged) -> None:
+    def status(self, station: str, fact: f.StatusChanged, position: int) -> None:
         """A status report: a fault begins or ends at its time."""
         if self._status_count[station] >= self._limit:
             self.found.left_off += 1
             return
         self._status_count[station] += 1
         key = (station, fact.evse, fact.connector)
-        self._statuses[key].append((fact.at, fact.status, fact.error_code, fact.info))
+        self._statuses[key].append((fact.at, fact.status, fact.error_code, fact.info, position))
 
-    def call_failed(self, station: str, fact: f.CallFailed) -> None:
+    def call_failed(self, station: str, fact: f.CallFailed, position: int) -> None:
         """A CALLERROR: IN is the station refusing the CSMS's call, OUT the other way."""
         kind = CALLERROR_BY_STATION if fact.direction is Direction.IN else CALLERROR_BY_CSMS
         detail = f"{fact.action or '(call not seen)'}: {fact.description}"
-        self.found.add(station, Fault(kind, station, fact.at, code=fact.code, detail=detail))
+        fault = Fault(kind, station, fact.at, code=fact.code, detail=detail, position=position)
+        self.found.add(station, fault)
 
-    def auth_rejected(self, station: str, fact: f.AuthRejected) -> None:
+    def auth_rejected(self, station: str, fact: f.AuthRejected, position: int) -> None:
         """The CSMS refused an id tag."""
         detail = f"{fact.id_tag} ({fact.action})"
-        self.found.add(
-            station, Fault(AUTH_REJECTED, station, fact.at, code=fact.status, detail=detail)
+        fault = Fault(
+            AUTH_REJECTED, station, fact.at, code=fact.status, detail=detail, position=position
         )
+        self.found.add(station, fault)
 
-    def booted(self, station: str, fact: f.Booted) -> None:
+    def booted(self, station: str, fact: f.Booted, position: int) -> None:
         """A boot: judged against the sessions at the end."""
         boots = self._boots[station]
         if len(boots) < self._limit:
-            boots.append(fact.at)
+            boots.append((fact.at, position))
 
     def faults(self, sessions: list[Session]) -> tuple[list[Fault], int]:
         """Every fault by time, and how many were left off past the per-station bound."""
@@ -119,14 +124,14 @@ class FaultLog:
         for (station, evse, connector), reports in self._statuses.items():
             current: Fault | None = None
             signature: tuple[str, str] | None = None
-            for at, status, code, info in sorted(reports):
+            for at, status, code, info, position in sorted(reports):
                 if current is not None and (status, code) != signature:
                     found.append(replace(current, until=at))
                     current = signature = None
                 if current is None and _faulty(status, code):
                     detail = f"{status}: {info}" if info else status
                     current = Fault(
-                        FAULT_STATUS, station, at, None, evse, connector, "", code, detail
+                        FAULT_STATUS, station, at, None, evse, connector, "", code, detail, position
                     )
                     signature = (status, code)
             if current is not None:
@@ -140,7 +145,7 @@ class FaultLog:
                 by_station[s.station].append(s)
         found: list[Fault] = []
         for station, boots in self._boots.items():
-            for at in boots:
+            for at, position in boots:
                 for s in by_station.get(station, ()):
                     assert s.start is not None
                     if s.start < at and (s.stop is None or s.stop > at):
@@ -153,6 +158,7 @@ class FaultLog:
                                 evse=s.evse,
                                 transaction_id=s.transaction_id,
                                 detail=detail,
+                                position=position,
                             )
                         )
         return found
@@ -174,6 +180,7 @@ def _orphans(sessions: list[Session]) -> list[Fault]:
                     evse=s.evse,
                     transaction_id=s.transaction_id,
                     detail=detail,
+                    position=s.position,
                 )
             )
         elif s.start is not None and s.evse is not None:
@@ -192,6 +199,7 @@ def _orphans(sessions: list[Session]) -> list[Fault]:
                         evse=evse,
                         transaction_id=s.transaction_id,
                         detail=detail,
+                        position=s.position,
                     )
                 )
     return found
@@ -212,6 +220,7 @@ def _seq_gaps(sessions: list[Session]) -> list[Fault]:
                     evse=s.evse,
                     transaction_id=s.transaction_id,
                     detail=f"seqNo {numbers} never came",
+                    position=s.position,
                 )
             )
     return found

@@ -15,7 +15,7 @@ whatever unit the station used. A session still open has the energy so far.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ..model import seqnos
@@ -58,6 +58,9 @@ class Session:
     peak_power_w: float | None
     stop_reason: str
     missing_seq: tuple[tuple[int, int], ...] = ()  # 2.x seqNos (first, last) never come
+    # Of the first frame that named it, in the stream folded: where, not what, so two
+    # orders of the same frames give equal sessions.
+    position: int | None = field(default=None, compare=False)
 
     @property
     def completed(self) -> bool:
@@ -78,12 +81,14 @@ class SessionLog:
         self._limit = max_per_station
         self._txs: dict[tuple[str, str], Transaction] = {}
         self._meters: dict[tuple[str, str], _Meter] = {}
+        self._first: dict[tuple[str, str], int] = {}  # each kept transaction's first frame
         self._on_evse: dict[tuple[str, int], Transaction] = {}  # newest started, per EVSE
         self._count: Counter[str] = Counter()
         self.left_off = 0
 
-    def transaction(self, station_id: str, tx_id: str) -> None:
-        """A fact of transaction `tx_id` was folded: keep the projection's record of it."""
+    def transaction(self, station_id: str, tx_id: str, position: int) -> None:
+        """A fact of transaction `tx_id` was folded from the frame at `position`: keep the
+        projection's record of it."""
         station = self._state.stations.get(station_id)
         tx = None if station is None else self._state.known(station, tx_id)
         if tx is None:
@@ -98,6 +103,7 @@ class SessionLog:
             self._txs[key] = tx
         elif held is not tx and held.started_at is None:
             self._txs[key] = tx  # the state let the stop-only record go before its start came
+        self._first.setdefault(key, position)
         if tx.evse_id is not None and tx.started_at is not None:
             on = self._on_evse.get((station_id, tx.evse_id))
             if on is None or (on.started_at or 0.0) <= tx.started_at:
@@ -142,6 +148,7 @@ class SessionLog:
             peak_power_w=meter.peak_w,
             stop_reason=tx.stop_reason,
             missing_seq=tuple(seqnos.gaps(tx.seq_runs)),
+            position=self._first.get(key),
         )
 
 

@@ -27,6 +27,7 @@ from .id_tags import AddTagScreen, IdTagsScreen
 from .inspector import InspectorScreen
 from .queue import QueueScreen
 from .registry import RegistryScreen
+from .reports import ReportsScreen
 
 
 def _keys(binding: Binding) -> str:
@@ -106,6 +107,7 @@ def help_sections(
         HelpSection("Add id tag", AddTagScreen.BINDINGS, AddTagScreen),
         HelpSection("Automations (a)", AutomationsScreen.BINDINGS, AutomationsScreen),
         HelpSection("Message crafter (e)", CrafterScreen.BINDINGS, CrafterScreen),
+        HelpSection("Reports (o)", ReportsScreen.BINDINGS, ReportsScreen),
         HelpSection("Configuration (K)", ConfigurationScreen.BINDINGS, ConfigurationScreen),
         HelpSection("Command forms", CommandForm.BINDINGS, CommandForm),
     ]

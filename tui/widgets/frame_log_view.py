@@ -3,11 +3,13 @@
 Only the rows on screen are drawn (Line API), so a million frames scroll as
 lightly as ten. New frames are scanned incrementally on each redraw tick.
 It follows the tail until the user moves the cursor up; End resumes.
+X writes the frames it shows, all of them, to a file (tui/frame_export.py).
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -21,10 +23,12 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...core.disk.export import ExportRow
 from ...core.wire.frame import Direction, Frame, Kind
 from ...core.wire.frame_log import FrameWindow
 from ...core.wire.frame_query import KIND_LABELS, FrameQuery
 from ..formatting import precise_time
+from ..frame_export import FrameExport
 from ..station_text import shown
 
 SCAN_CHUNK = 50_000  # frames a filter looks at per redraw
@@ -90,6 +94,7 @@ class FrameLogView(ScrollView, can_focus=True):
         Binding("home", "first", "First frame", show=False),
         Binding("end", "follow", "Follow tail"),
         Binding("enter", "inspect", "Inspect"),
+        Binding("X", "export", "Export the frames shown (.jsonl or .csv)", show=False),
     ]
 
     class Inspect(Message):
@@ -110,6 +115,7 @@ class FrameLogView(ScrollView, can_focus=True):
         self.cursor: int | None = None
         self.following = True
         self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(2000)
+        self.exporter = FrameExport(self, self.shown_before, self.rows_at)
 
     def on_mount(self) -> None:
         self.border_title = "Frames"
@@ -193,7 +199,32 @@ class FrameLogView(ScrollView, can_focus=True):
             self.border_title = Text(f"Frames · filter: {shown(self.query_filter.describe())}")
         else:
             self.border_title = "Frames"
-        self.border_subtitle = f"{count} frames · {mode}"
+        note = f" · {self.exporter.note}" if self.exporter.note else ""
+        self.border_subtitle = f"{count} frames · {mode}{note}"
+
+    # --- export -----------------------------------------------------------
+    def shown_before(self, end: int) -> Sequence[int] | None:
+        """The positions the log shows before `end`, all of them (a copy); None while the
+        filter has not scanned that far yet."""
+        end = min(end, len(self.frame_log))  # a replay stepped back meanwhile
+        if self._scanned < end:
+            return None
+        if isinstance(self.positions, range):
+            return range(self.positions.start, min(end, self.positions.stop))
+        return self.positions[: bisect.bisect_left(self.positions, end)]
+
+    def rows_at(self, positions: Sequence[int]) -> list[ExportRow]:
+        """The frames at these positions still in the window, an answer with its CALL's
+        action as the log shows it."""
+        log = self.frame_log
+        rows = []
+        for pos in positions:
+            frame = log.get(pos)
+            if frame is None:
+                continue
+            partner = log.partner(pos) if frame.is_ocpp and frame.kind is not Kind.CALL else None
+            rows.append(ExportRow(frame, partner.action if partner is not None else ""))
+        return rows
 
     # --- keys -------------------------------------------------------------
     def _move_to(self, index: int) -> None:
@@ -229,6 +260,10 @@ class FrameLogView(ScrollView, can_focus=True):
         """Go to the newest frame and keep following."""
         self.following = True
         self.sync()
+
+    def action_export(self) -> None:
+        """Write the frames shown, under the filter, to a .jsonl or .csv file."""
+        self.exporter.ask(len(self.frame_log), len(self.positions), self.query_filter.describe())
 
     def action_inspect(self) -> None:
         """Open the inspector on the frame under the cursor."""
