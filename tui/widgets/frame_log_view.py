@@ -25,7 +25,7 @@ from textual.strip import Strip
 
 from ...core.disk.export import ExportRow
 from ...core.wire.frame import Direction, Frame, Kind
-from ...core.wire.frame_log import FrameWindow
+from ...core.wire.frame_log import FrameWindow, frame_action
 from ...core.wire.frame_query import KIND_LABELS, FrameQuery
 from ..formatting import precise_time
 from ..frame_export import FrameExport
@@ -39,18 +39,6 @@ def action_width(width: int) -> int:
     """The action column's width in a pane `width` cells wide: 28, narrowed on a small
     terminal so that the payload keeps some room (never under 18: StatusNotification)."""
     return max(18, min(28, width - LEAD - 17))
-
-
-def frame_action(frame: Frame, pos: int, log: FrameWindow) -> str:
-    """The action a frame (at `pos`) belongs to: its own for a CALL, its CALL's for an
-    answer; an event (a close, an automation) has none."""
-    if frame.kind is Kind.CALL:
-        return frame.action
-    if frame.kind is Kind.RESULT or frame.kind is Kind.ERROR:
-        partner = log.partner(pos)
-        base = partner.action if partner is not None else "?"
-        return f"{base} {frame.action}".strip() if frame.kind is Kind.ERROR else base
-    return ""
 
 
 def frame_summary(frame: Frame) -> str:
