@@ -8,6 +8,7 @@ from .csms.store import store_files
 from .csms.tls import client_context
 from .disk.lock import DataDirLock
 from .engine import Engine
+from .scenario.fleet_models import shipped_models
 from .sim.fleet import Fleet, fleet_specs
 from .sim.spec import SimSettings
 
@@ -42,7 +43,10 @@ class DemoRun(Engine):
         """Start the CSMS, then point the fleet at it."""
         await super().start()
         # The fleet speaks what the CSMS serves, the stations taking those versions in turn.
-        specs = fleet_specs(self.settings.stations, self.settings.seed, self.settings.protocols)
+        # Its stations are the shipped templates' models, firmware quirks included.
+        specs = fleet_specs(
+            self.settings.stations, self.settings.seed, self.settings.protocols, shipped_models()
+        )
         passwords: dict[str, str] = {}
         if self.settings.security_profile in (1, 2):
             # Registered as an operator would, each with its own password.

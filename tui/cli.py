@@ -207,6 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--scenario", type=Path, nargs="+", help="run these scenario files (README: Scenarios)"
     )
     simulate.add_argument("--junit", type=Path, help="with --scenario: write JUnit XML here")
+    simulate.add_argument(
+        "--api-url", metavar="URL", help="with --scenario: the CSMS's control API (operator steps)"
+    )
+    simulate.add_argument(
+        "--api-token-file", type=Path, default=argparse.SUPPRESS, help="its bearer token"
+    )
     stations_cli.add_parser(sub)
     api_cli.add_parsers(sub)
     report_cli.add_parser(sub)

@@ -13,11 +13,15 @@ import orjson
 from ..sim.connector import ConnectorSim, Context, Status, StopReason
 from ..wire.frame import Frame
 from .csms_calls import AnswerRule
+from .operator import NO_HOOK, OperatorHook
 from .pacing import Pace
 from .plan import Step
 from .station import ScenarioStation
 
 REMOTE_STARTS = frozenset({"RemoteStartTransaction", "RequestStartTransaction"})
+# In an operator command's payload or an expected command's fields: the id of the
+# transaction open on the step's connector.
+TRANSACTION_ID = "$transaction_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,7 @@ class StepRun:
     step: Step
     pace: Pace
     timeout: float  # for any answer
+    operator: OperatorHook | None = None  # the CSMS's operator, for `operator` steps
 
     @property
     def args(self) -> Any:
@@ -56,10 +61,23 @@ class StepRun:
 Action = Callable[[StepRun], Awaitable[Outcome]]
 
 
+async def _connect(ctx: StepRun) -> Outcome | None:
+    """Connect if offline; the step's outcome when that settles it (a refusal, expected
+    or not; a connection that was to be refused), else None."""
+    station, refused = ctx.station, ctx.step.expect.refused
+    connected = await station.connect()
+    if refused is None:
+        return None if connected else Outcome(f"cannot connect: {station.refusal}")
+    if connected == refused:
+        failure = "the CSMS let the station in" if refused else f"refused: {station.refusal}"
+        return Outcome(failure)
+    return Outcome(note=f"refused: {station.refusal}") if refused else None
+
+
 async def _boot(ctx: StepRun) -> Outcome:
     station = ctx.station
-    if not await station.connect():
-        return Outcome(f"cannot connect: {station.refusal}")
+    if (settled := await _connect(ctx)) is not None:
+        return settled
     answer = await station.link.boot(ctx.args.get("reason") or "PowerUp")
     if answer is not None and answer.accepted:
         station.booted = True
@@ -169,12 +187,17 @@ async def _offline(ctx: StepRun) -> Outcome:
 
 async def _reconnect(ctx: StepRun) -> Outcome:
     station = ctx.station
-    if not await station.connect():
-        return Outcome(f"cannot connect: {station.refusal}")
+    if (settled := await _connect(ctx)) is not None:
+        return settled
     if ctx.args.get("boot"):
         await _boot(ctx)
     sent = await station.send_queued()
     return Outcome(note=f"{sent} queued message(s) sent")
+
+
+async def _replace_connection(ctx: StepRun) -> Outcome:
+    failure = await ctx.station.replace_connection()
+    return Outcome(failure) if failure else Outcome(note="the CSMS closed the first connection")
 
 
 async def _reboot(ctx: StepRun) -> Outcome:
@@ -196,11 +219,52 @@ async def _answer(ctx: StepRun) -> Outcome:
 
 async def _expect_command(ctx: StepRun) -> Outcome:
     action, within = ctx.args["action"], ctx.args["within"]
-    call = await ctx.station.inbox.claim(action, ctx.args.get("fields") or {}, within)
+    fields = _with_transaction(ctx.args.get("fields") or {}, ctx.connector.transaction_id)
+    if fields is None:
+        return _no_transaction(ctx)
+    call = await ctx.station.inbox.claim(action, fields, within)
     if call is None:
         seen = ", ".join(ctx.station.inbox.seen()) or "nothing"
         return Outcome(f"the CSMS sent no {action} within {within:g}s (it sent: {seen})")
     return Outcome(note=f"{action} {orjson.dumps(call.payload).decode()[:120]}")
+
+
+async def _operator(ctx: StepRun) -> Outcome:
+    hook, args, station_id = ctx.operator, ctx.args, ctx.station.spec.station_id
+    if hook is None:
+        return Outcome(NO_HOOK)
+    if args.get("command") is not None:
+        payload = _with_transaction(args.get("payload") or {}, ctx.connector.transaction_id)
+        if payload is None:
+            return _no_transaction(ctx)
+        reply = await hook.command(station_id, args["command"], payload)
+    elif args.get("accept"):
+        reply = await hook.accept(station_id)
+    elif args.get("register"):
+        password = args.get("password") or ctx.station.plan.password or ""
+        reply = await hook.register(station_id, password)
+    else:
+        reply = await hook.id_tag(args["id_tag"])
+    return Outcome(note=reply.text) if reply.done else Outcome(reply.text)
+
+
+def _no_transaction(ctx: StepRun) -> Outcome:
+    number = ctx.connector.connector_id
+    return Outcome(f"{TRANSACTION_ID} named, but connector {number} has no transaction open")
+
+
+def _with_transaction(payload: Any, transaction_id: Any) -> Any:
+    """`payload` with TRANSACTION_ID replaced by the connector's open transaction's id
+    (nested tables and arrays too); None when it is named and there is none."""
+    if payload == TRANSACTION_ID:
+        return transaction_id
+    if isinstance(payload, dict):
+        done = {k: _with_transaction(v, transaction_id) for k, v in payload.items()}
+        return None if any(v is None for v in done.values()) else done
+    if isinstance(payload, list):
+        items = [_with_transaction(v, transaction_id) for v in payload]
+        return None if any(v is None for v in items) else items
+    return payload
 
 
 async def _send_raw(ctx: StepRun) -> Outcome:
@@ -238,8 +302,10 @@ ACTIONS: dict[str, Action] = {
     "status": _status,
     "offline": _offline,
     "reconnect": _reconnect,
+    "replace_connection": _replace_connection,
     "reboot": _reboot,
     "answer": _answer,
     "expect_command": _expect_command,
+    "operator": _operator,
     "send_raw": _send_raw,
 }

@@ -22,6 +22,8 @@ def step_lines(result: StepResult) -> list[str]:
 
 def summary_line(result: ScenarioResult) -> str:
     """How a scenario went, in one line."""
+    if result.skipped is not None:
+        return f"{result.name}: SKIPPED ({result.skipped})"
     passed = len(result.steps) - result.failures
     verdict = "passed" if result.passed else "FAILED"
     return f"{result.name}: {verdict} ({passed} passed, {result.failures} failed)"

@@ -9,6 +9,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import replace
 
+from ..api.bearer import read_token, token_path
 from ..clock import Clock
 from ..config import Settings
 from ..csms.tls import client_context
@@ -16,6 +17,7 @@ from ..demo import DemoRun
 from ..disk.lock import DataDirLock
 from ..engine import Engine
 from ..sim.station import cancel_all
+from .api_operator import ApiOperator
 from .console_report import step_lines, summary_line
 from .pacing import pace_for
 from .plan import Scenario
@@ -59,14 +61,23 @@ class ScenarioDemo(DemoRun):
         self._play = asyncio.create_task(self._played(passwords, tls), name="scenario")
 
     async def _played(self, passwords: dict[str, str], tls: ssl.SSLContext | None) -> None:
-        self.result = await run_scenario(
-            self.scenario,
-            self.csms.url,
-            pace_for(self.settings.speed),
-            passwords=passwords,
-            tls=tls,
-            on_step=self._on_step,
-        )
+        # With its API on (--api-port), the demo's own operator acts for `operator` steps.
+        operator = None
+        if self.api is not None:
+            operator = ApiOperator(self.api.url, read_token(token_path(self.settings)))
+        try:
+            self.result = await run_scenario(
+                self.scenario,
+                self.csms.url,
+                pace_for(self.settings.speed),
+                passwords=passwords,
+                tls=tls,
+                operator=operator,
+                on_step=self._on_step,
+            )
+        finally:
+            if operator is not None:
+                await operator.close()
         log.info("%s", summary_line(self.result))
 
     async def finished(self) -> ScenarioResult | None:

@@ -13,6 +13,7 @@ Checker = Callable[[Any], Any]
 MAX_CONNECTORS = 32
 MAX_POWER_W = 1_000_000.0
 MAX_TEXT = 65_536
+MAX_FIRMWARE = 50  # BootNotification's firmwareVersion, in every version
 
 
 class FieldError(ValueError):
@@ -23,6 +24,20 @@ def text(value: Any) -> str:
     """A non-empty string."""
     if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
         raise FieldError(f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def statuses(value: Any) -> tuple[str, ...]:
+    """A status, or an array of the statuses any of which will do."""
+    if isinstance(value, list) and value:
+        return tuple(text(item) for item in value)
+    return (text(value),)
+
+
+def firmware(value: Any) -> str:
+    """A firmware version: a non-empty string of at most 50 characters (OCPP's limit)."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_FIRMWARE:
+        raise FieldError(f"expected a firmware version of 1 to {MAX_FIRMWARE} characters")
     return value
 
 
@@ -98,6 +113,20 @@ def array(value: Any) -> list[Any]:
     """A TOML array: an OCPP-J message written as TOML."""
     if not isinstance(value, list):
         raise FieldError(f"expected an array, got {value!r}")
+    return value
+
+
+def id_tag(value: Any) -> dict[str, Any]:
+    """An id tag as the operator keeps it: { idTag = "T", status = "Blocked", expiry = … }."""
+    allowed = {"idTag", "status", "parent", "expiry", "type"}
+    if not isinstance(value, dict) or not isinstance(value.get("idTag"), str):
+        raise FieldError(
+            f'expected a table like {{ idTag = "TAG-1", status = "Blocked" }}, got {value!r}'
+        )
+    if unknown := set(value) - allowed:
+        raise FieldError(
+            f"unknown id tag field(s) {', '.join(sorted(unknown))}: of {', '.join(sorted(allowed))}"
+        )
     return value
 
 

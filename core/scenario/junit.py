@@ -1,5 +1,6 @@
 """Scenario results as JUnit XML for CI: one testsuite per scenario, one testcase per
-step; a failure carries its message and the step's frames."""
+step; a failure carries its message and the step's frames. A skipped scenario is one
+skipped testcase that says why."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ def junit_xml(results: Sequence[ScenarioResult]) -> ET.ElementTree:
     """The XML tree of `results`."""
     root = ET.Element(
         "testsuites",
-        tests=str(sum(len(r.steps) for r in results)),
+        tests=str(sum(_cases(r) for r in results)),
         failures=str(sum(r.failures for r in results)),
+        skipped=str(sum(r.skipped is not None for r in results)),
     )
     for result in results:
         suite = ET.SubElement(
@@ -31,11 +33,15 @@ def junit_xml(results: Sequence[ScenarioResult]) -> ET.ElementTree:
             "testsuite",
             name=result.name,
             file=str(result.path),
-            tests=str(len(result.steps)),
+            tests=str(_cases(result)),
             failures=str(result.failures),
             errors="0",
+            skipped=str(int(result.skipped is not None)),
             time=f"{result.seconds:.3f}",
         )
+        if result.skipped is not None:
+            case = ET.SubElement(suite, "testcase", name=result.name, classname=result.name)
+            ET.SubElement(case, "skipped", message=result.skipped)
         for step in result.steps:
             case = ET.SubElement(
                 suite,
@@ -48,6 +54,10 @@ def junit_xml(results: Sequence[ScenarioResult]) -> ET.ElementTree:
                 failure = ET.SubElement(case, "failure", message=_xml_text(step.message))
                 failure.text = _xml_text("\n".join(compact(f) for f in step.frames))
     return ET.ElementTree(root)
+
+
+def _cases(result: ScenarioResult) -> int:
+    return 1 if result.skipped is not None else len(result.steps)
 
 
 def write_junit(results: Sequence[ScenarioResult], path: Path) -> None:

@@ -118,6 +118,10 @@ KINDS: dict[str, StepKind] = {
             {"boot": Field(v.flag, False)},
         ),
         StepKind(
+            "replace_connection",
+            "connect again while the first connection is still open: the CSMS must close it",
+        ),
+        StepKind(
             "reboot",
             "drop the link, reconnect, boot, stop open transactions with `reason`",
             {"reason": Field(v.text, "PowerLoss")},
@@ -137,10 +141,27 @@ KINDS: dict[str, StepKind] = {
             "expect_command",
             "the CSMS sends `action` within `within` (fields: what its payload must hold)",
             {
+                "connector": _CONNECTOR,
                 "action": Field(v.text, REQUIRED),
                 "within": Field(v.positive_duration, REQUIRED),
                 "fields": Field(v.table),
             },
+        ),
+        StepKind(
+            "operator",
+            "the CSMS's operator acts through its hook (--api-url): sends the station `command`"
+            " with `payload`, accepts it, registers it with its password (or `password`),"
+            " or keeps an id tag",
+            {
+                "connector": _CONNECTOR,
+                "command": Field(v.text),
+                "payload": Field(v.table),
+                "accept": Field(v.flag),
+                "register": Field(v.flag),
+                "password": Field(v.text),
+                "id_tag": Field(v.id_tag),
+            },
+            one_of=("command", "accept", "register", "id_tag"),
         ),
         StepKind(
             "send_raw",
@@ -153,7 +174,10 @@ KINDS: dict[str, StepKind] = {
 }
 COMMON = ("do", "at", "after", "station", "expect")
 EXPECT_FIELDS: dict[str, Checker] = {
-    "status": v.text,
+    "status": v.statuses,
     "transaction_id": v.flag,
     "error": v.text,
+    "refused": v.flag,
 }
+# The steps that open a connection: only their handshake can be refused.
+CONNECTING = frozenset({"boot", "reconnect"})

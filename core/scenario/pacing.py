@@ -61,15 +61,3 @@ def pace_for(speed: float) -> Pace:
     if speed == 1:
         return RealPace()
     return FastPace(SystemClock().now(), math.inf if speed <= 0 else speed)
-
-
-class SkewedClock:
-    """A station's clock that is `skew` seconds off the scenario's."""
-
-    def __init__(self, clock: Clock, skew: float) -> None:
-        self._clock = clock
-        self.skew = skew
-
-    def now(self) -> float:
-        """The scenario's time plus the skew."""
-        return self._clock.now() + self.skew

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .quirks import Quirks
+from ..sim.quirks import Quirks
+from ..sim.spec import FIRMWARE
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,20 +24,25 @@ class StationPlan:
     meter_interval: float  # seconds between readings while charging
     quirks: Quirks
     template: str | None  # the template it was made from, if any
+    firmware: str = FIRMWARE  # the firmwareVersion it boots with
+    password: str | None = None  # its HTTP Basic password (profiles 1 and 2), if it gives one
 
 
 @dataclass(frozen=True, slots=True)
 class Expect:
     """What the CSMS must answer a step's message; None: no opinion."""
 
-    status: str | None = None  # the answer's status (or idTagInfo / idTokenInfo status)
+    status: tuple[str, ...] | None = (
+        None  # the answer's status (or idTagInfo's, idTokenInfo's): any of these
+    )
     transaction_id: bool | None = None  # the answer gives a transactionId (True) or not
     error: str | None = None  # a CALLERROR with this code
+    refused: bool | None = None  # the CSMS refuses the station's websocket handshake
 
     @property
     def any(self) -> bool:
         """Whether anything is expected beyond an answer."""
-        return not (self.status is None and self.transaction_id is None and self.error is None)
+        return any(v is not None for v in (self.status, self.transaction_id, self.error))
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +76,7 @@ class Step:
         return f"{self.number:02d} {self.kind}" + (f" {shown}" if shown else "")
 
 
-_SHOWN = ("connector", "tag", "action", "status", "for", "reason", "power_w")
+_SHOWN = ("connector", "tag", "action", "command", "status", "for", "reason", "power_w")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +88,8 @@ class Scenario:
     answer_timeout: float  # how long any answer or connection may take
     stations: tuple[StationPlan, ...]
     steps: tuple[Step, ...]  # in timeline order
+
+    @property
+    def needs_operator(self) -> bool:
+        """Whether a step asks the CSMS's operator to act (it needs an operator hook)."""
+        return any(step.kind == "operator" for step in self.steps)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .fields import FieldError, duration, positive_duration
-from .kinds import COMMON, EXPECT_FIELDS, KINDS, REQUIRED, StepKind
+from .kinds import COMMON, CONNECTING, EXPECT_FIELDS, KINDS, REQUIRED, StepKind
 from .plan import Expect, Scenario, StationPlan, Step
 from .problems import Lines, Problem, ScenarioRefused
 from .source import read_source
@@ -180,11 +180,27 @@ class _StepReader:
             self.problem("charge: a profile has its own durations: no `for`", "for")
         if kind.name == "start" and not args.get("remote") and args.get("tag") is None:
             self.problem("start: missing field 'tag' (or remote = true)")
+        if kind.name == "operator":
+            for key in ("accept", "register"):
+                if args.get(key) is False:
+                    self.problem(f"operator: {key} = false does nothing (leave it out)", key)
+            if args.get("payload") is not None and args.get("command") is None:
+                self.problem("operator: a payload goes with a command", "payload")
+            if args.get("password") is not None and not args.get("register"):
+                self.problem("operator: a password goes with register", "password")
+            needs = args.get("register") and args.get("password") is None
+            if needs and station is not None and station.password is None:
+                self.problem(
+                    f"operator: register needs station {station.station_id}'s password",
+                    "register",
+                )
 
     def _expect(self, kind: StepKind) -> Expect:
         raw = self.table.get("expect")
         if raw is None:
             return Expect()
+        if isinstance(raw, dict) and "refused" in raw:
+            return self._refusal(kind, raw)
         if not kind.answers:
             self.problem(f"{kind.name}: this step has no answer to expect", "expect")
             return Expect()
@@ -205,3 +221,19 @@ class _StepReader:
         if "error" in values and len(values) > 1:
             self.problem("expect: an error has no status or transaction id", "error")
         return Expect(**values)
+
+    def _refusal(self, kind: StepKind, raw: dict[str, Any]) -> Expect:
+        """`expect = { refused = true }`: the CSMS turns the connection away (alone)."""
+        if kind.name not in CONNECTING:
+            self.problem(
+                f"expect.refused: only {' and '.join(sorted(CONNECTING))} open a connection",
+                "refused",
+            )
+        elif len(raw) > 1:
+            self.problem("expect: a refused connection has no answer to judge", "refused")
+        else:
+            try:
+                return Expect(refused=EXPECT_FIELDS["refused"](raw["refused"]))
+            except FieldError as exc:
+                self.problem(f"expect.refused: {exc}", "refused")
+        return Expect()

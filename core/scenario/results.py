@@ -33,11 +33,12 @@ class ScenarioResult:
     path: Path
     steps: tuple[StepResult, ...]
     seconds: float
+    skipped: str | None = None  # why nothing ran (the scenario needs what the run lacks)
 
     @property
     def passed(self) -> bool:
-        """Whether every step passed."""
-        return all(s.passed for s in self.steps)
+        """Whether it ran and every step passed."""
+        return self.skipped is None and all(s.passed for s in self.steps)
 
     @property
     def failures(self) -> int:

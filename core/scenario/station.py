@@ -24,9 +24,7 @@ from ..sim.spec import SimSettings, StationSpec
 from ..sim.station import CLOSE_TIMEOUT_S, SimStation, basic_auth, cancel_all
 from .csms_calls import AnswerRule, Inbox, scripted
 from .offline_queue import OFFLINE_TX_ID, OfflineQueue, renumbered
-from .pacing import SkewedClock
 from .plan import StationPlan
-from .quirks import METER_ACTIONS
 from .wire_record import FrameRecord, RecordedSocket
 
 
@@ -42,19 +40,27 @@ class ScenarioStation(SimStation):
         password: str | None = None,
         tls: ssl.SSLContext | None = None,
     ) -> None:
-        spec = StationSpec(plan.station_id, plan.connectors, plan.vendor, plan.model, plan.protocol)
+        spec = StationSpec(
+            plan.station_id,
+            plan.connectors,
+            plan.vendor,
+            plan.model,
+            plan.protocol,
+            firmware=plan.firmware,
+            quirks=plan.quirks,
+            template=plan.template,
+        )
         settings = SimSettings(
             meter_interval=plan.meter_interval, fault_probability=0.0, password=password, tls=tls
         )
-        own_clock = SkewedClock(clock, plan.quirks.clock_skew)
         link_answers = dialect(plan.protocol).link.value.answers
         rng = random.Random(plan.station_id)
-        super().__init__(spec, url, settings, rng, own_clock, answers=scripted(link_answers))
+        super().__init__(spec, url, settings, rng, clock, answers=scripted(link_answers))
         self.plan = plan
         self.response_timeout = answer_timeout
         for connector in self.connectors.values():
             connector.meter_wh = plan.start_wh
-        self.record = FrameRecord(plan.station_id, plan.protocol, own_clock)
+        self.record = FrameRecord(plan.station_id, plan.protocol, self._clock)  # its own time
         self.inbox = Inbox()
         self.rules: dict[str, AnswerRule] = {}
         self.offline = OfflineQueue(dialect(plan.protocol).results)
@@ -71,10 +77,31 @@ class ScenarioStation(SimStation):
         """Open the websocket (if it is not open); False, with `refusal`, when it fails."""
         if self.connected:
             return True
+        ws = await self._open()
+        return ws is not None and await self._take(ws)
+
+    async def replace_connection(self) -> str | None:
+        """Open a second connection under the station's identity while the first is still
+        open, as a station that lost its link without the CSMS noticing does: the CSMS must
+        close the first. None once it did (the second is the station's now); else what
+        went wrong."""
+        if not self.connected:
+            return "the station is offline: there is no connection to replace"
+        ws = await self._open()
+        if ws is None:
+            return f"cannot connect: {self.refusal}"
+        try:
+            await self._ended()
+        except TimeoutError:
+            await ws.close()
+            return f"the CSMS kept the first connection open for {self.response_timeout:g}s"
+        return None if await self._take(ws) else "the second connection closed at once"
+
+    async def _open(self) -> ClientConnection | None:
         target = f"{self.url.rstrip('/')}/{self.spec.station_id}"
         headers = {"Authorization": basic_auth(self.spec.station_id, self.password)}
         try:
-            ws = await connect(
+            return await connect(
                 target,
                 subprotocols=[Subprotocol(self.spec.protocol)],
                 additional_headers=headers if self.password else {},
@@ -84,7 +111,10 @@ class ScenarioStation(SimStation):
             )
         except (OSError, TimeoutError, WebSocketException) as exc:
             self.refusal = str(exc) or type(exc).__name__
-            return False
+            return None
+
+    async def _take(self, ws: ClientConnection) -> bool:
+        """Serve `ws` as the station's connection; whether it is up."""
         self._served = asyncio.create_task(self._serve(ws), name=f"scenario:{self.spec.station_id}")
         while not self.connected and not self._served.done():
             await asyncio.sleep(0)
@@ -128,20 +158,19 @@ class ScenarioStation(SimStation):
 
     # --- what it says ----------------------------------------------------------------------
     async def send(self, payload: Any) -> Any | None:
-        """As the simulated station says it, through the firmware's quirks; queued while
+        """As the simulated station says it (its quirks apply on the way out); queued while
         offline (the answer the station assumes comes back at once)."""
-        payload = self.plan.quirks.reshape(payload)
         if not self.connected:
             return self.offline.hold(payload)
         if self.plan.quirks.out_of_order_meters and _is_reading(payload):
             late, self._late = self._late, payload
             if late is None:
                 return getattr(self._results, type(payload).__name__)()
-            answer = await self._say(payload)
-            await self._say(late)
+            answer = await super().send(payload)
+            await super().send(late)
             self._late = None
             return answer
-        return await self._say(payload)
+        return await super().send(payload)
 
     @property
     def _results(self) -> Any:
@@ -152,13 +181,7 @@ class ScenarioStation(SimStation):
         """Send a reading held back by out_of_order_meters (a charge is over)."""
         late, self._late = self._late, None
         if late is not None:
-            await self._say(late)
-
-    async def _say(self, payload: Any) -> Any | None:
-        answer = await super().send(payload)
-        if self.plan.quirks.duplicated_messages and type(payload).__name__ in METER_ACTIONS:
-            await super().send(payload)
-        return answer
+            await super().send(late)
 
     async def send_queued(self) -> int:
         """Send what was queued while offline, in order; how many went out."""

@@ -9,19 +9,19 @@ from typing import Any
 
 from ..csms.identity import IdentityError, check_identity
 from ..dialects import DIALECTS
-from ..sim.spec import MODELS
+from ..sim.quirks import Quirks
+from ..sim.spec import FIRMWARE, MODELS
 from . import fields as v
 from .fields import FieldError
 from .plan import StationPlan
 from .problems import Lines, Problem, ScenarioRefused
-from .quirks import Quirks
 from .source import read_source
 from .templates import shipped_templates, template_path
 
 ARRAY = "stations"
 START_WH = 10_000.0
 METER_INTERVAL_S = 60.0
-_DESCRIBED = ("protocol", "vendor", "model", "connectors", "meter", "quirks")
+_DESCRIBED = ("protocol", "vendor", "model", "firmware", "connectors", "meter", "quirks")
 _METER = {"start_wh": v.energy, "interval": v.positive_duration}
 MAX_STATIONS = 100
 _DEFAULTS = {"vendor": MODELS[0][0], "model": MODELS[0][1], "connectors": 1}
@@ -37,7 +37,9 @@ _TOP: dict[str, Callable[[Any], Any]] = {
     "protocol": _protocol,
     "vendor": v.text,
     "model": v.text,
+    "firmware": v.firmware,
     "connectors": v.connector,
+    "password": v.text,
 }
 
 
@@ -140,7 +142,7 @@ def _station(
     table: dict[str, Any], lines: Lines, index: int
 ) -> tuple[StationPlan | None, list[Problem]]:
     own = _Described(lines, ARRAY, index)
-    own.read(table, ("id", "template", *_DESCRIBED))
+    own.read(table, ("id", "template", "password", *_DESCRIBED))
     station_id = table.get("id")
     if "id" not in table:
         own.problem("a station needs an id")
@@ -182,6 +184,8 @@ def _station(
         meter_interval=meter.get("interval", METER_INTERVAL_S),
         quirks=quirks,
         template=table.get("template"),
+        firmware=values.get("firmware", FIRMWARE),
+        password=own.values.get("password"),
     )
     return plan, []
 

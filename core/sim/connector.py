@@ -55,6 +55,7 @@ class Context(StrEnum):
     """Why a meter reading was taken."""
 
     PERIODIC = "Sample.Periodic"
+    CLOCK = "Sample.Clock"  # clock-aligned: on the quarter hour, as ClockAlignedDataInterval says
     BEGIN = "Transaction.Begin"
     END = "Transaction.End"
     TRIGGER = "Trigger"

@@ -3,31 +3,62 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from ..clock import Clock, SystemClock
 from ..dialects import DEMO_MIX, DIALECTS
-from .spec import MODELS, SimSettings, StationSpec
+from .spec import MODELS, SimSettings, StationModel, StationSpec
 from .station import SimStation
 
 
 def fleet_specs(
-    count: int = 5, seed: int = 7, protocols: Sequence[str] = DEMO_MIX
+    count: int = 5,
+    seed: int = 7,
+    protocols: Sequence[str] = DEMO_MIX,
+    models: Sequence[StationModel] = (),
 ) -> list[StationSpec]:
-    """Deterministic fleet: ids SIM-001.., 1 to 3 connectors each from random.Random(seed).
+    """Deterministic fleet: ids SIM-001.., each drawn from random.Random(seed).
 
     Stations take `protocols` in turn, so any fleet of at least that many has every version.
+    With `models` (the templates), each station is one of them, one native to its version
+    when there is one: its vendor, model, connectors, firmware and quirks. Without, it is a
+    plain station of 1 to 3 connectors.
     """
     if not protocols or set(protocols) - set(DIALECTS):
         raise ValueError(f"protocols must be some of {', '.join(DIALECTS)}: {protocols!r}")
     rng = random.Random(seed)
+    # Per version, its native models in a seeded order, dealt in turn: every model shows
+    # before any repeats.
+    decks = {p: _deck(rng, [m for m in models if m.protocol == p] or models) for p in protocols}
     specs = []
     for number in range(1, count + 1):
-        vendor, model = rng.choice(MODELS)
+        station_id = f"SIM-{number:03d}"
         protocol = protocols[(number - 1) % len(protocols)]
-        specs.append(StationSpec(f"SIM-{number:03d}", rng.randint(1, 3), vendor, model, protocol))
+        if models:
+            specs.append(_made_from(next(decks[protocol]), station_id, protocol))
+            continue
+        vendor, model = rng.choice(MODELS)
+        specs.append(StationSpec(station_id, rng.randint(1, 3), vendor, model, protocol))
     return specs
+
+
+def _deck(rng: random.Random, models: Sequence[StationModel]) -> Iterator[StationModel]:
+    return itertools.cycle(rng.sample(list(models), len(models))) if models else iter(())
+
+
+def _made_from(model: StationModel, station_id: str, protocol: str) -> StationSpec:
+    return StationSpec(
+        station_id,
+        model.connectors,
+        model.vendor,
+        model.model,
+        protocol,
+        firmware=model.firmware,
+        quirks=model.quirks,
+        template=model.template,
+    )
 
 
 class Fleet:

@@ -6,6 +6,8 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .quirks import Quirks
+
 FIRMWARE = "ocppdeck-sim 0.1"
 # Fictional hardware, so generated fleets never look like claims about real products.
 MODELS = (
@@ -25,10 +27,26 @@ class StationSpec:
     vendor: str
     model: str
     protocol: str  # the subprotocol it speaks (a dialect's name)
+    firmware: str = FIRMWARE  # the firmwareVersion its BootNotification gives
+    quirks: Quirks = field(default_factory=Quirks)  # its firmware's habits on the wire
+    template: str | None = None  # the template it was made from (sample_data/templates)
 
     def __post_init__(self) -> None:
         if self.connectors < 1:
             raise ValueError(f"{self.station_id}: a station needs at least one connector")
+
+
+@dataclass(frozen=True, slots=True)
+class StationModel:
+    """A kind of station a fleet is made of, as a template describes it."""
+
+    template: str  # the template's name
+    protocol: str  # the version it speaks natively (a dialect's name)
+    vendor: str
+    model: str
+    connectors: int
+    firmware: str
+    quirks: Quirks
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from .charging_limit import ChargingLimits, Profile, Purpose, acceptable
 from .connector import ConnectorSim, Context, Status, StopReason, pause
 from .host import StationLink
 from .local_list import LocalList
+from .quirks import METER_ACTIONS, SkewedClock
 from .reservations import MAX_RESERVATIONS, Reservation, ReservationEnd, ReserveStatus, refusal
 from .spec import SimSettings, StationSpec
 
@@ -103,7 +104,8 @@ class SimStation:
         self.local_list = LocalList()
         self.limits = ChargingLimits()
         self._rng = rng
-        self._clock = clock
+        skew = spec.quirks.clock_skew
+        self._clock = SkewedClock(clock, skew) if skew else clock
         self._heartbeat_s = settings.heartbeat_interval or DEFAULT_HEARTBEAT_S
         self._meter_s = settings.meter_interval
         self._failures = 0  # connection attempts since the last successful boot
@@ -144,6 +146,14 @@ class SimStation:
         cp = self._cp
         if cp is None:
             return None
+        quirks = self.spec.quirks
+        payload = quirks.reshape(payload)
+        answer = await self._call(cp, payload)
+        if quirks.duplicated_messages and type(payload).__name__ in METER_ACTIONS:
+            await self._call(cp, payload)  # the firmware's habit: the CSMS must cope
+        return answer
+
+    async def _call(self, cp: Any, payload: Any) -> Any | None:
         try:
             return await cp.call(payload)
         except Exception as exc:  # whatever the CSMS does, the station keeps simulating

@@ -41,3 +41,24 @@ def test_a_headless_scenario_demo_prints_its_steps_and_exits_0(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "PASS  06 reconnect" in out and "passed (10 passed, 0 failed)" in out
+
+
+@pytest.mark.timeout(60)
+async def test_a_demo_with_its_api_on_is_the_operator_of_operator_steps(tmp_path: Path) -> None:
+    remote = load_scenario(sample_path("scenarios/conformance/v16/remote-start-stop.toml"))
+    demo = ScenarioDemo(make_settings(tmp_path, speed=1000.0, api_port=0), remote)
+    await demo.start()
+    try:
+        result = await demo.finished()
+    finally:
+        await demo.close()
+    assert result is not None and result.passed, [(s.step.label, s.message) for s in result.steps]
+    # Without the API there is no operator: the scenario is skipped, not passed.
+    bare = ScenarioDemo(make_settings(tmp_path / "bare", speed=1000.0), remote)
+    await bare.start()
+    try:
+        skipped = await bare.finished()
+    finally:
+        await bare.close()
+    assert skipped is not None and not skipped.passed and skipped.steps == ()
+    assert skipped.skipped == "needs an operator hook: --api-url"

@@ -99,3 +99,19 @@ def test_the_command_line_exits_1_on_a_failed_step_and_writes_junit(
     assert case is not None
     failure = case.find("failure")
     assert failure is not None and "cannot connect" in (failure.get("message") or "")
+
+
+@pytest.mark.timeout(60)
+async def test_a_station_made_from_a_template_boots_as_that_model(tmp_path: Path) -> None:
+    path = tmp_path / "home.toml"
+    path.write_text(
+        '[[stations]]\nid = "T-1"\ntemplate = "homely-nest7"\n[[steps]]\ndo = "boot"\n',
+        encoding="utf-8",
+    )
+    async with own_engine(tmp_path) as engine:
+        result = await run_scenario(load_scenario(path), engine.csms.url, FastPace(START))
+        station = engine.state.stations["T-1"]
+    assert result.passed, [(s.step.label, s.message) for s in result.steps]
+    assert (station.vendor, station.model, station.firmware) == ("Homely", "Nest 7", "1.19.3")
+    statuses = [f for f in result.steps[0].frames if f.action == "StatusNotification"]
+    assert statuses and statuses[0].payload["timestamp"] == to_iso(START + 120)  # 2 min fast

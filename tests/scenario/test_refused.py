@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from ocppdeck.core.scenario.problems import ScenarioRefused
-from ocppdeck.core.scenario.quirks import Quirks
 from ocppdeck.core.scenario.reading import load_scenario
 from ocppdeck.core.scenario.templates import shipped_templates
+from ocppdeck.core.sim.quirks import Quirks
 from ocppdeck.tui.cli import main
 
 QUIRKS = "one of " + ", ".join(Quirks.names())

@@ -18,6 +18,8 @@ COLUMNS = (
     Column("Link", 9, 1),
     Column("Heartbeat", 9, 4),
     Column("Conn.", 6, 2),
+    # With the vendor and model, the firmware says which template a simulated station is.
+    Column("Firmware", 10, 6),
 )
 
 
@@ -49,11 +51,13 @@ def station_row(state: State, station: StationState) -> tuple[Text | str, ...]:
         link,
         clock_time(station.last_heartbeat),
         conn,
+        station_text(station.firmware or "—", style="dim"),
     )
 
 
 class StationsTable(FittedTable):
-    """Every station: id, vendor/model, protocol, link, last heartbeat, declared/seen connectors.
+    """Every station: id, vendor, model and firmware, protocol, link, last heartbeat,
+    declared/seen connectors.
 
     A ⚠ marks a station whose declared connector count disagrees with the
     connectors it reported; ~ marks a count declared before its last boot.

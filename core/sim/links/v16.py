@@ -31,7 +31,6 @@ from .. import vendor_messages
 from ..connector import ConnectorSim, StopReason
 from ..host import BootAnswer, StationAnswers, StationHost
 from ..reservations import Reservation, ReservationEnd
-from ..spec import FIRMWARE
 from .v16_features import V16Features
 
 # The 1.6 security whitepaper's configuration key for the HTTP Basic password.
@@ -200,7 +199,7 @@ class V16Link:
                 charge_point_model=spec.model,
                 charge_point_vendor=spec.vendor,
                 charge_point_serial_number=f"SN-{spec.station_id}",
-                firmware_version=FIRMWARE,
+                firmware_version=spec.firmware,
             )
         )
         return None if conf is None else BootAnswer(conf.status == "Accepted", conf.interval)

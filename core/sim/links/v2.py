@@ -23,7 +23,6 @@ from ocpp.v201.enums import Action as A
 from ..connector import ConnectorSim, Context, Status, StopReason
 from ..host import BootAnswer, StationAnswers, StationHost
 from ..reservations import Reservation, ReservationEnd
-from ..spec import FIRMWARE
 from .v2_features import V2Features
 
 CONNECTOR_ID = 1  # every simulated EVSE has a single connector
@@ -57,7 +56,8 @@ ENDED = {
     StopReason.UNLOCK_COMMAND: ("Other", "UnlockCommand"),
 }
 OTHER_END = ("Other", "AbnormalCondition")  # e.g. a transaction cut off by a dropped link
-UPDATE_TRIGGER = {Context.PERIODIC: "MeterValuePeriodic"}
+# Why an Updated event carries a reading; any other context is a reading asked for (Trigger).
+UPDATE_TRIGGER = {Context.PERIODIC: "MeterValuePeriodic", Context.CLOCK: "MeterValueClock"}
 
 
 def _accepted(info: dict[str, Any] | None) -> bool:
@@ -320,7 +320,7 @@ class V2Link:
                 charging_station={
                     "model": spec.model,
                     "vendorName": spec.vendor,
-                    "firmwareVersion": FIRMWARE,
+                    "firmwareVersion": spec.firmware,
                     "serialNumber": f"SN-{spec.station_id}",
                 },
                 reason=reason,

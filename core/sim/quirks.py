@@ -1,10 +1,11 @@
-"""Firmware quirks a scenario station may have, and what they do to its messages.
+"""Firmware quirks a simulated station may have, and what they do to its messages.
 
 Each is a habit of real chargers in the field that a CSMS has to cope with: energy
 in kWh, meters that report only per phase, a 2.x Started event without its `evse`,
 messages sent twice, a clock that is off, meter values that arrive out of order.
 The station's link builds its messages as usual; `reshape` rewrites them on the way
-out, on the wire's own (camelCase) shape, so one rewrite serves every version.
+out, on the wire's own (camelCase) shape, so one rewrite serves every version. A
+template (sample_data/templates) gives a station its quirks, in a scenario or the demo.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ocpp.charge_point import camel_to_snake_case, serialize_as_dict, snake_to_camel_case
+
+from ..clock import Clock
 
 PHASES = ("L1", "L2", "L3")
 # The messages that carry readings or open a transaction: the only ones quirks touch.
@@ -81,3 +84,15 @@ def _in_kwh(sample: dict[str, Any]) -> dict[str, Any]:
     if isinstance(sample["value"], str):  # 1.6: text, with "unit"
         return {**sample, "value": f"{value:.4f}", "unit": "kWh"}
     return {**sample, "value": round(value, 4), "unitOfMeasure": {"unit": "kWh"}}
+
+
+class SkewedClock:
+    """A station's clock that is `skew` seconds off the one it is given."""
+
+    def __init__(self, clock: Clock, skew: float) -> None:
+        self._clock = clock
+        self.skew = skew
+
+    def now(self) -> float:
+        """The given clock's time plus the skew."""
+        return self._clock.now() + self.skew
