@@ -42,6 +42,7 @@ MODEST: dict[str, list[str]] = {
     "report_time": ["--ocppj-frames", "50000", "--frames", "50000", "--repeat", "1"],
     "security_cost": ["--stations", "30", "--seconds", "3", "--repeat", "1", "--storm", "200"],
     "soak": ["--stations", "100", "--seconds", "60", "--full-seconds", "10", "--settle", "10"],
+    "cluster": ["--stations", "90", "--interval", "2", "--seconds", "10"],
 }
 TIMEOUT_S = {
     "csms_throughput": 300.0,
@@ -53,6 +54,7 @@ TIMEOUT_S = {
     "report_time": 600.0,
     "security_cost": 600.0,
     "soak": 1200.0,
+    "cluster": 600.0,
 }
 
 

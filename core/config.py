@@ -12,6 +12,7 @@ from typing import Any
 
 import platformdirs
 
+from .cluster.subjects import is_bus_url
 from .dialects import DIALECTS
 
 # Subprotocols the CSMS can serve; `Settings.protocols` may restrict them.
@@ -81,6 +82,11 @@ class Settings:
     api_port: int | None = None
     api_host: str = "127.0.0.1"
     api_token_file: Path | None = None
+    # A cluster (core/cluster, README: Scaling out): the NATS server whose JetStream stream
+    # gets every frame ("": none, the single process), and this node's name on it
+    # ("": the host name and CSMS port).
+    bus: str = ""
+    node: str = ""
 
     @property
     def recording_path(self) -> Path:
@@ -191,6 +197,8 @@ def load_settings(
         raise SettingsError(f"port: {settings.port} is not a TCP port")
     if settings.api_port is not None and not 0 <= settings.api_port < 65536:
         raise SettingsError(f"api_port: {settings.api_port} is not a TCP port")
+    if settings.bus and not is_bus_url(settings.bus):
+        raise SettingsError(f"bus: {settings.bus!r} is not nats://HOST:PORT")
     if settings.speed <= 0:
         raise SettingsError("speed: must be above 0")
     for name in ("recording_keep_days", "recording_keep_mb"):

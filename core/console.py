@@ -100,7 +100,7 @@ class Transport(Protocol):
 class ConsoleSource(Protocol):
     """The one thing the TUI holds of the core."""
 
-    mode: str  # "live", "demo" or "replay"
+    mode: str  # "live", "demo", "replay" or "attached" (to a running one, core/api/attached.py)
     settings: Settings
     clock: Clock
     commands: Commands

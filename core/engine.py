@@ -19,6 +19,7 @@ from pathlib import Path
 from .api.server import ApiServer
 from .automations.plugins import Automations
 from .clock import Clock, SystemClock
+from .cluster.node import ClusterNode, node_name
 from .config import Settings
 from .csms.commands import Commands
 from .csms.crafter import HISTORY_FILE, Crafter
@@ -126,6 +127,7 @@ class Engine:
         self._keeper: asyncio.Task[None] | None = None
         # The control API, when given a port: started last, stopped first.
         self.api = ApiServer(self) if settings.api_port is not None else None
+        self.cluster: ClusterNode | None = None  # with `bus`: made once the port is known
 
     @property
     def state(self) -> State:
@@ -211,6 +213,10 @@ class Engine:
         self.bus.subscribe(self.metrics.observe)
         # Only after the restore: automations never act again on what a previous run recorded.
         self.bus.subscribe(self._fold)
+        if self.settings.bus:
+            node = node_name(self.settings.node, self.csms.port)
+            self.cluster = ClusterNode(self.settings.bus, node, self.clock)
+            self.cluster.start(self.bus, self.state, self.csms, self.metrics)
         # Marks every station offline as of now: earlier connections died with the last run.
         self.bus.publish(Frame(self.clock.now(), "", Direction.IN, Kind.SERVER_START))
         await self.csms.start()
@@ -351,6 +357,8 @@ class Engine:
         if self.api is not None:
             await self.api.close()
         await self.csms.close()
+        if self.cluster is not None:
+            await self.cluster.close()
         if self._keeper is not None:
             self._keeper.cancel()
             await asyncio.gather(self._keeper, return_exceptions=True)

@@ -436,7 +436,10 @@ class OcppDeckApp(App[None]):
         """Open the station registry: accept or reject pending stations, set passwords."""
         registry = self.source.registry
         if registry is None:
-            self.notify("Replay: there is no station registry.", severity="warning", markup=False)
+            said = "Replay: there is no station registry."
+            if self.transport is None:  # an attached console
+                said = "Attached: the station registry is kept on the CSMS's own console."
+            self.notify(said, severity="warning", markup=False)
         elif not isinstance(self.screen, RegistryScreen):
             self.push_screen(
                 RegistryScreen(
@@ -458,9 +461,10 @@ class OcppDeckApp(App[None]):
         """Open the automations: every installed plugin, toggled on or off for this run."""
         automations = self.source.automations
         if automations is None:
-            self.notify(
-                "Replay: automations are off, nothing is sent.", severity="warning", markup=False
-            )
+            said = "Replay: automations are off, nothing is sent."
+            if self.transport is None:  # an attached console
+                said = "Attached: automations run with the CSMS, on its own console."
+            self.notify(said, severity="warning", markup=False)
         elif not isinstance(self.screen, AutomationsScreen):
             self.push_screen(AutomationsScreen(automations))
 

@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.cluster.subjects import is_bus_url
 from ..core.collector import tuned
 from ..core.config import Settings, SettingsError, load_settings
 from ..core.dialects import DEMO_MIX, DIALECTS
 from ..core.disk.formats import FORMATS, SourceError
 from ..core.disk.lock import DataDirLock
 from ..core.logs import configure_logging
-from . import api_cli, redact_cli, report_cli, stations_cli
+from . import api_cli, cluster_cli, redact_cli, report_cli, stations_cli, web_cli
 from .refused_tag_hint import hint_on_refusal
 
 if TYPE_CHECKING:
@@ -188,6 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve = sub.add_parser("serve", help="the CSMS without the console; JSON logs on stdout")
     _common(serve, sub=True)
+    cluster = serve.add_argument_group("cluster (see README: Scaling out)")
+    cluster.add_argument(
+        "--bus", metavar="URL", help="publish every frame to NATS JetStream at nats://HOST:PORT"
+    )
+    cluster.add_argument("--node", help="this node's name on the bus (default: HOST-PORT)")
     simulate = sub.add_parser("simulate", help="a simulated fleet against any CSMS")
     simulate.add_argument("--url", required=True, help="CSMS URL without the station id")
     simulate.add_argument("--stations", type=int, default=5)
@@ -215,11 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stations_cli.add_parser(sub)
     api_cli.add_parsers(sub)
+    web_cli.add_parsers(sub)
     report_cli.add_parser(sub)
     project = sub.add_parser(
         "project", help="fold a recording or a log and print the answers, without the console"
     )
-    project.add_argument("file", type=Path, help="a file (plain or gzip) or a data folder")
+    project.add_argument(
+        "file", type=Path, help="a file (plain or gzip), a data folder, or a cluster's nats://URL"
+    )
     project.add_argument(
         "--format", choices=FORMATS, help="the file's format (default: told from its content)"
     )
@@ -381,6 +390,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in api_cli.COMMANDS:
         return api_cli.run(args)
+    if args.command == "attach" and is_bus_url(args.url):
+        return cluster_cli.run_attach(args, check_theme)
+    if args.command in web_cli.COMMANDS:
+        return web_cli.run(args, settings_from, check_theme)
     if args.command == "report":
         return report_cli.run(args)
     if args.command == "project":

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.cluster.stream_frames import stream_frames
+from ..core.cluster.subjects import bus_url_of
 from ..core.disk.formats import ImportReport, SourceError, read_batches
 from ..core.model.answers import answers
 from ..core.model.projection import Projection, fold
@@ -28,8 +30,9 @@ def run_project(path: Path, fmt: str | None, as_json: bool) -> int:
     """Print the answers of a source; 0 on success (skipped lines included), 2 if unreadable."""
     report = ImportReport()
     projection = Projection()
+    bus = bus_url_of(path)  # nats://…: the cluster's stream, from its start
     try:
-        batches = read_batches(path, fmt, report)
+        batches = [stream_frames(bus, report)] if bus else read_batches(path, fmt, report)
         with _progress(report) as tick:
             for batch in batches:
                 fold(batch, projection)
@@ -47,7 +50,7 @@ def run_project(path: Path, fmt: str | None, as_json: bool) -> int:
         console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 120)
         for table in answer_tables(result):
             console.print(table)
-    _print_report(path, report)
+    _print_report(bus or path, report)
     return 0
 
 
@@ -130,7 +133,7 @@ def answer_tables(result: dict[str, Any]) -> list[Table | str]:
     return tables
 
 
-def _print_report(path: Path, report: ImportReport) -> None:
+def _print_report(path: Path | str, report: ImportReport) -> None:
     """The import summary and the first skipped lines, on stderr."""
     err = sys.stderr
     print(f"{path} ({report.format}): {report.summary()}", file=err)

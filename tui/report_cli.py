@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..core.cluster.stream_frames import stream_frames
+from ..core.cluster.subjects import bus_url_of
 from ..core.config import SettingsError, load_settings
 from ..core.disk.formats import FORMATS, ImportReport, SourceError, read_frames
 from ..core.report.build import build_report
@@ -37,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "file",
         type=Path,
         nargs="?",
-        help="a file (plain or gzip) or a folder; default: the data dir",
+        help="a file (plain or gzip), a folder, or a cluster's nats://URL; default: the data dir",
     )
     report.add_argument(
         "--format", choices=("json", "csv", "html"), default="json", help="(default json)"
@@ -95,8 +97,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     imported = ImportReport()
     try:
-        path = args.file or _data_dir(args)
-        report = build_report(read_frames(path, args.input_format, imported), options)
+        bus = bus_url_of(args.file)  # nats://…: the cluster's stream, from its start
+        path = bus or args.file or _data_dir(args)
+        frames = (
+            stream_frames(bus, imported) if bus else read_frames(path, args.input_format, imported)
+        )
+        report = build_report(frames, options)
         source = _source(path, imported)
         if args.format == "csv":
             write_csv(tables(report), args.out)
@@ -133,7 +139,7 @@ def _data_dir(args: argparse.Namespace) -> Path:
     return load_settings(cli, config_file=args.config).data_dir
 
 
-def _source(path: Path, imported: ImportReport) -> dict[str, Any]:
+def _source(path: Path | str, imported: ImportReport) -> dict[str, Any]:
     return {
         "path": str(path),
         "format": imported.format,
