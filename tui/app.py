@@ -58,7 +58,9 @@ class OcppDeckApp(App[None]):
         # off the footer: `?` and the palette list them all.
         *station_bindings(),
         Binding("slash", "filter", "Filter frames"),
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        # Priority: a modal screen cuts the app's other keys off, not these (an Input that
+        # takes "?" as text still gets it: Textual leaves keys a focused input consumes).
+        Binding("question_mark,f1", "help", "Help", key_display="?", priority=True),
         Binding("q,ctrl+q", "quit", "Quit", key_display="q"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         # Replay transport; hidden and off unless the source has a transport.
@@ -420,6 +422,7 @@ class OcppDeckApp(App[None]):
     def action_help(self) -> None:
         """Show every key of every screen, the one open now first."""
         if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()  # the same key closes it
             return
         sections = help_sections(self.BINDINGS, self.TRANSPORT_ACTIONS, self.transport is not None)
         self.push_screen(HelpScreen(sections, first=type(self.screen)))
