@@ -50,6 +50,7 @@ from .outbound_queue import QueuedCall, QueuedCallRecord
 from .rate_limit import Flooding, MessageRate, ThrottledSocket
 from .refusal_limit import RefusalLimiter
 from .registry import Registration, Standing, StationRegistry
+from .repeated_start import repeated_start
 from .station_locks import StationLocks
 from .store import Store
 from .tls import peer_common_name, server_context
@@ -94,6 +95,7 @@ class Csms:
         self.store = store
         self.clock = clock
         self._publish = publish
+        self._state = state
         self.metrics = metrics
         self.ocpp_log = logging.getLogger("ocpp")
         self.heartbeat_interval = int(settings.heartbeat_interval)
@@ -235,6 +237,12 @@ class Csms:
     def next_transaction_id(self) -> int:
         """A 1.6 transaction id never handed out before, even across a crash."""
         return self.store.next_transaction_id()
+
+    def repeated_start(
+        self, station_id: str, connector_id: int, id_tag: str, meter_start: object, at: object
+    ) -> int | None:
+        """The id of the open 1.6 transaction a StartTransaction repeats, if it repeats one."""
+        return repeated_start(self._state(), station_id, connector_id, id_tag, meter_start, at)
 
     def boot_status(self, station_id: str) -> str:
         """How to answer a boot: Accepted, or Pending / Rejected as the registry says."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import subprocess
 import sys
@@ -63,6 +64,9 @@ SERVER = textwrap.dedent(
     asyncio.run(main())
     """
 )
+
+
+METER = itertools.count(1000, 10)  # Wh at each start
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,10 +265,11 @@ async def booted(port: int, station_id: str) -> AsyncIterator[ChargePoint]:
 
 
 async def start_transaction(cp: ChargePoint) -> int | None:
-    """A StartTransaction on connector 1: its id, or None when the CSMS refused it."""
+    """A StartTransaction on connector 1: its id, or None when the CSMS refused it. Each has
+    a meter reading of its own: the same start again would be a repeat (one transaction)."""
     answer = await cp.call(
         call.StartTransaction(
-            connector_id=1, id_tag="TAG-1", meter_start=0, timestamp=to_iso(time.time())
+            connector_id=1, id_tag="TAG-1", meter_start=next(METER), timestamp=to_iso(time.time())
         )
     )
     if answer.id_tag_info["status"] == AuthorizationStatus.accepted:

@@ -52,6 +52,12 @@ class SessionHost(Protocol):
         """A 1.6 transaction id never handed out before."""
         ...
 
+    def repeated_start(
+        self, station_id: str, connector_id: int, id_tag: str, meter_start: object, at: object
+    ) -> int | None:
+        """The id of the open 1.6 transaction a StartTransaction repeats, if it repeats one."""
+        ...
+
     def validates(self, station_id: str) -> bool:
         """Whether the station's payloads are checked against the schemas."""
         ...

@@ -69,8 +69,14 @@ class V16Answers(SessionAnswers):
         return call_result.Authorize(id_tag_info=self._authorize(id_tag))
 
     @on(Action.start_transaction)
-    def on_start_transaction(self, id_tag: str, **_: Any) -> call_result.StartTransaction:
+    def on_start_transaction(
+        self, id_tag: str, connector_id: int, meter_start: int, timestamp: str, **_: Any
+    ) -> call_result.StartTransaction:
         # The transaction itself is in the recording: the projection reads it from the frames.
+        repeated = self.host.repeated_start(self.id, connector_id, id_tag, meter_start, timestamp)
+        if repeated is not None:  # the firmware sent it again: the same answer, no new id
+            info = self._authorize(id_tag)
+            return call_result.StartTransaction(transaction_id=repeated, id_tag_info=info)
         info = self._authorize(id_tag, starting="")
         try:
             tx_id = self.host.next_transaction_id()
