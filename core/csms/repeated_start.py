@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..clock import parse_iso
 from ..model.readings import finite_number
 from ..model.state import State
+from .transaction_ids import REFUSED
 
 
 def repeated_start(
@@ -15,8 +16,8 @@ def repeated_start(
 ) -> int | None:
     """The id of the open transaction this start repeats, if it repeats one."""
     tx = state.open_transaction_on(station_id, connector_id)
-    if tx is None or not tx.transaction_id.isdigit():
-        return None
+    if tx is None or not tx.transaction_id.isdigit() or int(tx.transaction_id) == REFUSED:
+        return None  # a refused start (id 0) is no transaction to repeat
     when, meter = parse_iso(at), finite_number(meter_start)
     if when is None or meter is None:
         return None  # nothing to tell one start from another by
