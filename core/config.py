@@ -13,6 +13,7 @@ from typing import Any
 import platformdirs
 
 from .cluster.subjects import is_bus_url
+from .csms.tariff import TariffError, tariffs_of
 from .dialects import DIALECTS
 
 # Subprotocols the CSMS can serve; `Settings.protocols` may restrict them.
@@ -52,9 +53,18 @@ class Settings:
     tls_cert: Path | None = None  # the CSMS's certificate chain (PEM), profiles 2 and 3
     tls_key: Path | None = None  # its private key (PEM)
     tls_client_ca: Path | None = None  # the CA that signs station certificates, profile 3
+    # ocppdeck as that CA (core/csms/station_ca.py): it signs stations' CSRs with this
+    # certificate and key, and profile 3 trusts it when no tls_client_ca is given.
+    station_ca_cert: Path | None = None
+    station_ca_key: Path | None = None
     registration: str = "open"  # unknown stations: open, pending (an operator decides) or closed
     insecure: bool = False  # allow profile 0 on an address other than loopback
     concurrent_tx: bool = False  # may one id tag have several transactions open at once
+    # Tariffs (core/csms/tariff.py): the price per kWh (0: none, no cost is told), its
+    # currency, and per-station prices as "STATION=PRICE" (0 there: free).
+    tariff_per_kwh: float = 0.0
+    currency: str = "EUR"
+    station_tariffs: tuple[str, ...] = ()
     # A station's connection: the largest message it may send (bigger ones close it, 1009),
     # the messages a second past which it is read slower (0: no limit), and how long it may
     # stay past that before it is disconnected. Real chargers send a few a second at most.
@@ -82,6 +92,15 @@ class Settings:
     api_port: int | None = None
     api_host: str = "127.0.0.1"
     api_token_file: Path | None = None
+    # Firmware and logs (core/files, README: Firmware and logs): the folder whose files the
+    # API port serves through expiring signed URLs (None: none), the base URL stations reach
+    # the API port at ("": http://api_host:api_port), how long a URL lasts, and the bounds
+    # of what a station may upload: one file, and everything it has uploaded.
+    files_dir: Path | None = None
+    files_url: str = ""
+    file_url_minutes: int = 60
+    upload_max_mb: int = 64
+    upload_station_mb: int = 512
     # A cluster (core/cluster, README: Scaling out): the NATS server whose JetStream stream
     # gets every frame ("": none, the single process), and this node's name on it
     # ("": the host name and CSMS port).
@@ -206,10 +225,18 @@ def load_settings(
             raise SettingsError(f"{name}: must be 0 (no limit) or more")
     if settings.max_frame_bytes < 1024:
         raise SettingsError("max_frame_bytes: must be at least 1024")
+    if min(settings.file_url_minutes, settings.upload_max_mb, settings.upload_station_mb) < 1:
+        raise SettingsError("file_url_minutes, upload_max_mb and upload_station_mb: at least 1")
+    if settings.files_dir is not None and not settings.files_dir.is_dir():
+        raise SettingsError(f"files_dir: {settings.files_dir} is not a folder")
     if settings.frame_log_mb < 1:
         raise SettingsError("frame_log_mb: must be at least 1")
     if settings.station_rate_limit < 0 or settings.flood_patience <= 0:
         raise SettingsError("station_rate_limit must be 0 (none) or more, flood_patience above 0")
+    try:
+        tariffs_of(settings)
+    except TariffError as exc:
+        raise SettingsError(str(exc)) from None
     check_security(settings)
     return settings
 
@@ -229,12 +256,14 @@ def check_security(settings: Settings) -> None:
         )
     if profile >= 2 and (settings.tls_cert is None or settings.tls_key is None):
         raise SettingsError(f"security profile {profile} is TLS: give --tls-cert and --tls-key")
-    if profile == 3 and settings.tls_client_ca is None:
+    if (settings.station_ca_cert is None) != (settings.station_ca_key is None):
+        raise SettingsError("a station CA is --station-ca-cert and --station-ca-key together")
+    if profile == 3 and settings.tls_client_ca is None and settings.station_ca_cert is None:
         raise SettingsError(
             "security profile 3 checks client certificates: give --tls-client-ca, the CA "
-            "that signs them"
+            "that signs them (or --station-ca-cert, to sign them here)"
         )
-    for name in ("tls_cert", "tls_key", "tls_client_ca"):
+    for name in ("tls_cert", "tls_key", "tls_client_ca", "station_ca_cert", "station_ca_key"):
         path = getattr(settings, name)
         if path is not None and not path.is_file():
             raise SettingsError(f"{name}: {path} is not a file")

@@ -17,7 +17,7 @@ from .config import Settings
 from .csms.commands import Commands
 from .csms.crafter import Crafter
 from .csms.id_tags import IdTagBook
-from .csms.registry import StationRegistry
+from .csms.registry_desk import RegistryDesk
 from .disk.health import DiskHealth
 from .model.state import State
 from .replay.marks import Mark
@@ -109,7 +109,7 @@ class ConsoleSource(Protocol):
     id_tags: IdTagBook | None  # live and demo: the store's id tags
     automations: Automations | None  # live and demo: the running plugins
     crafter: Crafter | None  # live and demo: crafted messages and their history
-    registry: StationRegistry | None  # live and demo: which stations may connect
+    registry: RegistryDesk | None  # live, demo, attached: which stations may connect
     disk: DiskHealth | None  # live and demo: what fails on disk, how much the data dir holds
 
     @property

@@ -25,7 +25,7 @@ from .csms.commands import Commands
 from .csms.crafter import HISTORY_FILE, Crafter
 from .csms.id_tags import IdTagBook
 from .csms.metrics import Metrics
-from .csms.registry import StationRegistry
+from .csms.registry_desk import LocalRegistry, RegistryDesk
 from .csms.server import Csms
 from .csms.store import Store
 from .disk import files, snapshot
@@ -109,8 +109,10 @@ class Engine:
             self.metrics,
         )
         self.csms.before_answer = self._flush_recording
-        self.registry: StationRegistry | None = self.csms.registry
-        self.commands = Commands(self.csms, lambda: self.projection.state, self.clock)
+        self.commands = Commands(
+            self.csms, lambda: self.projection.state, self.clock, self.csms.certificates
+        )
+        self.registry: RegistryDesk | None = LocalRegistry(self.csms.registry, self.commands)
         self.automations: Automations | None = Automations(
             settings, self.commands, self.bus.publish, self.clock, lambda: self.state
         )
@@ -207,15 +209,17 @@ class Engine:
             self.settings.recording_max_mb * 1024 * 1024,
             self._health,
         )
+        if self.settings.bus:  # 1.6 ids from the cluster's counter, from the first block on
+            node = node_name(self.settings.node, self.csms.port)
+            self.cluster = ClusterNode(self.settings.bus, node, self.clock)
+            self.cluster.start_ids(self.store.transaction_ids)
         # Ids on disk before the first station can ask for one.
         await self._step(Part.TRANSACTION_IDS, self._reserve_transaction_ids)
         self._unsubscribe_recorder = self.bus.subscribe(self._capture)
         self.bus.subscribe(self.metrics.observe)
         # Only after the restore: automations never act again on what a previous run recorded.
         self.bus.subscribe(self._fold)
-        if self.settings.bus:
-            node = node_name(self.settings.node, self.csms.port)
-            self.cluster = ClusterNode(self.settings.bus, node, self.clock)
+        if self.cluster is not None:
             self.cluster.start(self.bus, self.state, self.csms, self.metrics)
         # Marks every station offline as of now: earlier connections died with the last run.
         self.bus.publish(Frame(self.clock.now(), "", Direction.IN, Kind.SERVER_START))

@@ -17,7 +17,9 @@ from textual.widgets import DataTable, Footer, Input
 from ..core.console import ConsoleSource, Transport
 from ..core.csms.commands import CommandUnavailable
 from ..core.csms.outbound_queue import QueuedCall
+from ..core.csms.tariff import tariffs_of
 from ..core.disk.formats import SourceError
+from ..core.files.desk import FileDesk
 from ..core.wire.frame_query import QueryError
 from ..themes import STYLESHEET, THEMES, VERTICAL_BREAKPOINTS
 from .command_palette import StationCommandsProvider
@@ -29,10 +31,12 @@ from .screens.crafter import CrafterScreen
 from .screens.help import HelpScreen, help_sections
 from .screens.id_tags import IdTagsScreen
 from .screens.inspector import InspectorScreen
+from .screens.maintenance import MaintenanceScreen
 from .screens.prompt import PromptScreen
 from .screens.queue import QueueScreen
 from .screens.registry import RegistryScreen
 from .screens.reports import ReportsScreen
+from .screens.security_events import SecurityEventsScreen
 from .seek import parse_seek
 from .sending import outcome_notice
 from .station_commands import STATION_COMMANDS, Target, station_bindings
@@ -78,6 +82,8 @@ class OcppDeckApp(App[None]):
         Binding("a", "automations", "Automations"),
         Binding("e", "crafter", "Craft message"),  # not k: the frame log uses k for up
         Binding("o", "reports", "Reports"),
+        Binding("E", "security_events", "Security events", show=False),
+        Binding("W", "maintenance", "Firmware and logs", show=False),
     ]
     COMMANDS = App.COMMANDS | {StationCommandsProvider}
     VERTICAL_BREAKPOINTS = VERTICAL_BREAKPOINTS
@@ -147,7 +153,7 @@ class OcppDeckApp(App[None]):
             yield Timeline(self.transport, id="timeline")
         with Horizontal(id="upper"):
             yield StationsTable(id="stations")
-            yield ConnectorsTable(id="connectors")
+            yield ConnectorsTable(tariffs_of(self.source.settings), id="connectors")
         yield MeterPlot(id="meter")
         yield FrameLogView(self.source.frames, id="frames")
         yield Input(placeholder="filter: station:ID action:NAME kind:ERROR words…", id="filter")
@@ -182,7 +188,7 @@ class OcppDeckApp(App[None]):
             return
         state = self.source.state
         stations = self.query_one(StationsTable)
-        stations.refresh_from(state)
+        stations.refresh_from(state, self.source.commands.expiring_certificate)
         self._show_selection()
         self.query_one(FrameLogView).sync()
         automations = self.source.automations
@@ -218,7 +224,7 @@ class OcppDeckApp(App[None]):
         station = state.stations.get(station_id) if station_id else None
         evse_id = connectors.selected
         evse = station.evses.get(evse_id) if station is not None and evse_id is not None else None
-        self.query_one(MeterPlot).show(station_id, evse)
+        self.query_one(MeterPlot).show(station_id, evse, station)
 
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
         self._show_selection()
@@ -269,6 +275,7 @@ class OcppDeckApp(App[None]):
                     self.push_screen,
                     self.source.settings.default_id_tag,
                     self.source.state,
+                    FileDesk(self.source.settings, self.source.clock),
                 )
             )
 
@@ -440,16 +447,13 @@ class OcppDeckApp(App[None]):
         registry = self.source.registry
         if registry is None:
             said = "Replay: there is no station registry."
-            if self.transport is None:  # an attached console
-                said = "Attached: the station registry is kept on the CSMS's own console."
+            if self.transport is None:  # the cluster's console (core/cluster/console_source.py)
+                said = "Cluster: each node keeps its own station registry (its console or API)."
             self.notify(said, severity="warning", markup=False)
         elif not isinstance(self.screen, RegistryScreen):
             self.push_screen(
                 RegistryScreen(
-                    registry,
-                    self.source.commands,
-                    lambda: self.source.state,
-                    self.source.settings.redraw_interval,
+                    registry, lambda: self.source.state, self.source.settings.redraw_interval
                 )
             )
 
@@ -486,6 +490,25 @@ class OcppDeckApp(App[None]):
         """Open the reports: sessions, faults, compliance and connection health of the source."""
         if not isinstance(self.screen, ReportsScreen):
             self.push_screen(ReportsScreen(self.source), lambda moved: moved and self._moved())
+
+    def action_maintenance(self) -> None:
+        """Open firmware and logs: each station's status as it moves, the steps, the uploads."""
+        if not isinstance(self.screen, MaintenanceScreen):
+            settings = self.source.settings
+            self.push_screen(
+                MaintenanceScreen(
+                    lambda: self.source.state, settings.redraw_interval, settings.data_dir
+                )
+            )
+
+    def action_security_events(self) -> None:
+        """Open the selected station's security events (live and in replay)."""
+        station_id = self.query_one(StationsTable).selected
+        if station_id is None:
+            self.notify("Select a station first.", severity="warning", markup=False)
+        elif not isinstance(self.screen, SecurityEventsScreen):
+            interval = self.source.settings.redraw_interval
+            self.push_screen(SecurityEventsScreen(station_id, lambda: self.source.state, interval))
 
     async def action_quit(self) -> None:
         """Close the source (sockets, recording, store), then leave."""

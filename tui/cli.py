@@ -83,6 +83,16 @@ def _common(parser: argparse.ArgumentParser, sub: bool = False) -> None:
         default=unset,
         help="its bearer token (default: api-token in the data dir, made on first use)",
     )
+    files = parser.add_argument_group("firmware and logs, on the API port (README)")
+    files.add_argument(
+        "--files-dir", type=Path, default=unset, help="serve its files to stations (firmware)"
+    )
+    files.add_argument(
+        "--files-url", default=unset, help="where stations reach the API port (default: it)"
+    )
+    files.add_argument(
+        "--upload-max-mb", type=int, default=unset, help="the largest upload (default 64)"
+    )
     limits = parser.add_argument_group("a station's connection")
     limits.add_argument(
         "--max-frame-bytes",
@@ -131,6 +141,15 @@ def _common(parser: argparse.ArgumentParser, sub: bool = False) -> None:
         type=Path,
         default=unset,
         help="the CA that signs station certificates (profile 3)",
+    )
+    security.add_argument(
+        "--station-ca-cert",
+        type=Path,
+        default=unset,
+        help="sign stations' CSRs with this CA certificate (PEM; README: Station certificates)",
+    )
+    security.add_argument(
+        "--station-ca-key", type=Path, default=unset, help="the station CA's private key (PEM)"
     )
     security.add_argument(
         "--registration",

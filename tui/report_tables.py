@@ -92,6 +92,7 @@ def _sessions(report: Report) -> ReportTable:
             Text(span(s.duration_s), justify="right"),
             Text(kwh(s.energy_wh), justify="right"),
             Text(kw(s.peak_power_w), justify="right"),
+            Text("—" if s.cost is None else f"{s.cost:.2f}", justify="right"),
             _text(s.stop_reason),
             Text("yes", style="green") if s.completed else Text("no", style="yellow"),
         )
@@ -99,7 +100,7 @@ def _sessions(report: Report) -> ReportTable:
     ]
     columns = (
         "Station", "EVSE", "Transaction", "Id tag", "Start (UTC)", "Stop (UTC)", "Duration",
-        "Energy", "Peak", "Stop reason", "Completed",
+        "Energy", "Peak", "Cost", "Stop reason", "Completed",
     )  # fmt: skip
     return ReportTable("sessions", columns, rows, [s.position for s in report.sessions])
 

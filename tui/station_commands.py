@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from textual.binding import Binding
 
-from ..core.csms.commands import Commands
+from ..core.csms.builders.contract import CommandUnavailable
+from ..core.csms.builders.jobs import Retries
+from ..core.csms.commands import MAX_CERTIFICATE, Commands
+from ..core.csms.outbound_queue import QueuedCall
+from ..core.files.desk import FileDesk
 from ..core.model.state import State
+from . import smart_charging_forms
 from .screens.command_form import (
     Check,
     CommandForm,
@@ -24,6 +30,9 @@ from .screens.command_form import (
     whole_number,
 )
 from .screens.configuration import ConfigurationScreen
+from .screens.display_messages import DisplayMessagesScreen
+from .screens.monitoring import MonitoringScreen
+from .screens.profile_upgrade import ProfileUpgradeScreen
 from .sending import Send
 from .station_text import station_text
 
@@ -39,6 +48,7 @@ class Target:
     show: Callable[..., Any]  # the app's push_screen
     default_id_tag: str
     state: State  # what the console knows now (a form's defaults)
+    files: FileDesk | None = None  # firmware and upload URLs (live: from the settings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +284,207 @@ def _clear_limit(t: Target) -> None:
     )
 
 
+FROM_URL = "(the URL below)"
+THIS, SAME_MODEL, EVERY = "this station", "every station of its model", "every station"
+
+
+def _addressed(t: Target, which: str) -> list[str]:
+    """The stations a fleet command goes to: this one, those of its vendor and model, or all."""
+    if which == THIS:
+        return [t.station_id]
+    stations = t.state.stations
+    this = stations.get(t.station_id)
+    if which == SAME_MODEL and this is not None:
+        return sorted(
+            s.station_id
+            for s in stations.values()
+            if (s.vendor, s.model) == (this.vendor, this.model)
+        )
+    return sorted(stations)
+
+
+def _firmware(t: Target) -> None:
+    files = t.files
+    offered = files.offered() if files is not None else []
+
+    def send(v: dict[str, Any]) -> None:
+        wait = v["minutes"] * 60.0
+        retries = Retries(v["retries"], v["interval"])
+        chosen = v.get("file", FROM_URL)
+        for sid in _addressed(t, v["to"]):
+
+            def one(sid: str = sid) -> QueuedCall:
+                location = v["location"]
+                if chosen != FROM_URL and files is not None:
+                    location = files.file_url(chosen, wait)  # each station its own URL
+                certificate = _pem_file(v["certificate"]) if v["certificate"] else ""
+                return t.commands.update_firmware(
+                    sid, location, wait, retries, certificate, v["signature"]
+                )
+
+            t.send(one, f"Firmware update {sid}")
+
+    def check(v: dict[str, Any]) -> dict[str, str]:
+        if v.get("file", FROM_URL) == FROM_URL and not v["location"]:
+            return {"location": "a URL, or pick a file above" if offered else "required"}
+        if bool(v["certificate"]) != bool(v["signature"]):
+            return {"signature": "a signed update needs the certificate and the signature"}
+        return {}
+
+    fields = [Field("file", "A file from the files dir:", FROM_URL, (FROM_URL, *offered))]
+    _form(
+        t,
+        "Update firmware",
+        [
+            *(fields if offered else []),
+            Field("location", "Firmware URL (http, https or ftp):"),
+            Field("minutes", "Fetch it in minutes (0: now):", "0", parse=whole_number()),
+            Field("retries", "Retries:", "1", parse=whole_number()),
+            Field("interval", "Seconds between retries:", "60", parse=whole_number()),
+            Field("certificate", "Signed update: the signing certificate's PEM file:"),
+            Field("signature", "Signed update: the signature (base64):"),
+            Field("to", "Send to:", THIS, (THIS, SAME_MODEL, EVERY)),
+        ],
+        send,
+        check,
+    )
+
+
+def _get_log(t: Target) -> None:
+    files = t.files
+    try:  # ocppdeck's own one-time upload URL, when the API is on
+        here = files.upload_url(t.station_id) if files is not None else ""
+    except CommandUnavailable:
+        here = ""
+
+    def send(v: dict[str, Any]) -> None:
+        t.send(
+            lambda: t.commands.get_log(
+                t.station_id,
+                v["location"],
+                v["log"],
+                v["hours"],
+                Retries(v["retries"], v["interval"]),
+            ),
+            f"{v['log']} {t.station_id}",
+        )
+
+    kinds = t.commands.log_types(t.station_id)
+    _form(
+        t,
+        "Get log",
+        [
+            Field("log", "Log (Diagnostics: 1.6's GetDiagnostics):", kinds[0], kinds),
+            Field(
+                "location",
+                "Upload to (ocppdeck's own URL when the API is on):",
+                here,
+                parse=required,
+            ),
+            Field("hours", "Of the last hours (0: all it holds):", "24", parse=whole_number()),
+            Field("retries", "Retries:", "1", parse=whole_number()),
+            Field("interval", "Seconds between retries:", "60", parse=whole_number()),
+        ],
+        send,
+    )
+
+
+SIGN, INSTALL, LIST, DELETE = "Sign (ask for a CSR)", "Install root", "List installed", "Delete"
+ALL_TYPES = "(all types, 2.x)"
+
+
+def _pem_file(path: str) -> str:
+    """The text of a PEM file the operator named (CommandUnavailable when unreadable)."""
+    try:
+        with open(Path(path).expanduser(), encoding="ascii") as fh:
+            return fh.read(MAX_CERTIFICATE + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandUnavailable(f"cannot read {path}: {exc}") from None
+
+
+def _certificates(t: Target) -> None:
+    sid = t.station_id
+
+    def send(v: dict[str, Any]) -> None:
+        action, kind, text = v["action"], v["type"], v["text"]
+        if action == SIGN:
+            t.send(lambda: t.commands.sign_certificate(sid), f"Sign certificate {sid}")
+        elif action == INSTALL:
+            t.send(
+                lambda: t.commands.install_certificate(sid, kind, _pem_file(text)),
+                f"Install {kind} {sid}",
+            )
+        elif action == LIST:
+            wanted = "" if kind == ALL_TYPES else kind
+            t.send(
+                lambda: t.commands.installed_certificates(sid, wanted),
+                f"Installed certificates {sid}",
+            )
+        else:
+            t.send(lambda: t.commands.delete_certificate(sid, text), f"Delete certificate {sid}")
+
+    def check(v: dict[str, Any]) -> dict[str, str]:
+        if v["action"] in (INSTALL, DELETE) and not v["text"]:
+            return {"text": f"required to {v['action'].lower()}"}
+        if v["action"] == INSTALL and v["type"] == ALL_TYPES:
+            return {"type": "install one type"}
+        return {}
+
+    types = t.commands.certificate_types(sid)
+    _form(
+        t,
+        "Certificates",
+        [
+            Field("action", "Action:", LIST, (LIST, SIGN, INSTALL, DELETE)),
+            Field("type", "Root certificate type (install, list):", types[0], (*types, ALL_TYPES)),
+            Field("text", "Install: PEM file · Delete: ALGORITHM:NAMEHASH:KEYHASH:SERIAL"),
+        ],
+        send,
+        check,
+    )
+
+
+def _upgrade(t: Target) -> None:
+    t.show(ProfileUpgradeScreen(t.commands, t.station_id))
+
+
+def _monitoring(t: Target) -> None:
+    sid = t.station_id
+    if t.commands.reported_settings(sid) is not None:  # a device model: 2.x
+        t.show(MonitoringScreen(t.commands, sid, t.send))
+    else:  # the command's refusal says why (1.6 has no monitoring)
+        t.send(lambda: t.commands.get_monitoring_report(sid), f"Monitoring {sid}")
+
+
+def _display_messages(t: Target) -> None:
+    sid = t.station_id
+    if t.commands.reported_settings(sid) is not None:
+        t.show(DisplayMessagesScreen(t.commands, sid, t.send))
+    else:
+        t.send(lambda: t.commands.get_display_messages(sid), f"Display messages {sid}")
+
+
+def _charging_profile(t: Target) -> None:
+    tx = t.state.open_transaction_on(t.station_id, t.connector_id)
+    fields = smart_charging_forms.profile_fields(t.connector_id, tx.transaction_id if tx else "")
+    check = smart_charging_forms.profile_check(t.commands, t.station_id)
+
+    def send(v: dict[str, Any]) -> None:
+        plan = smart_charging_forms.plan_of(v, t.commands)
+        label = f"{v['purpose']} profile {t.station_id} #{v['connector']}"
+        t.send(lambda: t.commands.charging_profile(t.station_id, plan), label)
+
+    _form(t, "Charging profile", fields, send, check)
+
+
+def _charging_schedule(t: Target) -> None:
+    def send(v: dict[str, Any]) -> None:
+        ask = smart_charging_forms.ask_schedule
+        t.send(lambda: ask(v, t.commands, t.station_id), f"{v['what']} {t.station_id}")
+
+    _form(t, "Charging schedule", smart_charging_forms.schedule_fields(t.connector_id), send)
+
+
 STATION_COMMANDS: dict[str, ConsoleCommand] = {
     c.name: c
     for c in (
@@ -305,6 +516,36 @@ STATION_COMMANDS: dict[str, ConsoleCommand] = {
         ConsoleCommand("set_limit", "m", "Set charging limit", "A or W for a duration", _set_limit),
         ConsoleCommand(
             "clear_limit", "M", "Clear charging limit", "Remove the limit", _clear_limit
+        ),
+        ConsoleCommand(
+            "firmware", "F", "Update firmware", "This station or a fleet, signed or not", _firmware
+        ),
+        ConsoleCommand("get_log", "G", "Get log", "Diagnostics or security log", _get_log),
+        ConsoleCommand(
+            "certificates", "c", "Certificates", "Sign, install, list, delete", _certificates
+        ),
+        ConsoleCommand(
+            "upgrade", "U", "Upgrade security profile", "To the next profile, then reset", _upgrade
+        ),
+        ConsoleCommand(
+            "monitoring", "N", "Monitoring", "Monitors, events, customer info (2.x)", _monitoring
+        ),
+        ConsoleCommand(
+            "display_messages", "O", "Display messages", "List, add, clear (2.x)", _display_messages
+        ),
+        ConsoleCommand(
+            "charging_profile",
+            "P",
+            "Charging profile",
+            "Periods, purpose, recurrency",
+            _charging_profile,
+        ),
+        ConsoleCommand(
+            "charging_schedule",
+            "Y",
+            "Charging schedule",
+            "Composite, profiles held, clear",
+            _charging_schedule,
         ),
     )
 }

@@ -3,7 +3,9 @@
 The state is the same projection's, restored from `GET /api/snapshot` and folded on from
 the frame stream (`GET /api/frames?after=SEQ`), so it is the state the CSMS holds. The
 frame log starts with the frames the CSMS still holds before the snapshot. Commands are
-built and checked here as on the CSMS, then sent through the API (core/api/relay.py).
+built and checked here as on the CSMS, then sent through the API (core/api/relay.py); the
+id tags and the station registry are the CSMS's, worked through the API
+(core/api/remote_tags.py, core/api/remote_registry.py).
 
 A lost connection never ends the console: the title bar says so, and it reconnects,
 resuming after the last frame folded, once the CSMS shows that frame as it was (the same
@@ -24,6 +26,7 @@ from ..config import Settings
 from ..csms.commands import Commands
 from ..csms.crafter import Crafter
 from ..csms.id_tags import IdTagBook
+from ..csms.registry_desk import RegistryDesk
 from ..disk import snapshot
 from ..model.projection import Projection
 from ..model.state import State
@@ -32,6 +35,7 @@ from ..wire.frame import Frame
 from ..wire.frame_log import FrameLog
 from .client import TIMEOUT_S
 from .relay import ApiRelay
+from .remote_registry import ApiRegistry
 from .remote_tags import ApiTagStore
 
 log = logging.getLogger("ocppdeck.api.attached")
@@ -68,10 +72,11 @@ class AttachedSource:
         self.tags = ApiTagStore(lambda: self._session, self.clock)
         # The tag store offers what IdTagBook asks of a store.
         self.id_tags: IdTagBook | None = IdTagBook(self.tags, self.clock)  # type: ignore[arg-type]
-        # What stays with the CSMS's own console: its registry, its plugins, its disk.
+        self.remote_registry = ApiRegistry(lambda: self._session, self.clock)
+        self.registry: RegistryDesk | None = self.remote_registry
+        # What stays with the CSMS's own console: its plugins, its disk.
         self.transport = None
         self.automations = None
-        self.registry = None
         self.disk = None
         self.lost: str | None = None  # why the API is away, while it is
         self.last_seq = 0  # the last frame folded
@@ -99,10 +104,7 @@ class AttachedSource:
     @property
     def start_note(self) -> str | None:
         """What an attached console cannot do."""
-        return (
-            "Attached through the API: the station registry and automations are managed "
-            "where the CSMS runs."
-        )
+        return "Attached through the API: automations run, and are switched, where the CSMS runs."
 
     def describe(self) -> str:
         """The API's address (the log has why it was lost, when it is)."""
@@ -123,6 +125,7 @@ class AttachedSource:
             await self.close()
             raise OSError(f"the API at {self.url}: {exc}") from None
         await self.tags.load()
+        await self.remote_registry.load()
         self._follow = asyncio.get_running_loop().create_task(self._keep_following())
 
     async def close(self) -> None:
@@ -133,6 +136,7 @@ class AttachedSource:
             self._follow = None
         await self.relay.close()
         await self.tags.close()
+        await self.remote_registry.close()
         if self._session is not None:
             await self._session.close()
             self._session = None

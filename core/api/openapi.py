@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .openapi_files import files_paths
+
 VERSION = "1"
 
 
@@ -218,6 +220,7 @@ SCHEMAS: dict[str, Any] = {
 def _paths() -> dict[str, Any]:
     station_id = _ref("Registered")
     return {
+        **files_paths(),
         "/openapi.json": {"get": _op("this document", {"200": _json({}, "OpenAPI 3")})},
         "/api/state": {
             "get": _op(
@@ -356,6 +359,27 @@ def _paths() -> dict[str, Any]:
                     {"type": "object", "properties": {"password": _STRING}}, False
                 ),
             },
+        },
+        "/api/registry/{station}/push-password": {
+            "parameters": [STATION],
+            "post": _op(
+                "send the connected station a new password, kept once it took it",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "station": _ref("Registered"),
+                                "password": {"type": ["string", "null"]},
+                                "outcome": _ref("Outcome"),
+                            },
+                        },
+                        "the password in clear once; null when the station kept its own",
+                    ),
+                    "404": _error("unknown"),
+                    "409": _error("offline, or its version cannot be told one"),
+                },
+            ),
         },
         "/api/registry/{station}/accept": {
             "parameters": [STATION],

@@ -13,13 +13,16 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from ..files.desk import FileDesk
 from . import (
     command_routes,
+    files_routes,
     frame_stream,
     id_tag_routes,
     queue_routes,
     registry_routes,
     state_routes,
+    upload_routes,
 )
 from .bearer import authorized, load_or_create, token_path
 from .errors import ApiError, json_response, problem
@@ -33,12 +36,16 @@ MAX_BODY_BYTES = 256 * 1024  # the largest request body read (a command's payloa
 SHUTDOWN_S = 2.0  # how long open requests may take to finish when the server stops
 TOKEN = web.AppKey("token", str)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="ocppdeck"'}
+# Stations fetch firmware and upload logs through URLs that are their own proof (signed,
+# expiring): no bearer token there.
+SIGNED_PATHS = (files_routes.PUBLIC, upload_routes.PUBLIC)
 
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The token on every request, and a JSON error for every failure."""
-    if not authorized(request.headers.get("Authorization"), request.app[TOKEN]):
+    signed = request.path.startswith(SIGNED_PATHS)
+    if not signed and not authorized(request.headers.get("Authorization"), request.app[TOKEN]):
         return problem(401, "a bearer token is required (README: Control API)", CHALLENGE)
     try:
         return await handler(request)
@@ -58,7 +65,8 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 def build_app(source: ApiSource, token: str, streams: FrameStreams) -> web.Application:
-    """The aiohttp application: its routes, the guard and the body size limit."""
+    """The aiohttp application: its routes, the guard and the body size limit (uploads are
+    read as they arrive, bounded by their own limit)."""
     app = web.Application(middlewares=[guard], client_max_size=MAX_BODY_BYTES)
     app[SOURCE] = source
     app[TOKEN] = token
@@ -71,6 +79,8 @@ def build_app(source: ApiSource, token: str, streams: FrameStreams) -> web.Appli
         id_tag_routes,
         command_routes,
         frame_stream,
+        files_routes,
+        upload_routes,
     ):
         app.router.add_routes(module.routes)
     return app
@@ -82,6 +92,7 @@ class ApiServer:
     def __init__(self, source: ApiSource) -> None:
         self.source = source
         self.streams = FrameStreams()
+        self.desk = FileDesk(source.settings, source.clock)  # firmware and upload URLs
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
 
@@ -89,8 +100,11 @@ class ApiServer:
         """Read (or make) the token, then listen on `api_host`:`api_port`."""
         settings = self.source.settings
         token = await asyncio.to_thread(load_or_create, settings)
+        await asyncio.to_thread(lambda: self.desk.signer)  # its key read (or made) off the loop
+        app = build_app(self.source, token, self.streams)
+        app[files_routes.DESK] = self.desk
         runner = web.AppRunner(
-            build_app(self.source, token, self.streams),
+            app,
             access_log=None,
             shutdown_timeout=SHUTDOWN_S,
         )
@@ -98,6 +112,7 @@ class ApiServer:
         self._runner = runner
         self._site = web.TCPSite(runner, settings.api_host, settings.api_port)
         await self._site.start()
+        self.desk.bound_url = self.url
         log.info(
             "api listening",
             extra={

@@ -10,7 +10,7 @@ from ..clock import Clock
 from ..config import Settings
 from ..csms.commands import Commands
 from ..csms.id_tags import IdTagBook
-from ..csms.registry import StationRegistry
+from ..csms.registry_desk import RegistryDesk
 from ..model.projection import Projection
 from ..model.state import State
 from ..wire.bus import FrameBus
@@ -23,7 +23,7 @@ class ApiSource(Protocol):
     settings: Settings
     clock: Clock
     commands: Commands
-    registry: StationRegistry | None
+    registry: RegistryDesk | None
     id_tags: IdTagBook | None
     bus: FrameBus
     frames: FrameLog

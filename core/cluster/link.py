@@ -1,5 +1,5 @@
 """The connection to NATS: made in the background, kept up by the client, and the
-stream and key-value bucket the cluster needs, made when missing.
+stream and key-value buckets the cluster needs, made when missing.
 
 A node starts whether or not NATS answers: its frames wait in the outbox
 (core/cluster/outbox.py) until the link is up.
@@ -18,7 +18,7 @@ from nats.js.api import DiscardPolicy, KeyValueConfig, StorageType, StreamConfig
 from nats.js.errors import BucketNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
 
-from .subjects import FRAMES, QUEUE_BUCKET, STREAM, shown_url
+from .subjects import FRAMES, IDS_BUCKET, QUEUE_BUCKET, STREAM, shown_url
 
 log = logging.getLogger("ocppdeck.cluster")
 
@@ -42,6 +42,7 @@ class Link:
         self.nc: Client | None = None
         self.js: JetStreamContext | None = None
         self.queue: KeyValue | None = None
+        self.ids: KeyValue | None = None
         self.outages = 0
         self._closing = False
         self._noted_at = float("-inf")
@@ -110,7 +111,7 @@ class Link:
         log.warning("cannot reach NATS at %s: %s; trying again", self.shown, exc)
 
     async def _prepare(self) -> None:
-        """Make the frame stream and the queue bucket when they are missing."""
+        """Make the frame stream, the queue bucket and the id counters when they are missing."""
         assert self.js is not None
         try:
             await self.js.stream_info(STREAM)
@@ -135,6 +136,13 @@ class Link:
                     ttl=QUEUE_TTL_S,
                     max_bytes=QUEUE_MAX_BYTES,
                 )
+            )
+        try:
+            self.ids = await self.js.key_value(IDS_BUCKET)
+        except BucketNotFoundError:
+            # No TTL: a counter that expired would hand the same ids out again.
+            self.ids = await self.js.create_key_value(
+                KeyValueConfig(bucket=IDS_BUCKET, history=1, storage=StorageType.FILE)
             )
 
     async def close(self) -> None:

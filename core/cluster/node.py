@@ -1,5 +1,6 @@
 """A CSMS node of a cluster: its frames to the stream, its stations' commands from
-the bucket. The engine holds one when `--bus` is given, and nothing else changes.
+the bucket, its 1.6 transaction ids from the cluster's counter. The engine holds one
+when `--bus` is given, and nothing else changes.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ import socket
 
 from ..clock import Clock
 from ..csms.metrics import Metrics
+from ..csms.transaction_ids import TransactionIds
 from ..model.state import State
 from ..wire.bus import FrameBus
+from .id_blocks import ClusterBlocks
 from .link import Link
 from .node_commands import LocalQueues, NodeCommands
 from .publisher import BusMetrics, Publisher
@@ -34,6 +37,12 @@ class ClusterNode:
         self.link = Link(url, f"ocppdeck node {node}")
         self.publisher: Publisher | None = None
         self.commands: NodeCommands | None = None
+        self.id_blocks = ClusterBlocks(url, node)
+
+    def start_ids(self, ids: TransactionIds) -> None:
+        """Take `ids`' blocks from the cluster's counter; call before its first reservation."""
+        self.id_blocks.start()
+        ids.source = self.id_blocks
 
     def start(self, bus: FrameBus, state: State, csms: LocalQueues, metrics: Metrics) -> None:
         """Publish every frame from now on, and take the commands of stations as they connect.
@@ -69,3 +78,4 @@ class ClusterNode:
         if self.publisher is not None:
             await self.publisher.close()
         await self.link.close()
+        await self.id_blocks.close()

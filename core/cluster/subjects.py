@@ -16,6 +16,8 @@ STREAM = "OCPPDECK_FRAMES"
 FRAMES = "ocppdeck.frames"  # ocppdeck.frames.<node>.<station>
 QUEUE_BUCKET = "ocppdeck_queue"  # keys q.<station>.<id>
 QUEUE_KEYS = "q.>"
+IDS_BUCKET = "ocppdeck_ids"  # the cluster's counters, each the highest id given out
+TRANSACTION_IDS_KEY = "transaction"  # 1.6 transaction ids (core/cluster/id_blocks.py)
 SCHEMES = ("nats", "tls")
 
 _SAFE = re.compile(rb"[A-Za-z0-9_-]")

@@ -6,7 +6,9 @@ does not refuse (rejected: 403; unknown while registration is closed: 404),
 then the profile's credentials (else 401): profile 1 and 2 an HTTP Basic
 username equal to the identity and the station's password; profile 3 a client
 certificate whose common name is the identity (a Basic password, if sent, must
-be right too). Password hashes are checked off the event loop, a few at a time.
+be right too). The profile is the CSMS's, or the station's own in the registry
+when an upgrade raised it; a client certificate, when presented, must name the
+station. Password hashes are checked off the event loop, a few at a time.
 """
 
 from __future__ import annotations
@@ -128,9 +130,17 @@ class Gate:
     async def _credentials(
         self, request: Request, station_id: str, entry: Registered | None, peer_name: str | None
     ) -> Admitted | Refusal:
-        if self.profile == 0:
+        # A station upgraded past the CSMS's profile is held to its own (registry.profile).
+        profile = max(self.profile, entry.profile if entry is not None else 0)
+        if profile == 0:
             return Admitted(station_id)
-        if self.profile == 3 and peer_name != station_id:
+        if profile >= 2 and self.profile < 2:
+            note = f"the station is at security profile {profile}: TLS, which is not served here"
+            return Refusal(HTTPStatus.UNAUTHORIZED, "profile", note, station_id)
+        if profile == 3 and peer_name is None:  # an upgraded station on a profile 2 CSMS
+            note = "the station is at security profile 3: a client certificate is needed"
+            return Refusal(HTTPStatus.UNAUTHORIZED, "certificate", note, station_id)
+        if peer_name is not None and peer_name != station_id:
             note = "the client certificate's common name is not the station id"
             return Refusal(HTTPStatus.UNAUTHORIZED, "certificate", note, station_id)
         try:
@@ -140,7 +150,7 @@ class Gate:
                 HTTPStatus.UNAUTHORIZED, "malformed", f"Authorization: {exc}", station_id
             )
         if given is None:
-            if self.profile == 3:  # the certificate is the credential; Basic is optional
+            if profile == 3:  # the certificate is the credential; Basic is optional
                 return Admitted(station_id)
             return Refusal(HTTPStatus.UNAUTHORIZED, "missing", "HTTP Basic auth needed", station_id)
         user, password = given
@@ -162,7 +172,7 @@ class Gate:
                 return Refusal(HTTPStatus.UNAUTHORIZED, "password", reason, station_id)
         stored = entry.password_hash
         if stored is None:
-            if self.profile == 3:  # the certificate is the credential
+            if profile == 3:  # the certificate is the credential
                 return Admitted(station_id)
             note = "no password is set for this station (ocppdeck stations set-password)"
             return Refusal(HTTPStatus.UNAUTHORIZED, "password", note, station_id)

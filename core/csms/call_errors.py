@@ -50,6 +50,7 @@ class Fault(StrEnum):
     TYPE = "type"  # a field of the wrong data type, or a string too long or short
     PROPERTY = "property"  # a field with a value it may not hold (enum, pattern, range)
     OCCURRENCE = "occurrence"  # a field missing, not allowed, or repeated too often
+    SECURITY = "security"  # a call the station may not make now (its boot is Pending)
 
 
 _DESCRIPTIONS = {
@@ -61,6 +62,7 @@ _DESCRIPTIONS = {
     Fault.TYPE: "A field of the payload violates data type constraints",
     Fault.PROPERTY: "A field of the payload contains an invalid value",
     Fault.OCCURRENCE: "A field of the payload violates occurrence constraints",
+    Fault.SECURITY: "A security issue prevents the receiver from completing the Action",
 }
 
 
@@ -76,6 +78,7 @@ OCPP_J_16: ErrorCodes = MappingProxyType(
         Fault.TYPE: "TypeConstraintViolation",
         Fault.PROPERTY: "PropertyConstraintViolation",
         Fault.OCCURRENCE: "OccurenceConstraintViolation",
+        Fault.SECURITY: "SecurityError",
     }
 )
 # 2.0.1 and 2.1 share one table (Part 4 §4.3), with the spellings 1.6 could not fix.

@@ -13,14 +13,21 @@ from typing import TYPE_CHECKING, Any
 from ..clock import Clock, to_iso
 from ..dialects import DIALECTS, Dialect, UnknownDialect, dialect
 from ..model.state import State, VariableKey
-from .builders.contract import Builder, CommandUnavailable, Setting
+from .builders.contract import Builder, CertificateHash, CommandUnavailable, Setting
+from .builders.jobs import OWN_RETRIES, FirmwareUpdate, JobRefused, LogUpload, Retries
+from .certificates import NO_CA, KnownCertificate, StationCertificates
+from .display_commands import DisplayCommands
+from .items_per_message import joined, limit_of, split
+from .monitoring_commands import MonitoringCommands
 from .outbound_queue import CancelRefused, QueuedCall, QueuedCallRecord
 from .schemas import InvalidPayload, build_call, check_action, validate
+from .smart_charging_commands import SmartChargingCommands
 
 if TYPE_CHECKING:
     from .server import Csms
 
 REPLAY = "replay: commands are off, nothing is sent to stations"
+MAX_CERTIFICATE = 5500  # characters: 1.6's and 2.0.1's bound on InstallCertificate
 
 
 def answer_summary(response: Any) -> str:
@@ -34,14 +41,23 @@ def answer_summary(response: Any) -> str:
     return f" ({str(data)[:80]})" if data else ""
 
 
-class Commands:
+class Commands(MonitoringCommands, DisplayCommands, SmartChargingCommands):
     """Remote operations on stations, queued per station, one in flight.
 
     `csms` is None in replay: every command then says why it cannot be sent.
     """
 
-    def __init__(self, csms: Csms | None, state: Callable[[], State], clock: Clock) -> None:
+    def __init__(
+        self,
+        csms: Csms | None,
+        state: Callable[[], State],
+        clock: Clock,
+        certificates: StationCertificates | None = None,
+    ) -> None:
         self._csms = csms
+        # The CSMS's own station CA and certificate book: None where the commands go
+        # elsewhere (replay, a console attached over the API, a cluster's queues).
+        self._certificates = certificates
         self._current_state = state  # a function: a restore may replace the state object
         self._clock = clock
 
@@ -75,9 +91,17 @@ class Commands:
 
     def _send(self, station_id: str, build: Callable[[Builder], Any]) -> QueuedCall:
         """Build the call in the station's version and queue it."""
-        csms = self._live()
+        self._live()
         call = build(self.dialect_of(station_id).commands())
-        return csms.submit(station_id, call)
+        return self._queue(station_id, call)
+
+    def _queue(self, station_id: str, call: Any) -> QueuedCall:
+        """Queue a call, split to the station's ItemsPerMessage (core/csms/items_per_message);
+        one command for all its parts."""
+        csms = self._live()
+        action = type(call).__name__
+        parts = split(call, limit_of(self._state.stations.get(station_id), action))
+        return joined(call, [csms.submit(station_id, part) for part in parts])
 
     def is_connected(self, station_id: str) -> bool:
         """Whether a command would go out now rather than wait in the queue."""
@@ -257,6 +281,52 @@ class Commands:
         """Clear the profile `set_charging_profile` sets on an EVSE (0: the station)."""
         return self._send(station_id, lambda b: b.clear_charging_limit(evse))
 
+    # --- firmware, diagnostics and logs (README: Firmware and logs) -------------
+    def update_firmware(
+        self,
+        station_id: str,
+        location: str,
+        retrieve_in: float = 0.0,
+        retries: Retries = OWN_RETRIES,
+        signing_certificate: str = "",
+        signature: str = "",
+    ) -> QueuedCall:
+        """Have a station fetch firmware from `location`, `retrieve_in` seconds from now,
+        and install it; a signed update with a signing certificate (PEM) and signature
+        (base64). Its FirmwareStatusNotifications follow."""
+        when = to_iso(self._clock.now() + max(retrieve_in, 0.0))
+        certificate, signed = signing_certificate.strip(), signature.strip()
+        try:
+            job = FirmwareUpdate(
+                location.strip(), when, self.new_id(), retries, certificate, signed
+            )
+        except JobRefused as exc:
+            raise CommandUnavailable(str(exc)) from None
+        return self._send(station_id, lambda b: b.update_firmware(job))
+
+    def log_types(self, station_id: str) -> tuple[str, ...]:
+        """The logs `get_log` may ask a station for in its version."""
+        return tuple(self.dialect_of(station_id).commands().log_types)
+
+    def get_log(
+        self,
+        station_id: str,
+        location: str,
+        log_type: str = "DiagnosticsLog",
+        hours: float = 0.0,
+        retries: Retries = OWN_RETRIES,
+    ) -> QueuedCall:
+        """Have a station upload a log (one of `log_types`) to `location`: of the last
+        `hours` (0: all it holds). Its Log- or DiagnosticsStatusNotifications follow."""
+        if hours < 0:
+            raise CommandUnavailable("the hours back are 0 (all) or more")
+        oldest = to_iso(self._clock.now() - hours * 3600) if hours else None
+        try:
+            job = LogUpload(location.strip(), self.new_id(), log_type, oldest, None, retries)
+        except JobRefused as exc:
+            raise CommandUnavailable(str(exc)) from None
+        return self._send(station_id, lambda b: b.get_log(job))
+
     async def disconnect(self, station_id: str, reason: str) -> None:
         """Close a station's connection (an operator rejected it); nothing in replay."""
         if self._csms is not None:
@@ -265,6 +335,59 @@ class Commands:
     def set_password(self, station_id: str, password: str) -> QueuedCall:
         """Give a station a new HTTP Basic password (see core/csms/password_change.py)."""
         return self._send(station_id, lambda b: b.set_password(password))
+
+    # --- certificates (README: Station certificates) ---------------------------
+    def sign_certificate(self, station_id: str) -> QueuedCall:
+        """Ask a station for a CSR now; the station CA signs it (core/csms/station_ca.py)."""
+        if self._own_certificates().ca is None:
+            raise CommandUnavailable(NO_CA)
+        return self._send(station_id, lambda b: b.sign_certificate_trigger())
+
+    def certificate_types(self, station_id: str) -> tuple[str, ...]:
+        """The root certificate types the station's version installs and lists."""
+        types: tuple[str, ...] = self.dialect_of(station_id).commands().certificate_types
+        return types
+
+    def install_certificate(self, station_id: str, certificate_type: str, pem: str) -> QueuedCall:
+        """Install a root certificate (PEM) of a type the station's version names."""
+        types = self.dialect_of(station_id).commands().certificate_types
+        if certificate_type not in types:
+            raise CommandUnavailable(f"a certificate type is one of {', '.join(types)}")
+        pem = pem.strip()
+        if not pem.startswith("-----BEGIN CERTIFICATE-----") or len(pem) > MAX_CERTIFICATE:
+            raise CommandUnavailable(f"a PEM certificate of at most {MAX_CERTIFICATE} characters")
+        return self._send(station_id, lambda b: b.install_certificate(certificate_type, pem))
+
+    def installed_certificates(self, station_id: str, certificate_type: str) -> QueuedCall:
+        """Ask which certificates of a type a station holds (in the answer; 2.x: "" is all)."""
+        types = self.dialect_of(station_id).commands().certificate_types
+        if certificate_type not in (*types, ""):
+            raise CommandUnavailable(f"a certificate type is one of {', '.join(types)}")
+        return self._send(station_id, lambda b: b.installed_certificates(certificate_type))
+
+    def own_csms(self) -> Csms:
+        """The CSMS of this process (a profile upgrade works on its registry and CA);
+        CommandUnavailable where the commands go elsewhere."""
+        self._own_certificates()
+        return self._live()
+
+    def expiring_certificate(self, station_id: str) -> KnownCertificate | None:
+        """The station's certificate that ends within 30 days (or has ended), if the CSMS
+        knows one: for the stations pane's flag."""
+        if self._certificates is None:
+            return None
+        return self._certificates.expiring(station_id)
+
+    def _own_certificates(self) -> StationCertificates:
+        self._live()
+        if self._certificates is None:
+            raise CommandUnavailable("this runs on the CSMS's own console (ocppdeck serve's)")
+        return self._certificates
+
+    def delete_certificate(self, station_id: str, which: str) -> QueuedCall:
+        """Delete an installed certificate named ALGORITHM:NAMEHASH:KEYHASH:SERIAL."""
+        named = CertificateHash.parse(which)
+        return self._send(station_id, lambda b: b.delete_certificate(named))
 
     def craft(
         self, station_id: str, action: str, payload: dict[str, Any], check: bool = True
@@ -281,7 +404,10 @@ class Commands:
             errors = validate(spoken, action, payload)
             if errors:
                 raise InvalidPayload(errors)
-        return csms.submit(station_id, build_call(spoken, action, payload), validate=check)
+        call = build_call(spoken, action, payload)
+        if not check:  # bad input on purpose: sent as written, however many items it holds
+            return csms.submit(station_id, call, validate=False)
+        return self._queue(station_id, call)
 
     # --- the outbound queue -------------------------------------------------
     def queue_overview(self) -> list[QueuedCallRecord]:

@@ -46,6 +46,9 @@ class Registered:
     standing: Standing
     password_hash: str | None = None  # None: no password set (profile 0 and 3 need none)
     added_at: float = 0.0
+    # The lowest security profile it may connect at (0: the CSMS's); raised by an upgrade
+    # (core/csms/profile_upgrade.py), so the old profile is refused from then on.
+    profile: int = 0
 
 
 class RegistryError(ValueError):
@@ -58,6 +61,7 @@ def _to_record(entry: Registered) -> dict[str, object]:
         "standing": entry.standing.value,
         "password_hash": entry.password_hash,
         "added_at": entry.added_at,
+        "profile": entry.profile,
     }
 
 
@@ -77,6 +81,7 @@ class StationRegistry:
                     Standing(doc.get("standing", Standing.ACCEPTED)),
                     doc.get("password_hash"),
                     float(doc.get("added_at", 0.0)),
+                    int(doc.get("profile", 0)),
                 )
             except (KeyError, ValueError, TypeError):
                 continue  # a hand-edited record nobody can read: the station is unknown
@@ -153,6 +158,12 @@ class StationRegistry:
     def set_password_hash(self, station_id: str, password_hash: str) -> Registered:
         """Keep a password already hashed (made off the event loop) for a registered station."""
         return self._put(replace(self._known(station_id), password_hash=password_hash))
+
+    def set_profile(self, station_id: str, profile: int) -> Registered:
+        """The lowest security profile a registered station may connect at from now on."""
+        if profile not in (0, 1, 2, 3):
+            raise RegistryError(f"a security profile is 0 to 3, not {profile}")
+        return self._put(replace(self._known(station_id), profile=profile))
 
     def accept(self, station_id: str) -> Registered:
         """Let a pending (or rejected) station in: its next boot is Accepted."""

@@ -43,6 +43,7 @@ from ..wire.tap import Socket, WireTap
 from . import compression
 from .admission import REALM, Admitted, Gate, Refusal, choose_protocol
 from .authorization import Authorization, Authorizer
+from .certificates import StationCertificates, load_station_ca
 from .durable_queue import DurableQueues, NotQueued
 from .inventory_ask import InventoryAsks
 from .metrics import Metrics
@@ -51,8 +52,10 @@ from .rate_limit import Flooding, MessageRate, ThrottledSocket
 from .refusal_limit import RefusalLimiter
 from .registry import Registration, Standing, StationRegistry
 from .repeated_start import repeated_start
+from .running_costs import RunningCosts
 from .station_locks import StationLocks
 from .store import Store
+from .tariff import tariffs_of
 from .tls import peer_common_name, server_context
 
 log = logging.getLogger("ocppdeck.csms")
@@ -112,6 +115,9 @@ class Csms:
             store, clock, state, settings.accept_unknown_tags, settings.concurrent_tx
         )
         self.queues = DurableQueues(store, clock, settings.call_timeout)
+        ca = load_station_ca(settings.station_ca_cert, settings.station_ca_key)
+        self.certificates = StationCertificates(store, clock, ca)
+        self.costs = RunningCosts(tariffs_of(settings), state, clock)
         self._live: dict[str, _Live] = {}  # changed only under the station's lock
         # Called before each answer goes out (the engine flushes its recording there).
         self.before_answer: Callable[[], None] | None = None
@@ -128,8 +134,9 @@ class Csms:
         s = self.settings
         if s.security_profile < 2 or s.tls_cert is None or s.tls_key is None:
             return None
-        client_ca = s.tls_client_ca if s.security_profile == 3 else None
-        return server_context(s.tls_cert, s.tls_key, client_ca)
+        # Profile 2 checks a certificate a station presents (one moving to profile 3).
+        client_ca = s.tls_client_ca or s.station_ca_cert
+        return server_context(s.tls_cert, s.tls_key, client_ca, s.security_profile == 3)
 
     async def bind(self) -> Server:
         """Take the port (a port in use fails here) without accepting anyone yet."""
@@ -305,6 +312,7 @@ class Csms:
         verdict = await self.gate.admit(request, peer_common_name(connection.transport))
         if isinstance(verdict, Refusal):
             return self._refuse(connection, verdict)
+        self.certificates.presented(verdict.station_id, connection.transport)
         bounded_put(self._admitted, id(connection), verdict, _MAX_HANDSHAKES)
         return None
 

@@ -25,15 +25,18 @@ SPEC_CIPHERS = ":".join(
 )
 
 
-def server_context(cert: Path, key: Path, client_ca: Path | None = None) -> ssl.SSLContext:
+def server_context(
+    cert: Path, key: Path, client_ca: Path | None = None, required: bool = True
+) -> ssl.SSLContext:
     """The CSMS's context: its certificate, TLS 1.2+, the spec's suites; with `client_ca`,
-    a client certificate signed by it is required (profile 3)."""
+    a client certificate signed by it is required (profile 3), or only checked when one
+    is presented (`required` False: profile 2 stations moving to 3)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.set_ciphers(SPEC_CIPHERS)
     context.load_cert_chain(cert, key)
     if client_ca is not None:
-        context.verify_mode = ssl.CERT_REQUIRED
+        context.verify_mode = ssl.CERT_REQUIRED if required else ssl.CERT_OPTIONAL
         context.load_verify_locations(client_ca)
     return context
 

@@ -40,6 +40,7 @@ from ..model.state import (
 )
 from ..wire import codec
 from ..wire.frame import CallKey, Direction, Frame
+from . import charging_snapshot
 
 log = logging.getLogger("ocppdeck.snapshot")
 
@@ -117,6 +118,8 @@ COMPOUND: dict[type, frozenset[str]] = {
             "evses",
             "unstarted",
             "notices",
+            "steps",
+            "charging",
         }
     ),
     EvseState: frozenset({"evse_id", "history", "connectors"}),
@@ -182,6 +185,8 @@ def _station(station: StationState) -> dict[str, Any]:
         "roster": sorted(station.roster),
         "evses": [_evse(evse) for evse in station.evses.values()],
         "notices": [n for kept in station.notices.values() for n in kept.values()],
+        "steps": [n for kept in station.steps.values() for n in kept],
+        "charging": charging_snapshot.encode(station.charging),
         "unstarted": list(station.unstarted.values()),
     }
 
@@ -244,6 +249,12 @@ def _read_transaction(doc: Any) -> Transaction:
     return tx
 
 
+def _notice(n: Any) -> Notice:
+    where = (Topic(_str(n["topic"])), _int(n["evse"]), _str(n["subject"]))
+    said = (_str(n["status"]), _str(n["detail"]), _bool(n["flag"]))
+    return Notice(_float(n["at"]), *where, *said)
+
+
 def _read_station(doc: Any) -> StationState:
     station = StationState(_str(doc["id"]), **_scalars_in(doc, StationState))
     station.declared_layout = _pairs(doc["declared_layout"])
@@ -259,11 +270,14 @@ def _read_station(doc: Any) -> StationState:
             _float(at), _optional(_str)(value), _str(mutability)
         )
     station.roster = frozenset(_int(n) for n in _list(doc["roster"]))
-    for n in _list(doc["notices"]):
-        where = (Topic(_str(n["topic"])), _int(n["evse"]), _str(n["subject"]))
-        said = (_str(n["status"]), _str(n["detail"]), _bool(n["flag"]))
-        notice = Notice(_float(n["at"]), *where, *said)
+    for notice in map(_notice, _list(doc["notices"])):
         station.notices.setdefault(notice.topic, {})[notice.key] = notice
+    for step in map(_notice, _list(doc.get("steps", []))):  # older snapshots kept none
+        station.steps[step.topic] = (*station.steps.get(step.topic, ()), step)
+    try:  # older snapshots kept none
+        station.charging = charging_snapshot.decode(doc.get("charging", []))
+    except ValueError as exc:
+        raise SnapshotError(f"{station.station_id}: {exc}") from None
     for evse_doc in _list(doc["evses"]):
         evse = _read_evse(evse_doc)
         station.evses[evse.evse_id] = evse

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..wire.frame import Direction
+from .charging import ChargingEvent
 from .state import Notice, VariableKey
 
 
@@ -120,6 +121,16 @@ class TxStopped:
     transaction_id: str
     meter_stop: float | None
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CostTold:
+    """What the CSMS told a 2.x station a transaction costs (a TransactionEvent answer's
+    totalCost, or a CostUpdated), in the currency the station is configured for."""
+
+    at: float
+    transaction_id: str
+    cost: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +263,7 @@ Fact = (
     | TxEvent
     | TxStarted
     | TxStopped
+    | CostTold
     | SeqGap
     | OrphanStop
     | AuthRejected
@@ -260,6 +272,7 @@ Fact = (
     | EvsesReported
     | VariablesReported
     | Notice
+    | ChargingEvent
     | CallFailed
     | Malformed
     | Connected

@@ -44,3 +44,6 @@ MAX_NOTICES = 1_000
 MAX_NOTICE_TEXT = 1_024
 # Characters kept of a notice's subject (an id, a type and a time).
 MAX_NOTICE_SUBJECT = 128
+# Steps kept per station of each job a station reports (firmware, diagnostics, log status):
+# a firmware update takes about six, so the last ten jobs or so.
+MAX_STEPS = 64

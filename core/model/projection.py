@@ -20,12 +20,21 @@ from heapq import nsmallest
 from ..dialects import reader_for
 from ..wire.frame import CallKey, Direction, Frame, Kind
 from ..wire.join import Joiner, frame_bytes
+from . import charging, seqnos
 from . import facts as f
-from . import seqnos
-from .limits import MAX_EVSES, MAX_NOTICES, MAX_REPORT_PAIRS, MAX_REPORTS, MAX_VARIABLES
+from .charging import CompositeReported, ProfilesCleared, ProfileSet
+from .limits import (
+    MAX_EVSES,
+    MAX_NOTICES,
+    MAX_REPORT_PAIRS,
+    MAX_REPORTS,
+    MAX_STEPS,
+    MAX_VARIABLES,
+)
 from .pending import PendingSamples
 from .readers import envelope
 from .state import (
+    JOB_TOPICS,
     EvseState,
     Notice,
     ReportedVariable,
@@ -283,6 +292,10 @@ class Projection:
                 _fold_variables(station, at, entries)
             case Notice():
                 _fold_notice(station, fact)
+                if fact.topic in JOB_TOPICS:
+                    _fold_step(station, fact)
+            case ProfileSet() | ProfilesCleared() | CompositeReported():
+                station.charging = charging.kept(station.charging, fact)
             case f.TxStarted(at, tx_id, evse_id, id_tag, meter_start):
                 tx = state.start(station, tx_id)
                 if _earlier(at, (meter_start, id_tag), tx.started_at, (tx.meter_start, tx.id_tag)):
@@ -294,6 +307,10 @@ class Projection:
                 state.reindex(tx)
             case f.TxStopped():
                 return self._stopped(station, fact, source)
+            case f.CostTold(at, tx_id, cost):
+                tx = state.known(station, tx_id) or station.heard_of(tx_id)
+                if _later(at, cost, tx.cost_at, tx.cost):
+                    tx.cost, tx.cost_at = cost, at
             case f.CallFailed() | f.Malformed():
                 station.errors += 1
             case f.Connected(at, _, checked):
@@ -407,6 +424,15 @@ def _fold_notice(station: StationState, notice: Notice) -> None:
         extra = len(kept) - MAX_NOTICES + MAX_NOTICES // 10
         for old, _ in nsmallest(extra, kept.items(), key=lambda kv: (kv[1].at, kv[0])):
             del kept[old]
+
+
+def _fold_step(station: StationState, notice: Notice) -> None:
+    """Every step of a job stands, in time order (ties by what it says, so any order of
+    folding keeps the same steps); past MAX_STEPS the oldest go."""
+    kept = station.steps.get(notice.topic, ())
+    if notice not in kept:
+        steps = sorted((*kept, notice), key=lambda n: (n.at, n.key, _said(n)))
+        station.steps[notice.topic] = tuple(steps[-MAX_STEPS:])
 
 
 def _said(notice: Notice) -> tuple[str, str, bool]:

@@ -26,6 +26,7 @@ from math import isnan, nan
 from typing import TypeVar, overload
 
 from . import seqnos
+from .charging import ChargingEvent
 from .limits import (
     MAX_CLOSED_TRANSACTIONS,
     MAX_CONNECTORS,
@@ -212,6 +213,8 @@ class Transaction:
     meter_stop: float | None = None
     stop_reason: str = ""
     seq_runs: SeqRuns = ()
+    cost: float | None = None  # 2.x: the newest cost the CSMS told the station (block I)
+    cost_at: float | None = None
 
     @property
     def is_open(self) -> bool:
@@ -266,8 +269,14 @@ class Topic(StrEnum):
     NEEDS = "needs"  # NotifyEVChargingNeeds, per EVSE
     EV_SCHEDULE = "ev_schedule"  # NotifyEVChargingSchedule, per EVSE
     MONITOR = "monitor"  # NotifyMonitoringReport, per monitor id
+    EVENT = "event"  # NotifyEvent, per component and variable: the newest event stands
     DISPLAY = "display"  # NotifyDisplayMessages, per message id
     CUSTOMER = "customer"  # NotifyCustomerInformation, per request and part
+
+
+# Topics whose notices are the steps of a job (Downloading, …, Installed): each step is
+# kept (StationState.steps), not only the newest.
+JOB_TOPICS = frozenset({Topic.FIRMWARE, Topic.DIAGNOSTICS, Topic.LOG})
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +349,12 @@ class StationState:
     orphan_stops: int = 0  # how many of `unstarted` have a stop: stops with no start (yet)
     # What the station reported by topic, the newest per (EVSE, subject), MAX_NOTICES a topic.
     notices: dict[Topic, dict[tuple[int, str], Notice]] = field(default_factory=dict)
+    # Every step of its firmware, diagnostics and log jobs (JOB_TOPICS), oldest first,
+    # the newest MAX_STEPS a topic: the history behind the newest notice.
+    steps: dict[Topic, tuple[Notice, ...]] = field(default_factory=dict)
+    # Charging profiles the CSMS set and cleared, and composite schedules the station
+    # gave, oldest first (core/model/charging.py): the limit in force on each EVSE.
+    charging: tuple[ChargingEvent, ...] = ()
 
     def evse(self, evse_id: int) -> EvseState:
         """The EVSE with that id (1.6: the connector), created on first sight (past
@@ -368,6 +383,10 @@ class StationState:
         found = self.notices.get(topic, {}).values()
         kept = [n for n in found if evse is None or n.evse == evse]
         return sorted(kept, key=lambda n: (n.at, n.key))
+
+    def history(self, topic: Topic) -> tuple[Notice, ...]:
+        """The steps of a job topic's notices (JOB_TOPICS), oldest first."""
+        return self.steps.get(topic, ())
 
     def latest(self, topic: Topic, evse: int = 0) -> Notice | None:
         """The newest notice of a topic about the station (0) or one EVSE, if any."""

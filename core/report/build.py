@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..model import facts as f
 from ..model.projection import Projection, fold
+from ..model.state import Notice
 from ..wire.frame import OCPP_KINDS, Direction, Frame, Kind
 from .compliance import ComplianceLog, Finding
 from .connections import ConnectionLog, Episode, Link
@@ -84,6 +85,8 @@ class _Collector:
                 self.faults.auth_rejected(station, fact, position)
             case f.Booted():
                 self.faults.booted(station, fact, position)
+            case Notice():
+                self.faults.notice(station, fact, position)
             case f.Connected(at):
                 self.connections.connected(station, at)
             case f.Disconnected(at):

@@ -3,6 +3,7 @@
 From the facts the projection gives: fault statuses (status Faulted, or an error code
 other than NoError) with how long each lasted, CallErrors either way, refused id tags,
 boots while a transaction was open. From the sessions once the source is read:
+critical security events (the spec's list, core/model/readers/security_events.py);
 stops with no start, transactions never stopped while a newer one started on the same
 EVSE, and 2.x TransactionEvent seqNos that never came. Each is judged once every frame
 is folded, so the order frames come in does not change the answer.
@@ -16,6 +17,7 @@ from itertools import pairwise
 
 from ..clock import to_iso
 from ..model import facts as f
+from ..model.state import Notice, Topic
 from ..wire.frame import Direction
 from .rows import StationRows
 from .sessions import Session
@@ -28,6 +30,7 @@ REBOOT_IN_TRANSACTION = "reboot-in-transaction"
 ORPHAN_STOP = "orphan-stop"
 ORPHANED_TRANSACTION = "orphaned-transaction"
 SEQNO_GAP = "seqno-gap"
+SECURITY_EVENT = "security-event"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,20 @@ class FaultLog:
             AUTH_REJECTED, station, fact.at, code=fact.status, detail=detail, position=position
         )
         self.found.add(station, fault)
+
+    def notice(self, station: str, fact: Notice, position: int) -> None:
+        """A notice: a critical security event is a fault (its type the code, techInfo
+        the detail)."""
+        if fact.topic is Topic.SECURITY and fact.flag:
+            fault = Fault(
+                SECURITY_EVENT,
+                station,
+                fact.at,
+                code=fact.status,
+                detail=fact.detail,
+                position=position,
+            )
+            self.found.add(station, fault)
 
     def booted(self, station: str, fact: f.Booted, position: int) -> None:
         """A boot: judged against the sessions at the end."""

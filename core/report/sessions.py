@@ -9,7 +9,9 @@ its bound of closed transactions) is still reported.
 
 Energy is the meter stop less the meter start; what is missing of those comes from the
 transaction's own readings (the first and the newest by their time), already in Wh
-whatever unit the station used. A session still open has the energy so far.
+whatever unit the station used. A session still open has the energy so far. Its cost is
+the newest the CSMS told the station (2.x TransactionEvent answers and CostUpdated); 1.6
+has no cost messages, so none.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class Session:
     peak_power_w: float | None
     stop_reason: str
     missing_seq: tuple[tuple[int, int], ...] = ()  # 2.x seqNos (first, last) never come
+    cost: float | None = None  # 2.x: the newest cost the CSMS told the station (block I)
     # Of the first frame that named it, in the stream folded: where, not what, so two
     # orders of the same frames give equal sessions.
     position: int | None = field(default=None, compare=False)
@@ -148,6 +151,7 @@ class SessionLog:
             peak_power_w=meter.peak_w,
             stop_reason=tx.stop_reason,
             missing_seq=tuple(seqnos.gaps(tx.seq_runs)),
+            cost=tx.cost,
             position=self._first.get(key),
         )
 

@@ -18,7 +18,7 @@ Row = dict[str, Any]
 COLUMNS: dict[str, tuple[str, ...]] = {
     "sessions": (
         "station", "evse", "transactionId", "idTag", "start", "stop", "durationS",
-        "energyKwh", "peakPowerKw", "stopReason", "completed",
+        "energyKwh", "peakPowerKw", "stopReason", "completed", "cost",
     ),
     "sessionsByStation": (
         "station", "sessions", "completed", "energyKwh", "energyInProgressKwh", "durationS",
@@ -80,6 +80,7 @@ def tables(report: Report) -> dict[str, list[Row]]:
                 "peakPowerKw": _kwh(s.peak_power_w),
                 "stopReason": s.stop_reason,
                 "completed": s.completed,
+                "cost": s.cost,
             }
             for s in report.sessions
         ],

@@ -1,7 +1,7 @@
 """Charging limits a simulated station obeys: its charging profiles and the power they allow.
 
-Version-neutral: a link turns its version's SetChargingProfile into a `Profile` (the purposes
-below are named for what they do, not for either version's words) and the station follows
+Version-neutral: a link turns its version's SetChargingProfile into a `Profile` (its
+purposes and schedules are core/model/charging_schedule.py's) and the station follows
 each profile's schedule period by period, on simulated time. A connector charges at the
 lowest of its rated power, its transaction's limit (TxProfile over TxDefaultProfile, the
 highest stack level in force) and its share of the station's maximum.
@@ -12,33 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from ..clock import parse_iso
+from ..model.charging_schedule import (
+    MAX_PERIODS,
+    RECURRENCE,
+    Period,
+    Purpose,
+    period_at,
+    stacked,
+    watts,
+)
 from .connector import pause
 
-VOLTS = 230.0  # the simulated grid, per phase
-PHASES = 3  # when a period does not say how many phases it uses
 MAX_PROFILES = 16  # per station: a CSMS cannot make the simulator hold unbounded state
-MAX_PERIODS = 64
-
-
-class Purpose(StrEnum):
-    """What a profile limits."""
-
-    STATION_MAX = "StationMax"  # the station as a whole (connector 0 only)
-    TX_DEFAULT = "TxDefault"  # every transaction on a connector (0: on every connector)
-    TX = "Tx"  # one running transaction
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """From `start` seconds into the schedule, at most `limit` (in the schedule's unit)."""
-
-    start: float
-    limit: float
-    phases: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +43,6 @@ class Profile:
     duration: float | None = None
     recurrence: float | None = None  # a Recurring profile's day or week, in seconds
     transaction_id: int | str | None = None  # a TxProfile's transaction
-
-
-RECURRENCE = {"Daily": 86_400.0, "Weekly": 604_800.0}
 
 
 def read_profile(
@@ -98,31 +83,6 @@ def read_profile(
         float(duration) if isinstance(duration, int | float) else None,
         RECURRENCE.get(recurrency or "") if kind == "Recurring" else None,
     )
-
-
-def watts(limit: float, unit: str, phases: int | None) -> float:
-    """A limit in W: amperes per phase times the simulated voltage and phases."""
-    return limit if unit == "W" else limit * VOLTS * (phases or PHASES)
-
-
-def period_at(profile: Profile, offset: float) -> tuple[Period | None, float | None]:
-    """The period in force `offset` seconds after the profile's start (None: none is), and
-    how many seconds until that changes (None: never)."""
-    if profile.recurrence:
-        offset %= profile.recurrence
-    if offset < 0:
-        return None, -offset
-    if profile.duration is not None and offset >= profile.duration:
-        return None, (profile.recurrence - offset) if profile.recurrence else None
-    current = None
-    for period in profile.periods:
-        if period.start > offset:
-            ends = period.start
-            break
-        current = period
-    else:
-        ends = profile.duration if profile.duration is not None else profile.recurrence
-    return current, None if ends is None else ends - offset
 
 
 def acceptable(profile: Profile, connectors: int, transaction: int | str | None) -> bool:
@@ -192,32 +152,40 @@ class ChargingLimits:
             self.remove(found)
         return bool(gone)
 
-    def limit_w(self, connector_id: int, transaction: int | str | None, sharing: int) -> float:
-        """The most a connector may draw now (inf: no limit): its transaction's limit and its
-        share of the station's maximum among `sharing` charging connectors."""
-        tx = self._top(Purpose.TX, (connector_id,), transaction)
-        if tx is None:
-            tx = self._top(Purpose.TX_DEFAULT, (connector_id,), None)
-        if tx is None:
-            tx = self._top(Purpose.TX_DEFAULT, (0,), None)
-        station = self._top(Purpose.STATION_MAX, (0,), None)
-        share = float("inf") if station is None else station / max(1, sharing)
-        return min(float("inf") if tx is None else tx, share)
-
-    def _top(
-        self, purpose: Purpose, connectors: tuple[int, ...], transaction: int | str | None
-    ) -> float | None:
-        """The limit of the highest stack level in force of `purpose` on `connectors`."""
-        best: tuple[int, float] | None = None
+    def limit_w(
+        self,
+        connector_id: int,
+        transaction: int | str | None,
+        sharing: int,
+        at: float | None = None,
+    ) -> float:
+        """The most a connector may draw (inf: no limit) now, or at `at` by the profiles' own
+        schedules: its transaction's limit and its share of the station's maximum among
+        `sharing` charging connectors."""
+        in_force = []
         for p in self.profiles.values():
-            limit = self.in_force.get(p.profile_id)
-            if limit is None or p.purpose is not purpose or p.connector_id not in connectors:
+            if p.purpose is Purpose.TX and p.transaction_id not in (None, transaction):
                 continue
-            if purpose is Purpose.TX and p.transaction_id not in (None, transaction):
-                continue
-            if best is None or p.stack_level > best[0]:
-                best = (p.stack_level, limit)
-        return None if best is None else best[1]
+            limit = self.in_force.get(p.profile_id) if at is None else _watts_at(p, at)
+            if limit is not None:
+                in_force.append((p.purpose, p.connector_id, p.stack_level, limit))
+        limits = stacked(in_force, connector_id)
+        share = float("inf") if limits.station is None else limits.station / max(1, sharing)
+        return min(float("inf") if limits.transaction is None else limits.transaction, share)
+
+    def changes(self, now: float, duration: float) -> list[float]:
+        """When, in seconds from `now`, any profile's limit changes within `duration`
+        (0 first): the starts of a composite schedule's periods."""
+        found = {0.0}
+        for profile in self.profiles.values():
+            base = offset = now - profile.starts_at
+            for _ in range(MAX_PERIODS):
+                _, left = period_at(profile, offset)
+                if left is None or offset + left - base >= duration:
+                    break
+                offset += left
+                found.add(offset - base)
+        return sorted(found)[:MAX_PERIODS]
 
     async def follow(
         self, profile: Profile, now: float, speed: float, changed: Callable[[], None]
@@ -237,3 +205,8 @@ class ChargingLimits:
                 return
             await pause(left, speed)
             offset += left  # always > 0: period_at never answers a change that is now
+
+
+def _watts_at(profile: Profile, at: float) -> float | None:
+    period, _ = period_at(profile, at - profile.starts_at)
+    return None if period is None else watts(period.limit, profile.unit, period.phases)

@@ -15,11 +15,15 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
-from .charging_limit import Profile, Purpose
+from .charging_limit import ChargingLimits, Profile, Purpose
 from .connector import ConnectorLink, ConnectorSim
+from .costs import CostBoard
+from .display import DisplayBoard
 from .local_list import LocalList
+from .monitors import StationMonitors
 from .reservations import Reservation, ReservationEnd, ReserveStatus
 from .spec import SimSettings, StationSpec
+from .station_security import StationSecurity
 
 wire_log = logging.getLogger("ocppdeck.sim.wire")  # every frame, for those who want it
 
@@ -41,7 +45,12 @@ class StationHost(Protocol):
     response_timeout: float
     operative: bool  # the station as a whole (1.6 connector 0)
     password: str | None  # its HTTP Basic password, None for security profile 0
+    security: StationSecurity  # its key and certificate, profile, roots and events
     local_list: LocalList
+    limits: ChargingLimits  # the charging profiles it holds (smart charging)
+    monitors: StationMonitors  # 2.x monitoring (block N)
+    display: DisplayBoard  # 2.x display messages (block O)
+    costs: CostBoard  # what the CSMS told its 2.x transactions cost
 
     @property
     def meter_interval(self) -> float:
@@ -127,8 +136,8 @@ class StationHost(Protocol):
         """Remove the profiles matching every criterion given; whether there were any."""
         ...
 
-    def composite_w(self, connector_id: int) -> float:
-        """The most a connector (0: the station) may draw now, in W."""
+    def composite_schedule(self, connector_id: int, duration: int) -> list[tuple[float, float]]:
+        """(seconds from now, W) where what a connector (0: the station) may draw changes."""
         ...
 
 
@@ -152,6 +161,10 @@ class StationLink(ConnectorLink, Protocol):
     async def reservation_ended(self, reservation: Reservation, why: ReservationEnd) -> None:
         """Tell the CSMS a reservation ended unused (2.x ReservationStatusUpdate; 1.6 says
         it only by the connector's status)."""
+        ...
+
+    async def security_event(self, kind: str) -> None:
+        """SecurityEventNotification of `kind`, now."""
         ...
 
 

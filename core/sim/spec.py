@@ -67,6 +67,10 @@ class SimSettings:
     password: str | None = None
     passwords: Mapping[str, str] = field(default_factory=dict)
     tls: ssl.SSLContext | None = None
+    # Security events on boot (StartupOfTheDevice, after a reset ResetOrReboot): critical by
+    # the spec's list, so each is a fault in the console; off unless a run asks for them.
+    security_events: bool = False
+    items_per_message: int = 10  # 2.x: the most items one GetVariables / SetVariables holds
 
     def password_of(self, station_id: str) -> str | None:
         """The password a station gives, if any."""

@@ -25,11 +25,15 @@ from ..clock import Clock, to_iso
 from ..dialects import dialect
 from .charging_limit import ChargingLimits, Profile, Purpose, acceptable
 from .connector import ConnectorSim, Context, Status, StopReason, pause
+from .costs import CostBoard
+from .display import DisplayBoard
 from .host import StationLink
 from .local_list import LocalList
+from .monitors import StationMonitors
 from .quirks import METER_ACTIONS, SkewedClock
 from .reservations import MAX_RESERVATIONS, Reservation, ReservationEnd, ReserveStatus, refusal
 from .spec import SimSettings, StationSpec
+from .station_security import StationSecurity
 
 log = logging.getLogger("ocppdeck.sim")
 
@@ -41,6 +45,7 @@ CLOSE_TIMEOUT_S = 2.0
 CANCEL_RETRY_S = 0.1
 # OCPP passwords (1.6 AuthorizationKey, 2.x BasicAuthPassword): 16 to 40 printable ASCII.
 PASSWORD_LENGTHS = range(16, 41)
+SECURITY_PROFILE_KEY = "SecurityProfile"
 # Configuration: key -> read-only. The intervals can be changed; the rest is fixed.
 _READONLY_KEYS = ("NumberOfConnectors", "AuthorizeRemoteTxRequests", "MeterValuesSampledData")
 
@@ -87,6 +92,7 @@ class SimStation:
         self.url = url
         self.settings = settings
         self.password = settings.password_of(spec.station_id)  # a CSMS may change it
+        self.security = StationSecurity(spec.station_id)  # a CSMS may sign it a certificate
         self.response_timeout = max(MIN_TIMEOUT_S, RESPONSE_TIMEOUT_S / settings.speed)
         self.connected = False
         self.booted = False
@@ -102,6 +108,9 @@ class SimStation:
             for n in range(1, spec.connectors + 1)
         }
         self.local_list = LocalList()
+        self.costs = CostBoard()  # what the CSMS told its 2.x transactions cost
+        self.monitors = StationMonitors()  # 2.x: what the CSMS asked it to watch
+        self.display = DisplayBoard()  # 2.x: the messages the CSMS set
         self.limits = ChargingLimits()
         self._rng = rng
         skew = spec.quirks.clock_skew
@@ -173,8 +182,10 @@ class SimStation:
 
     async def _connect_forever(self) -> None:
         target = f"{self.url.rstrip('/')}/{self.spec.station_id}"
-        tls = self.settings.tls if target.startswith("wss:") else None
+        secure = target.startswith("wss:")
         while True:
+            # Asked each time: a certificate the CSMS signed is presented from then on.
+            tls = self.security.tls(self.settings.tls) if secure else None
             password = self.password
             headers = (
                 {"Authorization": basic_auth(self.spec.station_id, password)} if password else {}
@@ -255,6 +266,9 @@ class SimStation:
         self._adopt_interval(answer.interval)
         self.booted = True
         self._failures = 0
+        event = self.security.boot_event() if self.settings.security_events else None
+        if event is not None:
+            await self.link.security_event(event)
         await self.link.report_station()
         self._connector_tasks = [
             self.spawn(connector.run(), f"connector{n}") for n, connector in self.connectors.items()
@@ -289,6 +303,8 @@ class SimStation:
     def change_configuration(self, key: str, value: str) -> str:
         """Apply a change: Accepted, Rejected (read-only, or not a whole number of seconds)
         or NotSupported (no such key)."""
+        if key == SECURITY_PROFILE_KEY:  # the 1.6 whitepaper's; read at the next connection
+            return "Accepted" if self.security.set_profile(value) else "Rejected"
         known = self.configuration()
         if key not in known:
             return "NotSupported"
@@ -337,6 +353,7 @@ class SimStation:
         self.spawn(self._reset(StopReason.HARD_RESET if hard else StopReason.SOFT_RESET), "reset")
 
     async def _reset(self, reason: str) -> None:
+        self.security.rebooted = True
         await cancel_all(self._connector_tasks)
         self._connector_tasks.clear()
         for connector in self.connectors.values():
@@ -487,9 +504,20 @@ class SimStation:
             self._limited()
         return cleared
 
-    def composite_w(self, connector_id: int) -> float:
-        """The most a connector (0: the station) may draw now, limits and hardware both."""
-        if connector_id == 0:
-            return sum(self.composite_w(n) for n in self.connectors)
-        connector = self.connectors[connector_id]
-        return min(connector.rated_power_w, self.allowed_w(connector))
+    def composite_schedule(self, connector_id: int, duration: int) -> list[tuple[float, float]]:
+        """(seconds from now, W) where what a connector (0: the station) may draw changes
+        within `duration` seconds: limits and hardware both."""
+        now = self._clock.now()
+        shown = [c for n, c in self.connectors.items() if connector_id in (0, n)]
+        sharing = sum(c.status == Status.CHARGING for c in self.connectors.values())
+        limit = self.limits.limit_w
+        steps: list[tuple[float, float]] = []
+        for offset in self.limits.changes(now, duration):
+            at = now + offset
+            w = sum(
+                min(c.rated_power_w, limit(c.connector_id, c.transaction_id, sharing, at))
+                for c in shown
+            )
+            if not steps or steps[-1][1] != w:
+                steps.append((offset, w))
+        return steps

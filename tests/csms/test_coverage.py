@@ -18,6 +18,7 @@ import pytest
 from jsonschema import Draft6Validator
 
 from ocppdeck.core.csms.builders.contract import CommandUnavailable
+from ocppdeck.core.csms.builders.jobs import DIAGNOSTICS, FirmwareUpdate, LogUpload
 from ocppdeck.core.dialects import BOTH_WAYS, DIALECTS, Dialect
 from ocppdeck.core.engine import Engine
 from ocppdeck.core.wire.frame import Direction, Kind
@@ -106,14 +107,25 @@ def test_the_readme_table_of_station_actions_is_the_registrys() -> None:
         assert listed == d.station_actions | BOTH_WAYS, d.name
 
 
+# Calls a command makes from other values than its sample in COMMANDS: 1.6's unsigned
+# firmware update, and the diagnostics of its core profile.
+OTHER_SAMPLES = [
+    ("update_firmware", (FirmwareUpdate("https://files/fw.bin", "2030-01-01T00:00:00Z", 1),)),
+    ("get_log", (LogUpload("https://files/up", 2, DIAGNOSTICS),)),
+]
+
+
 def test_the_readme_table_of_csms_calls_says_what_the_console_sends() -> None:
     table = readme_table("CSMS → station")
     for column, d in enumerate(ALL):
         builder = d.commands()
         commands = set()
-        for name, args in COMMANDS.items():
+        for name, args in [*COMMANDS.items(), *OTHER_SAMPLES]:
             with suppress(CommandUnavailable):
-                commands.add(type(getattr(builder, name)(*args)).__name__)
+                made = getattr(builder, name)(*args)
+                commands.update(
+                    type(c).__name__ for c in (made if isinstance(made, list) else [made])
+                )
         expected = {a: "command" if a in commands else "crafter" for a in d.csms_actions()}
         listed = {action: cells[column] for action, cells in table.items() if cells[column]}
         assert listed == expected, d.name

@@ -165,7 +165,7 @@ REPORTS: list[tuple[str, str, dict[str, Any], tuple[Topic, int, str, str, str, b
                 }
             ],
         },
-        (Topic.MONITOR, 1, "11", "UpperThreshold", "EVSE/Power, 22000, severity 4", False),
+        (Topic.MONITOR, 0, "11", "UpperThreshold", "EVSE/Power EVSE 1, 22000, severity 4", False),
     ),
     (
         V201,
@@ -188,5 +188,26 @@ REPORTS: list[tuple[str, str, dict[str, Any], tuple[Topic, int, str, str, str, b
         "NotifyCustomerInformation",
         {"data": "card 1234", "seqNo": 1, "generatedAt": iso(30), "requestId": 8, "tbc": True},
         (Topic.CUSTOMER, 0, "8:000001", "more to come", "card 1234", False),
+    ),
+    (
+        V201,
+        "NotifyEvent",
+        {
+            "generatedAt": iso(40),
+            "seqNo": 0,
+            "eventData": [
+                {
+                    "eventId": 3,
+                    "timestamp": iso(39),
+                    "trigger": "Alerting",
+                    "actualValue": "7400",
+                    "eventNotificationType": "CustomMonitor",
+                    "variableMonitoringId": 11,
+                    "component": {"name": "EVSE", "evse": {"id": 1}},
+                    "variable": {"name": "Power"},
+                }
+            ],
+        },
+        (Topic.EVENT, 1, "EVSE/Power", "Alerting", "value 7400, monitor 11, CustomMonitor", True),
     ),
 ]

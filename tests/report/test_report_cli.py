@@ -45,6 +45,7 @@ def test_the_fault_story_reports_its_session_faults_and_schema_violation(
         "peakPowerKw": None,
         "stopReason": "Reboot",
         "completed": True,
+        "cost": None,  # 1.6: no cost is told
     }
     assert tables["sessionsByDay"] == [
         {

@@ -19,7 +19,7 @@ import pytest
 from ocppdeck.core.csms.outbound_queue import Outcome, QueuedCall
 from ocppdeck.core.dialects import DIALECTS, V16
 from ocppdeck.core.engine import Engine
-from ocppdeck.core.sim.charging_limit import PHASES, VOLTS
+from ocppdeck.core.model.charging_schedule import PHASES, VOLTS
 from ocppdeck.core.sim.fleet import Fleet, fleet_specs
 from ocppdeck.core.sim.station import SimStation
 from ocppdeck.core.wire.frame import Direction, Kind

@@ -96,7 +96,7 @@ async def visit_everything(station: str, words: list[str], data_dir: Path) -> No
     engine = Engine(make_settings(data_dir), ManualClock(T0 + 3600))
     fold(frames(station, words), engine.projection)
     engine.store.put_id_tags([IdTag(w, parent=words[0], token_type=w) for w in words[:5]])
-    engine.registry.note_pending(station, None)  # as a hand-edited store could hold
+    engine.csms.registry.note_pending(station, None)  # as a hand-edited store could hold
     engine.commands.reset(station)  # queued: the station is not connected
     app = OcppDeckApp(engine)
     async with app.run_test(size=(120, 40)) as pilot:

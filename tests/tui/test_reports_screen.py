@@ -84,11 +84,12 @@ async def test_the_key_opens_the_tables_the_json_report_has(tmp_path: Path) -> N
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_reports(app, pilot)
         sessions = cells(screen, "sessions")
-        assert [(r[0], r[2], r[3], r[9]) for r in sessions] == [
+        assert [(r[0], r[2], r[3], r[10]) for r in sessions] == [
             (s["station"], s["transactionId"], s["idTag"], s["stopReason"])
             for s in expected["sessions"]
         ]
-        assert sessions[0][7] == "0.700 kWh" and sessions[0][10] == "yes"
+        assert sessions[0][7] == "0.700 kWh" and sessions[0][11] == "yes"
+        assert sessions[0][9] == "—"  # a 1.6 session: no cost told
         assert [r[0] for r in cells(screen, "by_station")] == ["CP-FAULT"]
         assert [r[0] for r in cells(screen, "by_day")] == ["2025-06-01"]
         faults = cells(screen, "faults")

@@ -3,11 +3,13 @@
 A pending station (it connected unknown under pending registration) is
 accepted or rejected here; a password is set, or pushed to a connected
 station and kept once it took it. A password made here is shown once.
+
+The screen works through a registry desk (core/csms/registry_desk.py): the CSMS's own
+registry on its console, the API's on an attached one. It hashes nothing itself.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from rich.text import Text
@@ -17,10 +19,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Label
 
-from ...core.csms.commands import Commands, CommandUnavailable
-from ...core.csms.password_change import push_password
-from ...core.csms.passwords import generate_password, hash_password
-from ...core.csms.registry import Registered, RegistryError, Standing, StationRegistry
+from ...core.csms.commands import CommandUnavailable
+from ...core.csms.passwords import PasswordError
+from ...core.csms.registry import Registered, RegistryError, Standing
+from ...core.csms.registry_desk import RegistryDesk
 from ...core.model.state import State
 from ..formatting import clock_time
 from ..station_text import station_text
@@ -72,16 +74,9 @@ class RegistryScreen(LiveTableScreen):
         Binding("escape,q", "dismiss", "Close"),
     ]
 
-    def __init__(
-        self,
-        registry: StationRegistry,
-        commands: Commands,
-        state: Callable[[], State],
-        interval: float,
-    ) -> None:
+    def __init__(self, registry: RegistryDesk, state: Callable[[], State], interval: float) -> None:
         super().__init__(interval)
         self.registry = registry
-        self.commands = commands
         self._state = state  # a function: a restore may replace the state object
         self._shown: list[tuple[Registered, bool, str]] = []
 
@@ -137,30 +132,35 @@ class RegistryScreen(LiveTableScreen):
             self._say("No station selected.", "warning")
         return station_id
 
-    def action_accept(self) -> None:
+    def _changed(self) -> None:
+        if self.is_attached:
+            self.refresh_rows()
+
+    async def action_accept(self) -> None:
         """Let the station in: its next boot is Accepted, and a connected one is asked for
         that boot now."""
         if (station_id := self._chosen()) is None:
             return
-        self.registry.accept(station_id)
-        asked = ""
-        if self.commands.is_connected(station_id):
-            try:
-                self.commands.boot_again(station_id)
-                asked = " It is asked to boot again now."
-            except CommandUnavailable:
-                pass  # its version has no such trigger: it boots at its next retry
-        self._say(f"{station_id} accepted: its next boot is Accepted.{asked}")
-        self.refresh_rows()
+        try:
+            _, asked = await self.registry.accept(station_id)
+        except RegistryError as exc:
+            self._say(str(exc), "error")
+            return
+        again = " It is asked to boot again now." if asked else ""
+        self._say(f"{station_id} accepted: its next boot is Accepted.{again}")
+        self._changed()
 
     async def action_reject(self) -> None:
         """Refuse the station: disconnected now, refused at its next handshake."""
         if (station_id := self._chosen()) is None:
             return
-        self.registry.reject(station_id)
-        await self.commands.disconnect(station_id, "rejected by the operator")
+        try:
+            await self.registry.reject(station_id)
+        except RegistryError as exc:
+            self._say(str(exc), "error")
+            return
         self._say(f"{station_id} rejected.")
-        self.refresh_rows()
+        self._changed()
 
     def action_add(self) -> None:
         """Register a station by its id, with a new password shown once."""
@@ -172,11 +172,9 @@ class RegistryScreen(LiveTableScreen):
         self.app.push_screen(PromptScreen("Add station", "Station id:", enter="add"), add)
 
     async def _add(self, station_id: str) -> None:
-        secret = generate_password()
-        hashed = await asyncio.to_thread(hash_password, secret)  # slow on purpose: off the loop
         try:
-            self.registry.add(station_id, password_hash=hashed)
-        except RegistryError as exc:
+            _, secret = await self.registry.add(station_id)
+        except (RegistryError, PasswordError) as exc:
             self._say(str(exc), "error")
             return
         self._shown_once(f"{station_id} registered", secret)
@@ -187,33 +185,32 @@ class RegistryScreen(LiveTableScreen):
             self.app.run_worker(self._set_password(station_id), group="registry")
 
     async def _set_password(self, station_id: str) -> None:
-        secret = generate_password()
-        hashed = await asyncio.to_thread(hash_password, secret)
         try:
-            self.registry.set_password_hash(station_id, hashed)
-        except RegistryError as exc:
+            _, secret = await self.registry.set_password(station_id)
+        except (RegistryError, PasswordError) as exc:
             self._say(str(exc), "error")
             return
         self._shown_once(f"New password · {station_id}", secret)
 
     def _shown_once(self, title: str, secret: str) -> None:
-        if self.is_attached:
-            self.refresh_rows()
+        self._changed()
         self.app.push_screen(SecretScreen(station_text(title), secret))
 
     def action_push_password(self) -> None:
         """Send the connected station a new password; keep it once the station took it."""
         if (station_id := self._chosen()) is None:
             return
-        if not self.commands.is_connected(station_id):
+        state = self._state()
+        station = state.stations.get(station_id)
+        if station is None or not state.is_online(station):
             self._say(f"{station_id} is offline: a new password is sent to a connected station.")
             return
         self.app.run_worker(self._push(station_id), group="registry")
 
     async def _push(self, station_id: str) -> None:
         try:
-            change = await push_password(self.commands, self.registry, station_id)
-        except CommandUnavailable as exc:
+            change = await self.registry.push_password(station_id)
+        except (CommandUnavailable, RegistryError) as exc:
             self._say(str(exc), "error")
             return
         if not change.done or change.password is None:
@@ -227,9 +224,14 @@ class RegistryScreen(LiveTableScreen):
         if (station_id := self._chosen()) is None:
             return
 
-        def remove(yes: bool | None) -> None:
-            if yes:
-                self.registry.remove(station_id)
-                self.refresh_rows()
+        async def remove(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                await self.registry.remove(station_id)
+            except RegistryError as exc:
+                self._say(str(exc), "error")
+                return
+            self._changed()
 
         self.app.push_screen(ConfirmScreen(station_text(f"Remove {station_id}?")), remove)

@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.text import Text
 
+from ...core.csms.tariff import Tariffs
 from ...core.model.seqnos import gaps
 from ...core.model.state import (
     ConnectorState,
@@ -22,6 +23,7 @@ from ...core.model.state import (
     Transaction,
     connector_count,
 )
+from ..cost_text import cost_text
 from ..formatting import clock_time, kw, kwh
 from ..station_text import station_text
 from .fitted_table import Column, FittedTable, Row
@@ -52,10 +54,15 @@ _STATUS_STYLE = {
 
 
 def connector_row(
-    state: State, station_id: str, evse: EvseState, connector: ConnectorState | None = None
+    state: State,
+    station_id: str,
+    evse: EvseState,
+    connector: ConnectorState | None = None,
+    tariffs: Tariffs | None = None,
 ) -> tuple[Text | str, ...]:
     """The cells of one connector's row (`connector`: one the 2.x EVSE reported; None: the
-    EVSE's only connector, as 1.6 has it)."""
+    EVSE's only connector, as 1.6 has it); an open transaction's cost (tui/cost_text.py)
+    follows it in its cell."""
     word = connector.status if connector is not None else evse.status
     status = station_text(word or "—", style=_STATUS_STYLE.get(word, ""))
     error = evse.error_code if evse.error_code not in ("", "NoError") else "—"
@@ -65,6 +72,9 @@ def connector_row(
         tx_text = station_text(f"{tx.transaction_id} ({tx.id_tag})")
         if tx.missing_events:
             tx_text = Text.assemble(("⚠ ", "bold red"), tx_text)
+        cost = cost_text(tx, state.energy_so_far(tx), tariffs)
+        if cost is not None:
+            tx_text = Text.assemble(tx_text, " · ", cost)
     energy = kwh(state.energy_so_far(tx)) if tx else "—"
     return (
         f"{evse.evse_id}/{connector.connector_id if connector is not None else 1}",
@@ -87,9 +97,10 @@ class ConnectorsTable(FittedTable):
 
     COLUMNS = COLUMNS
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, tariffs: Tariffs | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.station_id: str | None = None
+        self.tariffs = tariffs  # prices for the cost of 1.6 transactions (est.)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -123,7 +134,7 @@ class ConnectorsTable(FittedTable):
                 evse.connectors[n] for n in sorted(evse.connectors)
             ] or [None]
             for connector in connectors:
-                row = connector_row(state, station.station_id, evse, connector)
+                row = connector_row(state, station.station_id, evse, connector, self.tariffs)
                 if not state.is_online(station):
                     row = last_known(row)
                 key = str(row[0])

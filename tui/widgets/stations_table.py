@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.binding import Binding
 
+from ...core.csms.certificates import KnownCertificate
 from ...core.model.state import CountVerdict, State, StationState, connector_count
 from ..formatting import clock_time
 from ..station_text import station_text
@@ -23,8 +26,10 @@ COLUMNS = (
 )
 
 
-def station_row(state: State, station: StationState) -> tuple[Text | str, ...]:
-    """The cells of one station's row."""
+def station_row(
+    state: State, station: StationState, expiring: KnownCertificate | None = None
+) -> tuple[Text | str, ...]:
+    """The cells of one station's row; `expiring` a certificate of it that ends soon."""
     online = state.is_online(station)
     link = Text("● online", style="bold green") if online else Text("○ offline", style="dim")
     refused = station.refused_at
@@ -35,6 +40,9 @@ def station_row(state: State, station: StationState) -> tuple[Text | str, ...]:
         link = Text(f"◐ {station.boot_status.lower()}", style="bold yellow")
     if station.unvalidated:  # the operator turned its schema checks off
         link.append(" ⚑", style="bold yellow")
+    if expiring is not None:  # within 30 days; red once it has ended
+        ended = state.last_ts is not None and expiring.not_after <= state.last_ts
+        link.append(" ⧗", style="bold red" if ended else "bold yellow")
     count = connector_count(station)
     declared = "?" if count.declared is None else str(count.declared)
     conn = Text(f"{declared}/{count.seen}")
@@ -60,7 +68,8 @@ class StationsTable(FittedTable):
     declared/seen connectors.
 
     A ⚠ marks a station whose declared connector count disagrees with the
-    connectors it reported; ~ marks a count declared before its last boot.
+    connectors it reported; ~ marks a count declared before its last boot; ⧗ a
+    certificate that ends within 30 days (red: ended).
     """
 
     COLUMNS = COLUMNS
@@ -77,11 +86,15 @@ class StationsTable(FittedTable):
         """The station under the cursor."""
         return self.cursor_key
 
-    def refresh_from(self, state: State) -> None:
-        """Add new stations and change only the cells that changed."""
+    def refresh_from(
+        self, state: State, expiring: Callable[[str], KnownCertificate | None] | None = None
+    ) -> None:
+        """Add new stations and change only the cells that changed; `expiring` names a
+        station's certificate that ends within 30 days (the CSMS's, live)."""
         added = False
         for station_id in sorted(state.stations):
-            added |= self.put_row(station_id, station_row(state, state.stations[station_id]))
+            soon = expiring(station_id) if expiring is not None else None
+            added |= self.put_row(station_id, station_row(state, state.stations[station_id], soon))
         if added:
             self.sort_rows()
         online = sum(1 for s in state.stations.values() if state.is_online(s))

@@ -11,9 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ...model.state import VariableKey
+
+if TYPE_CHECKING:
+    from ...model.charging_schedule import Purpose
+    from .charging_profile import ProfilePlan
+    from .display import NewDisplayMessage
+    from .jobs import FirmwareUpdate, LogUpload
+    from .monitoring import CustomerQuery, NewMonitor
 
 
 class CommandUnavailable(Exception):
@@ -30,6 +37,35 @@ class Setting:
     readonly: bool
     note: str = ""  # e.g. a 2.x attributeStatus other than Accepted
     where: VariableKey | None = None  # a reported 2.x variable: instances, EVSE and connector
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateHash:
+    """Which installed certificate: the certificateHashData of 1.6 and 2.x."""
+
+    hash_algorithm: str  # SHA256, SHA384 or SHA512
+    issuer_name_hash: str
+    issuer_key_hash: str
+    serial_number: str
+
+    @classmethod
+    def parse(cls, text: str) -> CertificateHash:
+        """From `ALGORITHM:NAMEHASH:KEYHASH:SERIAL` (as the console's list shows it)."""
+        parts = [part.strip() for part in text.strip().split(":")]
+        if len(parts) != 4 or not all(parts):
+            raise CommandUnavailable("name a certificate as ALGORITHM:NAMEHASH:KEYHASH:SERIAL")
+        if parts[0] not in ("SHA256", "SHA384", "SHA512"):
+            raise CommandUnavailable("the hash algorithm is SHA256, SHA384 or SHA512")
+        return cls(*parts)
+
+    def fields(self) -> dict[str, str]:
+        """The call's certificate_hash_data (snake_case, as the library takes it)."""
+        return {
+            "hash_algorithm": self.hash_algorithm,
+            "issuer_name_hash": self.issuer_name_hash,
+            "issuer_key_hash": self.issuer_key_hash,
+            "serial_number": self.serial_number,
+        }
 
 
 class Builder(Protocol):
@@ -126,8 +162,95 @@ class Builder(Protocol):
         """Clear what `set_charging_limit` set on an EVSE (0: the station)."""
         ...
 
+    def charging_profile(self, plan: ProfilePlan) -> Any:
+        """Set a charging profile (core/csms/builders/charging_profile.py)."""
+        ...
+
+    def charging_profiles(self, request_id: int, evse: int | None) -> Any:
+        """Ask which profiles a station holds (2.x; None: on every EVSE)."""
+        ...
+
+    def clear_profile(
+        self, profile_id: int | None, evse: int | None, purpose: Purpose | None
+    ) -> Any:
+        """Clear profiles by id, or by EVSE and purpose (none given: every one)."""
+        ...
+
+    def composite_schedule(self, evse: int, duration: int, unit: str) -> Any:
+        """Ask for the limit an EVSE (0: the station) will keep over `duration` seconds."""
+        ...
+
     def set_password(self, password: str) -> Any:
         """Give the station a new HTTP Basic password (security profiles 1 and 2)."""
+        ...
+
+    log_types: tuple[str, ...]  # the logs `get_log` may ask for (1.6: its diagnostics too)
+
+    def update_firmware(self, job: FirmwareUpdate) -> Any:
+        """Fetch and install firmware (signed: 1.6 SignedUpdateFirmware)."""
+        ...
+
+    def get_log(self, job: LogUpload) -> Any:
+        """Upload a log (1.6's diagnostics: GetDiagnostics)."""
+        ...
+
+    certificate_types: tuple[str, ...]  # the root certificates InstallCertificate takes
+
+    def sign_certificate_trigger(self) -> Any:
+        """Ask the station for a CSR now (1.6 ExtendedTriggerMessage, 2.x TriggerMessage)."""
+        ...
+
+    def install_certificate(self, certificate_type: str, certificate: str) -> Any:
+        """Install a root certificate (PEM) of one of `certificate_types`."""
+        ...
+
+    def installed_certificates(self, certificate_type: str) -> Any:
+        """Ask which certificates of a type the station holds."""
+        ...
+
+    def delete_certificate(self, which: CertificateHash) -> Any:
+        """Delete an installed certificate."""
+        ...
+
+    def security_profile(self, profile: int, url: str) -> list[Any]:
+        """The calls that move the station to a security profile at `url`, in order."""
+        ...
+
+    # Monitoring (N), customer information and display messages (O): 2.x only.
+    def set_variable_monitoring(self, monitor: NewMonitor) -> Any:
+        """Set one monitor on a variable."""
+        ...
+
+    def set_monitoring_base(self, base: str) -> Any:
+        """Choose which preconfigured monitors the station keeps."""
+        ...
+
+    def set_monitoring_level(self, severity: int) -> Any:
+        """Report events of this severity or worse."""
+        ...
+
+    def monitoring_report(self, request_id: int) -> Any:
+        """Ask for every monitor (NotifyMonitoringReport parts follow)."""
+        ...
+
+    def clear_variable_monitoring(self, monitor_ids: list[int]) -> Any:
+        """Remove monitors by id."""
+        ...
+
+    def customer_information(self, query: CustomerQuery) -> Any:
+        """Report or clear what the station holds of a customer (parts follow)."""
+        ...
+
+    def set_display_message(self, message: NewDisplayMessage) -> Any:
+        """Put a message on the station's display."""
+        ...
+
+    def display_messages(self, request_id: int) -> Any:
+        """Ask for the messages the station holds (NotifyDisplayMessages parts follow)."""
+        ...
+
+    def clear_display_message(self, message_id: int) -> Any:
+        """Remove a display message."""
         ...
 
 

@@ -6,12 +6,13 @@ from typing import Any
 
 from ...model.state import VariableKey
 from .contract import CommandUnavailable, SameInEveryVersion, Setting
+from .v16_absent import V16Absent
+from .v16_maintenance import V16Maintenance
+from .v16_security import V16Security
+from .v16_smart_charging import V16SmartCharging
 
-TX_DEFAULT = "TxDefaultProfile"
-STATION_MAX = "ChargePointMaxProfile"
 
-
-class V16Builder(SameInEveryVersion):
+class V16Builder(V16SmartCharging, V16Absent, V16Security, V16Maintenance, SameInEveryVersion):
     """Builds 1.6 calls from the library's `call` module."""
 
     device_model = False
@@ -98,30 +99,6 @@ class V16Builder(SameInEveryVersion):
             local_authorization_list=listed,
         )
 
-    def set_charging_limit(
-        self, evse: int, limit: float, unit: str, duration: int, start: str, profile_id: int
-    ) -> Any:
-        """SetChargingProfile: TxDefaultProfile on a connector, ChargePointMaxProfile on 0."""
-        profile = {
-            "charging_profile_id": profile_id,
-            "stack_level": 0,
-            "charging_profile_purpose": STATION_MAX if evse == 0 else TX_DEFAULT,
-            "charging_profile_kind": "Absolute",
-            "charging_schedule": {
-                "charging_rate_unit": unit,
-                "charging_schedule_period": [{"start_period": 0, "limit": limit}],
-                "duration": duration,
-                "start_schedule": start,
-            },
-        }
-        return self.calls.SetChargingProfile(connector_id=evse, cs_charging_profiles=profile)
-
     def set_password(self, password: str) -> Any:
         """ChangeConfiguration of AuthorizationKey (the 1.6 security whitepaper)."""
         return self.calls.ChangeConfiguration(key="AuthorizationKey", value=password)
-
-    def clear_charging_limit(self, evse: int) -> Any:
-        """ClearChargingProfile of the purpose `set_charging_limit` used."""
-        return self.calls.ClearChargingProfile(
-            connector_id=evse, charging_profile_purpose=STATION_MAX if evse == 0 else TX_DEFAULT
-        )

@@ -6,9 +6,11 @@ from typing import Any
 
 from ...model.state import VariableKey
 from .contract import SameInEveryVersion, Setting
-
-TX_DEFAULT = "TxDefaultProfile"
-STATION_MAX = "ChargingStationMaxProfile"
+from .v2_display import V2Display
+from .v2_maintenance import V2Maintenance
+from .v2_monitoring import V2Monitoring
+from .v2_security import V2Security
+from .v2_smart_charging import V2SmartCharging
 
 # Until a station has reported its variables (NotifyReport), the console asks these common
 # ones of the 2.0.1 device model: (component, variable, read-only per the spec's mutability).
@@ -55,7 +57,9 @@ def _component_variable(where: VariableKey) -> dict[str, Any]:
     return {"component": component, "variable": variable}
 
 
-class V2Builder(SameInEveryVersion):
+class V2Builder(
+    V2SmartCharging, V2Monitoring, V2Display, V2Security, V2Maintenance, SameInEveryVersion
+):
     """Builds 2.x calls from the version's `call` module."""
 
     device_model = True
@@ -161,35 +165,6 @@ class V2Builder(SameInEveryVersion):
             local_authorization_list=entries or None,
         )
 
-    def set_charging_limit(
-        self, evse: int, limit: float, unit: str, duration: int, start: str, profile_id: int
-    ) -> Any:
-        """SetChargingProfile: TxDefaultProfile on an EVSE, ChargingStationMaxProfile on 0."""
-        profile = {
-            "id": profile_id,
-            "stack_level": 0,
-            "charging_profile_purpose": STATION_MAX if evse == 0 else TX_DEFAULT,
-            "charging_profile_kind": "Absolute",
-            "charging_schedule": [
-                {
-                    "id": profile_id,
-                    "charging_rate_unit": unit,
-                    "charging_schedule_period": [{"start_period": 0, "limit": limit}],
-                    "duration": duration,
-                    "start_schedule": start,
-                }
-            ],
-        }
-        return self.calls.SetChargingProfile(evse_id=evse, charging_profile=profile)
-
     def set_password(self, password: str) -> Any:
         """SetVariables of SecurityCtrlr.BasicAuthPassword."""
         return self.set_variable("SecurityCtrlr", "BasicAuthPassword", password, None)
-
-    def clear_charging_limit(self, evse: int) -> Any:
-        """ClearChargingProfile of the purpose `set_charging_limit` used."""
-        criteria = {
-            "evse_id": evse,
-            "charging_profile_purpose": STATION_MAX if evse == 0 else TX_DEFAULT,
-        }
-        return self.calls.ClearChargingProfile(charging_profile_criteria=criteria)

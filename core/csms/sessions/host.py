@@ -21,8 +21,11 @@ from ...wire.frame import Frame, Kind
 from ...wire.tap import WireTap
 from .. import validators
 from ..authorization import Authorization
-from ..call_errors import ErrorCodes, Refusal, refuse_call, screen
-from ..send_gate import SendGate
+from ..call_errors import ErrorCodes, Fault, Refusal, refuse_call, screen
+from ..certificates import StationCertificates
+from ..pending_rules import PendingRules
+from ..running_costs import RunningCosts
+from ..send_gate import Clearance, SendGate
 from .payload_keys import to_snake, to_wire
 
 
@@ -30,6 +33,8 @@ class SessionHost(Protocol):
     """The CSMS as its sessions see it."""
 
     heartbeat_interval: int  # seconds, told to a booting station
+    certificates: StationCertificates  # the station CA, and the certificates known
+    costs: RunningCosts  # what 2.x transactions cost, told in answers and CostUpdated
     call_timeout: float  # seconds a CSMS call waits for its answer
     ocpp_log: logging.Logger  # where the library logs
 
@@ -64,6 +69,10 @@ class SessionHost(Protocol):
 
     def booted(self, station_id: str) -> None:
         """A station's boot was answered: ask it what it has, once it is accepted."""
+        ...
+
+    def submit(self, station_id: str, payload: Any, validate: bool = True) -> Any:
+        """Queue a CSMS call to the station (sent in turn, one in flight)."""
         ...
 
 
@@ -102,6 +111,7 @@ class SessionAnswers:
         self.host = host
         self.tap = connection
         self.gate = SendGate()  # what the CSMS may send on this connection
+        self.pending = PendingRules()  # what the station may send while its boot is Pending
         self._boot_answer: str | None = None  # the registration the last boot was answered
         for handlers in self.route_map.values():  # type: ignore[attr-defined]
             handlers["_skip_schema_validation"] = True  # validated here instead
@@ -155,6 +165,8 @@ class SessionAnswers:
             "_on_action" in handlers,
             version if self.validated else None,
         )
+        if refusal is None and self._pending_refuses(msg.action):
+            refusal = Refusal(msg.unique_id, Fault.SECURITY, "the boot is Pending")
         if refusal is not None:
             await self._refuse(refusal)
             return
@@ -167,6 +179,18 @@ class SessionAnswers:
                 self.gate.first_answered(self.host.boot_status(self.id))
         elif self._boot_answer is not None:  # None: the boot got a CallError
             self.gate.boot_answered(self._boot_answer)
+
+    def _pending_refuses(self, action: str) -> bool:
+        """Whether a call is refused because the station's registration is Pending (B02):
+        its boot was answered so, or it is pending with the operator and its first message
+        on this connection is not a boot (the CSMS's allowed calls may follow then)."""
+        clearance = self.gate.clearance
+        if clearance is Clearance.WAITING and action != "BootNotification":
+            if self.host.boot_status(self.id) != "Pending":
+                return False
+            self.gate.first_answered("Pending")
+            clearance = self.gate.clearance
+        return clearance is Clearance.PENDING and not self.pending.allows(action)
 
     async def _answer(self, msg: Call, handlers: dict[str, Any]) -> None:
         """Run the action's handler and send its answer, checked against its schema, then
@@ -216,6 +240,7 @@ class SessionAnswers:
             )
             validators.validate(request, self._ocpp_version)  # type: ignore[attr-defined]
             self._awaiting = request.action
+        self.pending.sent(type(payload).__name__, payload)
         try:
             return await super().call(  # type: ignore[misc]
                 payload, suppress, unique_id, skip_schema_validation=True

@@ -29,8 +29,7 @@ _NOTIFICATIONS = (
     "SignedFirmwareStatusNotification",
     "StatusNotification",
 )
-# The security extension's SignCertificate: Accepted only by a CA, and ocppdeck has none.
-FIXED_16 = {**dict.fromkeys(_NOTIFICATIONS, EMPTY), "SignCertificate": {"status": "Rejected"}}
+FIXED_16 = dict.fromkeys(_NOTIFICATIONS, EMPTY)
 
 
 @answering(FIXED_16)
@@ -90,6 +89,18 @@ class V16Answers(SessionAnswers):
         if id_tag is None:
             return call_result.StopTransaction()
         return call_result.StopTransaction(id_tag_info=self._authorize(id_tag))
+
+    @on(Action.sign_certificate)
+    def on_sign_certificate(self, csr: str, **_: Any) -> call_result.SignCertificate:
+        # Accepted only by a station CA, for a CSR naming this station (the reason is logged).
+        refused = self.host.certificates.refusal(self.id, csr)
+        return call_result.SignCertificate(status="Rejected" if refused else "Accepted")
+
+    @after(Action.sign_certificate)
+    def after_sign_certificate(self, csr: str, **_: Any) -> None:
+        signed = self.host.certificates.issue(self.id, csr)
+        if signed is not None:
+            self.host.submit(self.id, self.calls.CertificateSigned(certificate_chain=signed.chain))
 
     @on(Action.data_transfer)
     def on_data_transfer(self, vendor_id: str, **_: Any) -> call_result.DataTransfer:

@@ -45,11 +45,12 @@ _NOTIFICATIONS = (
     "StatusNotification",
 )
 _NO_CONTRACT_CA = "no contract certificate authority is configured"
+CHARGING_STATION_CERTIFICATE = "ChargingStationCertificate"
+_INFO_CHARS = 512  # statusInfo.additionalInfo's bound in the 2.x schemas
 _NO_SCHEDULE = "the CSMS provides no charging schedule"
 # What the spec answers a request that needs what ocppdeck does not have.
 FIXED_2: dict[str, Answer] = {
     **dict.fromkeys(_NOTIFICATIONS, EMPTY),
-    "SignCertificate": refused("Rejected", "NoCA", "no CA is configured to sign the CSR"),
     "Get15118EVCertificate": {**refused("Failed", "NoCA", _NO_CONTRACT_CA), "exi_response": ""},
     "GetCertificateStatus": refused("Failed", "NoCA", _NO_CONTRACT_CA),
     "NotifyEVChargingNeeds": refused("Rejected", "NoSchedule", _NO_SCHEDULE),
@@ -108,16 +109,47 @@ class V2Answers(SessionAnswers):
         event_type: str,
         transaction_info: dict[str, Any],
         id_token: dict[str, Any] | None = None,
+        meter_value: list[dict[str, Any]] | None = None,
         **_: Any,
     ) -> Any:
         # The transaction itself is in the recording: the projection reads it from the frames.
+        tx_id = str(transaction_info.get("transaction_id", ""))
+        # Updated: the running cost (I02); Ended: the final cost (I03); None without a tariff.
+        cost = self.host.costs.cost(self.id, tx_id, event_type, meter_value)
         if not id_token:
-            return self.results.TransactionEvent()
-        starting = (
-            str(transaction_info.get("transaction_id", "")) if event_type == "Started" else None
-        )
-        info = self._token_info(id_token, starting)
-        return self.results.TransactionEvent(id_token_info=info)
+            return self.results.TransactionEvent(total_cost=cost)
+        info = self._token_info(id_token, tx_id if event_type == "Started" else None)
+        return self.results.TransactionEvent(total_cost=cost, id_token_info=info)
+
+    @after("TransactionEvent")
+    def after_transaction_event(self, transaction_info: dict[str, Any], **_: Any) -> None:
+        tx_id = str(transaction_info.get("transaction_id", ""))
+        cost = self.host.costs.to_push(self.id, tx_id)
+        if cost is not None:  # the running cost changed: push it (I02)
+            self.host.submit(self.id, self.calls.CostUpdated(total_cost=cost, transaction_id=tx_id))
+
+    @on("SignCertificate")
+    def on_sign_certificate(self, csr: str, certificate_type: str = "", **_: Any) -> Any:
+        # Accepted only by a station CA, for a CSR naming this station; the reason is logged
+        # and told (NoCA keeps the answer a station got before a CA was configured).
+        reason = self.host.certificates.refusal(self.id, csr, certificate_type)
+        if reason is None:
+            return self.results.SignCertificate(status="Accepted")
+        code = "NoCA" if self.host.certificates.ca is None else "InvalidCSR"
+        return self.results.SignCertificate(**refused("Rejected", code, reason[:_INFO_CHARS]))
+
+    @after("SignCertificate")
+    def after_sign_certificate(self, csr: str, certificate_type: str = "", **extra: Any) -> None:
+        signed = self.host.certificates.issue(self.id, csr, certificate_type)
+        if signed is None:
+            return
+        fields: dict[str, Any] = {
+            "certificate_chain": signed.chain,
+            "certificate_type": CHARGING_STATION_CERTIFICATE,
+        }
+        if extra.get("request_id") is not None:  # 2.1: the answer names the request
+            fields["request_id"] = extra["request_id"]
+        self.host.submit(self.id, self.calls.CertificateSigned(**fields))
 
     @on("DataTransfer")
     def on_data_transfer(self, vendor_id: str, **_: Any) -> Any:

@@ -2,11 +2,11 @@
 
 One reader per action, for every version (an action's payload is the same wherever
 its name is): security events, firmware / diagnostics / log status, reservations
-that ended, charging limits, profiles, an EV's needs and schedule, monitors,
-display messages and customer information. Every string is the station's: cut to
-the bounds of core/model/limits.py, whatever the schemas promise (a station whose
-payloads are not checked may send anything), and a list yields at most
-MAX_NOTICES notices.
+that ended, charging limits, profiles, an EV's needs and schedule, monitors and
+their events (events.py), display messages and customer information. Every string
+is the station's: cut to the bounds of core/model/limits.py, whatever the schemas
+promise (a station whose payloads are not checked may send anything), and a list
+yields at most MAX_NOTICES notices.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ...wire.frame import Frame
 from ..limits import MAX_NOTICE_SUBJECT, MAX_NOTICE_TEXT, MAX_NOTICES
 from ..readings import finite_number, payload_time
 from ..state import Notice, Topic
+from .events import event_notices, evse_of, where
 from .security_events import is_critical
 
 
@@ -151,25 +152,29 @@ def _monitors(p: dict[str, Any], at: float) -> list[Notice]:
 
 
 def _each_monitor(p: dict[str, Any], at: float) -> Iterator[Notice]:
+    # Keyed by the monitor's id alone (EVSE 0): ids are the station's, one per monitor,
+    # so a ClearVariableMonitoring answer (core/model/readers/cleared.py) ends it by id.
     for item in _dicts(p.get("monitor")):
         component, variable = _dict(item.get("component")), _dict(item.get("variable"))
-        where = f"{_id(component.get('name'))}/{_id(variable.get('name'))}"
-        evse = _evse(_dict(component.get("evse")).get("id"))
+        evse = evse_of(component)
+        named = where(component, variable) + (f" EVSE {evse}" if evse else "")
         for monitor in _dicts(item.get("variableMonitoring")):
             detail = _joined(
-                where,
+                named,
                 _words(monitor.get("value")),
                 f"severity {_words(monitor.get('severity'))}",
             )
             kind = _id(monitor.get("type"))
-            yield Notice(at, Topic.MONITOR, evse, _id(monitor.get("id")), kind, detail)
+            yield Notice(at, Topic.MONITOR, 0, _id(monitor.get("id")), kind, detail)
 
 
 def _display(p: dict[str, Any], at: float) -> list[Notice]:
     found = []
     for info in _dicts(p.get("messageInfo")):
         state = _id(info.get("state"))
-        status = _joined(_id(info.get("priority")), state)
+        start, end = _id(info.get("startDateTime")), _id(info.get("endDateTime"))
+        valid = f"valid {start or '…'} to {end or '…'}" if start or end else ""
+        status = _joined(_id(info.get("priority")), state, valid)
         content = _words(_dict(info.get("message")).get("content"))
         found.append(Notice(at, Topic.DISPLAY, 0, _id(info.get("id")), status, content))
     return found
@@ -197,6 +202,7 @@ _READERS: dict[str, Callable[[dict[str, Any], float], list[Notice]]] = {
     "NotifyEVChargingNeeds": _needs,
     "NotifyEVChargingSchedule": _ev_schedule,
     "NotifyMonitoringReport": _monitors,
+    "NotifyEvent": event_notices,
     "NotifyDisplayMessages": _display,
     "NotifyCustomerInformation": _customer,
 }

@@ -8,6 +8,7 @@ from ...wire.frame import Direction, Frame, Kind
 from .. import facts as f
 from .. import readings
 from ..readings import finite_number, payload_time
+from .charging_profiles import charging_events
 from .notices import notices
 
 
@@ -87,7 +88,9 @@ def answer_facts(call: Frame, answer: Frame) -> list[f.Fact]:
     r = answer.payload if isinstance(answer.payload, dict) else {}
     action = call.action
     if call.direction is Direction.OUT:
-        return _configuration(answer, r) if action == "GetConfiguration" else []
+        if action == "GetConfiguration":
+            return _configuration(answer, r)
+        return list(charging_events(call, answer))
     if action == "BootNotification":
         return [f.BootAnswered(answer.ts, str(r.get("status", "")))]
     found: list[f.Fact] = []

@@ -19,6 +19,9 @@ from .. import facts as f
 from .. import readings
 from ..readings import finite_number, payload_time
 from ..state import VariableKey
+from . import costs
+from .charging_profiles import charging_events
+from .cleared import cleared_notices
 from .notices import notices
 
 
@@ -46,7 +49,7 @@ def expects_answer(call: Frame) -> bool:
 def call_facts(frame: Frame) -> list[f.Fact]:
     """Facts a 2.x CALL from a station says by itself."""
     if frame.direction is not Direction.IN:
-        return []
+        return costs.pushed(frame)
     p = _dict(frame.payload)
     action = frame.action
     if action == "Heartbeat":
@@ -188,18 +191,21 @@ _TOKEN_ACTIONS = frozenset({"Authorize", "TransactionEvent"})
 
 def answer_facts(call: Frame, answer: Frame) -> list[f.Fact]:
     """Facts that need a 2.x CALL joined to its CALLRESULT."""
-    if answer.kind is not Kind.RESULT or call.direction is not Direction.IN:
+    if call.direction is Direction.OUT:
+        return [*cleared_notices(call, answer), *charging_events(call, answer)]
+    if answer.kind is not Kind.RESULT:
         return []
     r = _dict(answer.payload)
     if call.action == "BootNotification":
         return [f.BootAnswered(answer.ts, str(r.get("status", "")))]
+    found = costs.answered(call, answer)
     if call.action in _TOKEN_ACTIONS:
         info = r.get("idTokenInfo")
         status = str(info.get("status", "")) if isinstance(info, dict) else "Accepted"
         if status != "Accepted":
             token = str(_dict(_dict(call.payload).get("idToken")).get("idToken", ""))
-            return [f.AuthRejected(answer.ts, token, status, call.action)]
-    return []
+            found.append(f.AuthRejected(answer.ts, token, status, call.action))
+    return found
 
 
 def stop_samples(call: Frame, evse: int) -> list[f.MeterSample]:

@@ -32,6 +32,8 @@ from ..connector import ConnectorSim, StopReason
 from ..host import BootAnswer, StationAnswers, StationHost
 from ..reservations import Reservation, ReservationEnd
 from .v16_features import V16Features
+from .v16_maintenance import V16Maintenance
+from .v16_security import V16Security, report_event
 
 # The 1.6 security whitepaper's configuration key for the HTTP Basic password.
 PASSWORD_KEY = "AuthorizationKey"
@@ -46,7 +48,7 @@ def _accepted(result: Any | None) -> bool:
 TRIGGERABLE = frozenset({"BootNotification", "Heartbeat", "StatusNotification", "MeterValues"})
 
 
-class V16Answers(V16Features, StationAnswers):
+class V16Answers(V16Security, V16Maintenance, V16Features, StationAnswers):
     """A simulated station's 1.6 answers to the CSMS, for one connection (mixed into the
     library's ChargePoint by the dialect registry).
 
@@ -221,6 +223,10 @@ class V16Link:
 
     async def reservation_ended(self, reservation: Reservation, why: ReservationEnd) -> None:
         """1.6 has no message for it: the connector's StatusNotification Available says it."""
+
+    async def security_event(self, kind: str) -> None:
+        """SecurityEventNotification (the security extension's)."""
+        await report_event(self._wire, self._calls, kind)
 
     async def report_status(self, connector: ConnectorSim, changed: bool) -> None:
         """Every status change is a StatusNotification in 1.6."""

@@ -106,7 +106,11 @@ class V16Features:
         if connector_id != 0 and connector_id not in self._station.connectors:
             return call_result.GetCompositeSchedule(status="Rejected")
         unit = charging_rate_unit or "W"
-        limit = self._station.composite_w(connector_id) / watts(1.0, unit, None)
+        steps = self._station.composite_schedule(connector_id, duration)
+        periods = [
+            {"start_period": int(at), "limit": round(w / watts(1.0, unit, None), 1)}
+            for at, w in steps
+        ]
         now = self._station.timestamp()
         return call_result.GetCompositeSchedule(
             status="Accepted",
@@ -116,6 +120,6 @@ class V16Features:
                 "duration": duration,
                 "start_schedule": now,
                 "charging_rate_unit": unit,
-                "charging_schedule_period": [{"start_period": 0, "limit": round(limit, 1)}],
+                "charging_schedule_period": periods,
             },
         )

@@ -22,8 +22,16 @@ from ocpp.v201.enums import Action as A
 
 from ..connector import ConnectorSim, Context, Status, StopReason
 from ..host import BootAnswer, StationAnswers, StationHost
+from ..items_per_message import check_items, report_entries
 from ..reservations import Reservation, ReservationEnd
+from .v2_costs import V2Costs
+from .v2_display import V2Display
 from .v2_features import V2Features
+from .v2_maintenance import V2Maintenance
+from .v2_monitoring import V2Monitoring, fire_monitors
+from .v2_security import PRIORITY_VARIABLE, SIGN_TRIGGER, V2Security
+from .v2_smart_charging import V2SmartCharging
+from .v16_security import report_event
 
 CONNECTOR_ID = 1  # every simulated EVSE has a single connector
 TOKEN_TYPE = "ISO14443"  # the RFID cards the simulated drivers carry
@@ -74,7 +82,9 @@ VARIABLES = {
 PASSWORD_VARIABLE = ("SecurityCtrlr", "BasicAuthPassword")
 SET_STATUS = {"Accepted": "Accepted", "Rejected": "Rejected", "NotSupported": "UnknownVariable"}
 # What a TriggerMessage may ask of a simulated 2.x station.
-TRIGGERABLE = frozenset({"BootNotification", "Heartbeat", "StatusNotification", "MeterValues"})
+TRIGGERABLE = frozenset(
+    {"BootNotification", "Heartbeat", "StatusNotification", "MeterValues", SIGN_TRIGGER}
+)
 
 
 def variables(station: StationHost) -> dict[tuple[str, str], tuple[str, bool]]:
@@ -87,6 +97,8 @@ def set_variable(station: StationHost, component: str, variable: str, value: str
     """Apply a SetVariables entry; its SetVariableStatus."""
     if (component, variable) == PASSWORD_VARIABLE:  # write-only: never reported
         return "Accepted" if station.change_password(value) else "Rejected"
+    if (component, variable) == PRIORITY_VARIABLE:  # a security upgrade's new slot first
+        return "Accepted"
     key = VARIABLES.get((component, variable))
     if key is None:
         known = any(c == component for c, _ in VARIABLES)
@@ -107,6 +119,7 @@ async def report(station: StationHost, calls: ModuleType, request_id: int) -> No
             data.append(_report_entry(component, "AvailabilityState", state, True))
     for (component, variable), (value, readonly) in variables(station).items():
         data.append(_report_entry({"name": component}, variable, value, readonly))
+    data.extend(report_entries(station.settings.items_per_message))
     await station.send(
         calls.NotifyReport(
             request_id=request_id,
@@ -134,7 +147,16 @@ def _report_entry(
     }
 
 
-class V2Answers(V2Features, StationAnswers):
+class V2Answers(
+    V2SmartCharging,
+    V2Monitoring,
+    V2Display,
+    V2Security,
+    V2Maintenance,
+    V2Features,
+    V2Costs,
+    StationAnswers,
+):
     """A simulated station's 2.x answers to the CSMS, for one connection; the dialect
     registry mixes them into the 2.0.1 or 2.1 ChargePoint and gives the class that
     version's `results` (these requests have the same fields in both versions).
@@ -189,6 +211,9 @@ class V2Answers(V2Features, StationAnswers):
 
     @on(A.get_variables)
     def on_get_variables(self, get_variable_data: list[dict[str, Any]], **_: Any) -> Any:
+        check_items(
+            "GetVariables", len(get_variable_data), self._station.settings.items_per_message
+        )
         known = variables(self._station)
         results = []
         for item in get_variable_data:
@@ -204,6 +229,9 @@ class V2Answers(V2Features, StationAnswers):
 
     @on(A.set_variables)
     def on_set_variables(self, set_variable_data: list[dict[str, Any]], **_: Any) -> Any:
+        check_items(
+            "SetVariables", len(set_variable_data), self._station.settings.items_per_message
+        )
         results = [
             {
                 "attribute_status": set_variable(
@@ -280,7 +308,9 @@ class V2Answers(V2Features, StationAnswers):
         self, requested_message: str, evse: dict[str, Any] | None = None, **_: Any
     ) -> None:
         evse_id = (evse or {}).get("id")
-        if requested_message in TRIGGERABLE and (
+        if requested_message == SIGN_TRIGGER:
+            self.request_certificate()
+        elif requested_message in TRIGGERABLE and (
             not evse_id or evse_id in self._station.connectors
         ):
             self._station.trigger(requested_message, evse_id)
@@ -344,6 +374,10 @@ class V2Link:
             )
         )
 
+    async def security_event(self, kind: str) -> None:
+        """SecurityEventNotification."""
+        await report_event(self._wire, self.calls, kind)
+
     async def report_status(self, connector: ConnectorSim, changed: bool) -> None:
         """StatusNotification when the connectorStatus changed or was asked for; inside a
         transaction a new chargingState is a TransactionEvent Updated."""
@@ -396,6 +430,7 @@ class V2Link:
         )
         if result is None:
             return None
+        self._wire.costs.told(tx_id, result.total_cost)
         # The CSMS may refuse the token in its answer; no idTokenInfo means no objection.
         info_back = result.id_token_info
         return tx_id, info_back is None or _accepted(info_back)
@@ -408,10 +443,12 @@ class V2Link:
                     evse_id=connector.connector_id, meter_value=[self._sample(connector, context)]
                 )
             )
+            await fire_monitors(self._wire, self.calls, connector)
             return
         state = self._charging.get(connector.connector_id, "Charging")
         trigger = UPDATE_TRIGGER.get(context, "Trigger")
         await self._event(connector, "Updated", trigger, state, context)
+        await fire_monitors(self._wire, self.calls, connector)
 
     async def stop_transaction(self, connector: ConnectorSim, reason: str) -> None:
         """TransactionEvent Ended with the stoppedReason and the closing reading."""
@@ -434,7 +471,7 @@ class V2Link:
         info: dict[str, Any] = {"transactionId": connector.transaction_id, "chargingState": state}
         if stopped is not None:
             info["stoppedReason"] = stopped
-        await self._wire.send(
+        result = await self._wire.send(
             self.calls.TransactionEvent(
                 event_type=event,
                 timestamp=self._wire.timestamp(),
@@ -444,6 +481,8 @@ class V2Link:
                 meter_value=None if context is None else [self._sample(connector, context)],
             )
         )
+        if result is not None:  # the running or final cost, when the CSMS tells one
+            self._wire.costs.told(connector.transaction_id, result.total_cost)
 
     def _next_seq(self, evse: int) -> int:
         seq = self._seq.get(evse, 0)

@@ -128,13 +128,17 @@ class V2Features:
         if evse_id != 0 and evse_id not in self._station.connectors:
             return self.results.GetCompositeSchedule(status="Rejected")
         unit = charging_rate_unit or "W"
-        limit = self._station.composite_w(evse_id) / watts(1.0, unit, None)
+        steps = self._station.composite_schedule(evse_id, duration)
+        periods = [
+            {"start_period": int(at), "limit": round(w / watts(1.0, unit, None), 1)}
+            for at, w in steps
+        ]
         schedule = {
             "evse_id": evse_id,
             "duration": duration,
             "schedule_start": self._station.timestamp(),
             "charging_rate_unit": unit,
-            "charging_schedule_period": [{"start_period": 0, "limit": round(limit, 1)}],
+            "charging_schedule_period": periods,
         }
         return self.results.GetCompositeSchedule(status="Accepted", schedule=schedule)
 

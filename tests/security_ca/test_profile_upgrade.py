@@ -1,0 +1,118 @@
+"""One command moves a simulated station up a security profile, on 127.0.0.1 in every
+version: 0 → 1 (a password) and 2 → 3 (a certificate of ocppdeck's station CA, over TLS);
+afterwards a connection at the old profile is refused, and 1 → 2 is refused, saying why."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from ocppdeck.core.csms.builders.contract import CommandUnavailable
+from ocppdeck.core.csms.certificates import PRESENTED, SIGNED
+from ocppdeck.core.csms.profile_upgrade import upgrade_profile
+from ocppdeck.core.dialects import DIALECTS
+from ocppdeck.core.sim.fleet import Fleet, fleet_specs
+from ocppdeck.core.sim.station import basic_auth
+from tests.helpers.engine import out_calls, own_engine, wait_for
+from tests.helpers.sim_csms import QUIET
+from tests.helpers.station_ca import PASSWORD, secured
+
+VERSIONS = list(DIALECTS)
+
+
+async def refused_status(url: str, protocol: str, **kwargs: object) -> int:
+    with pytest.raises(InvalidStatus) as caught:
+        async with connect(url, subprotocols=[protocol], **kwargs):  # type: ignore[arg-type]
+            pass
+    status: int = caught.value.response.status_code
+    return status
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("protocol", VERSIONS)
+async def test_profile_0_to_1_gives_a_password_and_refuses_the_old_profile_after(
+    tmp_path: Path, protocol: str
+) -> None:
+    async with own_engine(tmp_path) as engine:  # profile 0, open registration
+        [spec] = fleet_specs(1, seed=21, protocols=[protocol])
+        sid = spec.station_id
+        fleet = Fleet([spec], engine.csms.url, QUIET)
+        await fleet.start()
+        try:
+            [station] = fleet.stations
+            await wait_for(lambda: station.booted, timeout=10)
+            upgrade = await upgrade_profile(engine.commands, sid)
+            assert (upgrade.before, upgrade.after) == (0, 1)
+            assert upgrade.password is not None and station.password == upgrade.password
+            entry = engine.csms.registry.get(sid)
+            assert entry is not None and entry.profile == 1
+            # The station was told its profile, reset, and came back with its password.
+            told = "ChangeConfiguration" if protocol == "ocpp1.6" else "SetNetworkProfile"
+            assert out_calls(engine, sid, told)
+            assert out_calls(engine, sid, "Reset")
+            await wait_for(lambda: station.booted and engine.csms.connected() == [sid], 15)
+            assert station.security.profile == 1
+            # Profile 0 (no password) is refused now; the right password still gets in.
+            url = f"{engine.csms.url}/{sid}"
+            assert await refused_status(url, protocol) == 401
+            wrong = {"Authorization": basic_auth(sid, "not-the-password-1234")}
+            assert await refused_status(url, protocol, additional_headers=wrong) == 401
+        finally:
+            await fleet.close()
+        # Another station, never upgraded, still connects at the CSMS's profile 0.
+        async with connect(f"{engine.csms.url}/OTHER", subprotocols=[protocol]):
+            pass
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("protocol", VERSIONS)
+async def test_profile_2_to_3_needs_a_signed_certificate_and_then_refuses_basic_auth_alone(
+    tmp_path: Path, protocol: str
+) -> None:
+    async with secured(tmp_path, protocol, profile=2) as run:
+        engine, sid = run.engine, run.station_id
+        with pytest.raises(CommandUnavailable, match="no certificate from the station CA"):
+            await upgrade_profile(engine.commands, sid)
+        assert (await engine.commands.sign_certificate(sid).future).accepted
+        await wait_for(lambda: engine.csms.certificates.signed_valid(sid), timeout=10)
+        await wait_for(lambda: run.station.booted and run.station.security.has_certificate, 15)
+        await wait_for(lambda: engine.csms.is_connected(sid), timeout=10)
+        upgrade = await upgrade_profile(engine.commands, sid)
+        assert (upgrade.before, upgrade.after, upgrade.password) == (2, 3, None)
+        assert engine.csms.registry.get(sid).profile == 3  # type: ignore[union-attr]
+        await wait_for(lambda: run.station.booted and engine.csms.is_connected(sid), 15)
+        # Back at profile 3: it presented the certificate ocppdeck signed for it.
+        known = {c.source: c.serial for c in engine.csms.certificates.of(sid)}
+        assert known[PRESENTED] == known[SIGNED]
+        # TLS and the right password, but no client certificate: profile 2, refused now.
+        url = f"{engine.csms.url}/{sid}"
+        headers = {"Authorization": basic_auth(sid, PASSWORD)}
+        status = await refused_status(
+            url, protocol, ssl=run.pki.client(), additional_headers=headers
+        )
+        assert status == 401
+        with pytest.raises(CommandUnavailable, match="the highest"):
+            await upgrade_profile(engine.commands, sid)
+
+
+@pytest.mark.timeout(60)
+async def test_profile_1_to_2_is_refused_on_a_plain_csms_and_nothing_changes(
+    tmp_path: Path,
+) -> None:
+    async with own_engine(tmp_path, security_profile=1, registration="closed") as engine:
+        [spec] = fleet_specs(1, seed=22, protocols=["ocpp1.6"])
+        engine.csms.registry.add(spec.station_id, PASSWORD)
+        fleet = Fleet([spec], engine.csms.url, replace(QUIET, password=PASSWORD))
+        await fleet.start()
+        try:
+            await wait_for(lambda: fleet.stations[0].booted, timeout=10)
+            with pytest.raises(CommandUnavailable, match="profile 2 is TLS"):
+                await upgrade_profile(engine.commands, spec.station_id)
+            assert engine.csms.registry.get(spec.station_id).profile == 0  # type: ignore[union-attr]
+            assert out_calls(engine, spec.station_id, "Reset") == []
+        finally:
+            await fleet.close()
