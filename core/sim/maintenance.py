@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -43,6 +44,21 @@ class FirmwareJob:
     retry_interval: int | None = None
     certificate: str = ""
     signature: str = ""
+
+
+def firmware_job(
+    firmware: dict[str, Any], retries: int | None, retry_interval: int | None
+) -> FirmwareJob:
+    """The job of a `firmware` object: 1.6 SignedUpdateFirmware's and 2.x UpdateFirmware's
+    (where the signing certificate and signature may be left out)."""
+    return FirmwareJob(
+        firmware["location"],
+        firmware["retrieve_date_time"],
+        retries,
+        retry_interval,
+        firmware.get("signing_certificate") or "",
+        firmware.get("signature") or "",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,53 +11,20 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from ocppdeck.core.report.tables import COLUMNS
 from ocppdeck.sample_data import sample_path
 from ocppdeck.tui.cli import main
+from tests.helpers.browser import chromium
 from tests.helpers.report_sources import HOSTILE_IDS, hostile_story, plain_log
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-# Flags for a browser that reaches nothing but the page: no sandbox (tests may run as
-# root), no GPU, no background traffic of its own.
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1280,900",
-)
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
-    """Headless chromium through Debian's chromedriver; quit when the module is done."""
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not path.is_file():
-            pytest.fail(
-                f"{path} is missing: `make test` installs Debian's chromium and "
-                "chromium-driver (or: apt-get install chromium chromium-driver)",
-                pytrace=False,
-            )
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    # Both paths given: Selenium Manager never looks for (or downloads) a driver.
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    try:
+    """Headless chromium, one for the module."""
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), 1280, 900) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def report(

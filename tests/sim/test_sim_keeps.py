@@ -7,9 +7,6 @@ authorizes from the list; a charging limit caps the power the meter reports.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -20,29 +17,8 @@ from ocppdeck.core.csms.outbound_queue import Outcome, QueuedCall
 from ocppdeck.core.dialects import DIALECTS, V16
 from ocppdeck.core.engine import Engine
 from ocppdeck.core.model.charging_schedule import PHASES, VOLTS
-from ocppdeck.core.sim.fleet import Fleet, fleet_specs
-from ocppdeck.core.sim.station import SimStation
-from ocppdeck.core.wire.frame import Direction, Kind
-from tests.helpers.engine import frames_of, own_engine, wait_for
-from tests.helpers.sim_csms import QUIET
-
-# Sessions that last until stopped, so a limit is seen over many meter intervals.
-STEADY = replace(QUIET, session_mean=1e6)
-
-
-@asynccontextmanager
-async def simulated(engine: Engine, protocol: str) -> AsyncIterator[SimStation]:
-    """One booted simulated station of `protocol` on the engine (the system clock for both)."""
-    [spec] = fleet_specs(1, seed=3, protocols=[protocol])
-    fleet = Fleet([spec], engine.csms.url, STEADY)
-    await fleet.start()
-    try:
-        [station] = fleet.stations
-        await wait_for(lambda: station.booted, timeout=10)
-        await wait_for(lambda: all(c.accepts_remote_start() for c in station.connectors.values()))
-        yield station
-    finally:
-        await fleet.close()
+from tests.helpers.engine import own_engine, wait_for
+from tests.helpers.simulated import STEADY, calls_in, powers, simulated
 
 
 async def answer(queued: QueuedCall) -> Outcome:
@@ -53,28 +29,6 @@ def status_of(engine: Engine, station_id: str, evse: int) -> str:
     station = engine.state.stations.get(station_id)
     found = station.evses.get(evse) if station is not None else None
     return found.status if found is not None else ""
-
-
-def calls_in(engine: Engine, station_id: str, action: str) -> list[dict[str, Any]]:
-    """Payloads of the CALLs of `action` the station sent."""
-    return [
-        f.payload
-        for f in frames_of(engine, station_id)
-        if f.kind is Kind.CALL and f.direction is Direction.IN and f.action == action
-    ]
-
-
-def powers(engine: Engine, station_id: str) -> list[float]:
-    """Every Power.Active.Import the station's meter reported, oldest first."""
-    found = []
-    for payload in calls_in(engine, station_id, "MeterValues") + calls_in(
-        engine, station_id, "TransactionEvent"
-    ):
-        for reading in payload.get("meterValue") or []:
-            for sample in reading["sampledValue"]:
-                if sample.get("measurand") == "Power.Active.Import":
-                    found.append(float(sample["value"]))
-    return found
 
 
 @pytest.mark.timeout(40)

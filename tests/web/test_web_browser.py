@@ -16,26 +16,12 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from tests.helpers.browser import chromium
 from tests.helpers.cli_process import OCPPDECK, serving
 from tests.helpers.web import free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1400,900",
-)
 PATIENCE_S = 60.0  # how long the page may take to show what a test waits for
 # textual-serve keeps its xterm.js terminal to itself: this script, run before the page's
 # own, catches the terminal as the page assigns it (`this.terminal = new Terminal(…)`).
@@ -64,25 +50,10 @@ return rows.join("\\n");
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
-    """Headless chromium through Debian's chromedriver; quit when the module is done."""
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not path.is_file():
-            pytest.fail(
-                f"{path} is missing: `make test` installs Debian's chromium and "
-                "chromium-driver (or: apt-get install chromium chromium-driver)",
-                pytrace=False,
-            )
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CATCH_TERMINAL})
-    try:
+    """Headless chromium, one for the module, that keeps a hold of textual-serve's terminal."""
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), 1400, 900) as driver:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CATCH_TERMINAL})
         yield driver
-    finally:
-        driver.quit()
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 
 from ..host import StationHost
-from ..maintenance import FirmwareJob, LogJob, update_firmware, upload_log
+from ..maintenance import FirmwareJob, LogJob, firmware_job, update_firmware, upload_log
 
 
 def log_name(station: StationHost, kind: str, call_unique_id: str) -> str:
@@ -64,14 +64,7 @@ class V16Maintenance:
                 self.calls.SignedFirmwareStatusNotification(status=status, request_id=request_id)
             )
 
-        job = FirmwareJob(
-            firmware["location"],
-            firmware["retrieve_date_time"],
-            retries,
-            retry_interval,
-            firmware["signing_certificate"],
-            firmware["signature"],
-        )
+        job = firmware_job(firmware, retries, retry_interval)
         self._station.spawn(update_firmware(self._station, job, report), "firmware")
 
     @on(Action.get_diagnostics)

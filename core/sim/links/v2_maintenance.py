@@ -12,7 +12,7 @@ from ocpp.routing import after, on
 from ocpp.v201.enums import Action as A
 
 from ..host import StationHost
-from ..maintenance import FirmwareJob, update_firmware, upload_log
+from ..maintenance import firmware_job, update_firmware, upload_log
 from .v16_maintenance import log_job, log_name
 
 
@@ -41,14 +41,7 @@ class V2Maintenance:
                 self.calls.FirmwareStatusNotification(status=status, request_id=request_id)
             )
 
-        job = FirmwareJob(
-            firmware["location"],
-            firmware["retrieve_date_time"],
-            retries,
-            retry_interval,
-            firmware.get("signing_certificate") or "",
-            firmware.get("signature") or "",
-        )
+        job = firmware_job(firmware, retries, retry_interval)
         self._station.spawn(update_firmware(self._station, job, report), "firmware")
 
     @on(A.get_log)
