@@ -34,6 +34,7 @@ from .disk.health import DiskHealth, Part
 from .disk.lock import DataDirLock
 from .disk.recording import Recorder
 from .disk.retention import Keep, remove_expired
+from .memory_trim import release_free_memory
 from .model.facts import Fact
 from .model.projection import Projection, fold
 from .model.state import State
@@ -351,6 +352,8 @@ class Engine:
         finally:
             self._snapshot_write_s = time.perf_counter() - began  # off the loop: not a stall
         self._snapshot_seq = seq
+        del data
+        release_free_memory()  # the snapshot's transient tens of MB, back to the system
 
     async def close(self) -> None:
         """Stop the CSMS, then write and close the store, the recording and a snapshot.

@@ -8,6 +8,7 @@ pickled file is never trusted: the engine refolds the recording instead.
 from __future__ import annotations
 
 import pickle
+import sys
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -153,3 +154,10 @@ def test_a_snapshot_that_stalls_the_loop_longer_comes_less_often() -> None:
     assert snapshot_gap(0.005) == SNAPSHOT_EVERY  # a small state: the usual minute
     assert snapshot_gap(0.3) == 90  # 1,000 stations at their bounds: 0.3 s in 90 s
     assert snapshot_gap(2.0) == 600  # never more than a third of a percent of the loop
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
+def test_memory_a_snapshot_freed_can_be_given_back_on_linux() -> None:
+    from ocppdeck.core.memory_trim import release_free_memory
+
+    assert release_free_memory()
