@@ -245,11 +245,13 @@ class Engine:
             self._recorder.flush()
 
     def _capture(self, frame: Frame) -> None:
-        """Encode once for both the recording and the frame log."""
+        """Encode once for the recording, the frame log and (a cluster node) the bus."""
         line = encode(frame)
         self.frames.append(frame, line)
         if self._recorder is not None:
             self._recorder.write_line(line, frame.seq)
+        if self.cluster is not None and self.cluster.publisher is not None:
+            self.cluster.publisher.offer(frame, line)
 
     async def _keep_disk(self) -> None:
         """Once a tick: write the store, retry what the disk refused, reserve transaction

@@ -45,7 +45,8 @@ class ClusterNode:
         ids.source = self.id_blocks
 
     def start(self, bus: FrameBus, state: State, csms: LocalQueues, metrics: Metrics) -> None:
-        """Publish every frame from now on, and take the commands of stations as they connect.
+        """Publish every frame from now on (the engine hands `publisher` each frame with its
+        recording line, encoded once), and take the commands of stations as they connect.
 
         Call before the engine's SERVER_START: `state` is then the restored state, whose
         online stations are those this node held when it last stopped.
@@ -54,7 +55,6 @@ class ClusterNode:
         self.publisher = Publisher(self.link, self.node, held)
         self.commands = NodeCommands(self.link, self.node, csms, self.clock)
         metrics.registry.register(BusMetrics(self.publisher))
-        bus.subscribe(self.publisher.offer)
         bus.subscribe(self.commands.on_frame)
         self.link.start()
         self.publisher.start()

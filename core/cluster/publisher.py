@@ -49,17 +49,18 @@ class Publisher:
         self._task: asyncio.Task[None] | None = None
         self._noted_at = float("-inf")
 
-    def offer(self, frame: Frame) -> None:
-        """Queue a frame for the stream (on the CSMS loop: appends, never waits)."""
+    def offer(self, frame: Frame, line: bytes) -> None:
+        """Queue a frame, `line` its recording line, for the stream (on the CSMS loop:
+        appends, never waits)."""
         if frame.kind is Kind.SERVER_START:
             for i, station in enumerate(self._held_at_start, 1):
                 gone = Frame(frame.ts, station, Direction.IN, Kind.DISCONNECTED, text=RESTART_NOTE)
-                self._put(gone, f"{self.node}:{frame.seq}.{i}")
+                self._put(gone, f"{self.node}:{frame.seq}.{i}", encode(gone))
             return
-        self._put(frame, f"{self.node}:{frame.seq}")
+        self._put(frame, f"{self.node}:{frame.seq}", line)
 
-    def _put(self, frame: Frame, msg_id: str) -> None:
-        item = Outgoing(frame_subject(self.node, frame.station), msg_id, encode(frame))
+    def _put(self, frame: Frame, msg_id: str, line: bytes) -> None:
+        item = Outgoing(frame_subject(self.node, frame.station), msg_id, line)
         if len(item.data) > MAX_BUS_FRAME:
             # NATS refuses a message past its max_payload (1 MB by default); a station's
             # largest messages stay in the node's recording only.
