@@ -53,6 +53,9 @@ class Settings:
     tls_cert: Path | None = None  # the CSMS's certificate chain (PEM), profiles 2 and 3
     tls_key: Path | None = None  # its private key (PEM)
     tls_client_ca: Path | None = None  # the CA that signs station certificates, profile 3
+    # A second port, TLS with tls_cert and tls_key, beside a plain one (profile 0 or 1): where
+    # stations moving up to profile 2 and 3 connect (core/csms/profile_upgrade.py).
+    tls_port: int | None = None
     # ocppdeck as that CA (core/csms/station_ca.py): it signs stations' CSRs with this
     # certificate and key, and profile 3 trusts it when no tls_client_ca is given.
     station_ca_cert: Path | None = None
@@ -214,6 +217,8 @@ def load_settings(
     settings = Settings(**values)
     if not 0 < settings.port < 65536 and settings.port != 0:
         raise SettingsError(f"port: {settings.port} is not a TCP port")
+    if settings.tls_port is not None and not 0 <= settings.tls_port < 65536:
+        raise SettingsError(f"tls_port: {settings.tls_port} is not a TCP port")
     if settings.api_port is not None and not 0 <= settings.api_port < 65536:
         raise SettingsError(f"api_port: {settings.api_port} is not a TCP port")
     if settings.bus and not is_bus_url(settings.bus):
@@ -256,6 +261,16 @@ def check_security(settings: Settings) -> None:
         )
     if profile >= 2 and (settings.tls_cert is None or settings.tls_key is None):
         raise SettingsError(f"security profile {profile} is TLS: give --tls-cert and --tls-key")
+    if settings.tls_port is not None:
+        if profile >= 2:
+            raise SettingsError(
+                f"tls_port: at security profile {profile} the CSMS port is TLS already; "
+                "a TLS port goes beside a plain one (profile 0 or 1)"
+            )
+        if settings.tls_cert is None or settings.tls_key is None:
+            raise SettingsError("a TLS port needs --tls-cert and --tls-key")
+        if settings.tls_port != 0 and settings.tls_port == settings.port:
+            raise SettingsError(f"tls_port: {settings.tls_port} is the CSMS port already")
     if (settings.station_ca_cert is None) != (settings.station_ca_key is None):
         raise SettingsError("a station CA is --station-ca-cert and --station-ca-key together")
     if profile == 3 and settings.tls_client_ca is None and settings.station_ca_cert is None:

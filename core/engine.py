@@ -149,11 +149,12 @@ class Engine:
         return "\n".join(notes) or None
 
     def describe(self) -> str:
-        """Where stations connect."""
-        host, port = self.settings.host, self.settings.port
+        """Where stations connect (and over TLS, when a TLS port is beside a plain one)."""
         if self.csms.listening:
-            port = self.csms.port
-        return f"ws://{host}:{port}/<station id>"
+            where, tls = f"{self.csms.url}/<station id>", self.csms.tls_url
+            return where if tls is None or tls == self.csms.url else f"{where} · TLS {tls}"
+        scheme = "wss" if self.settings.security_profile >= 2 else "ws"
+        return f"{scheme}://{self.settings.host}:{self.settings.port}/<station id>"
 
     def restore(self) -> ImportReport:
         """Load the newest snapshot, then refold the recording after it: nothing seen is lost."""

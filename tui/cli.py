@@ -137,6 +137,13 @@ def _common(parser: argparse.ArgumentParser, sub: bool = False) -> None:
     )
     security.add_argument("--tls-key", type=Path, default=unset, help="its private key (PEM)")
     security.add_argument(
+        "--tls-port",
+        type=int,
+        default=unset,
+        help="also serve TLS on this port, beside a plain CSMS port: where stations "
+        "upgraded to profile 2 or 3 connect (README: Station certificates)",
+    )
+    security.add_argument(
         "--tls-client-ca",
         type=Path,
         default=unset,

@@ -107,9 +107,11 @@ class Gate:
         self.served = served
         self.verifier = verifier or Verifier()
 
-    async def admit(self, request: Request, peer_name: str | None) -> Admitted | Refusal:
+    async def admit(
+        self, request: Request, peer_name: str | None, secure: bool = False
+    ) -> Admitted | Refusal:
         """Let a handshake through or say why not; `peer_name` is the client certificate's
-        common name (profile 3), when one was presented."""
+        common name (profile 3), when one was presented; `secure` whether it came over TLS."""
         try:
             station_id = station_from_path(request.path)
         except NotAStationPath as exc:
@@ -125,17 +127,23 @@ class Gate:
             return Refusal(HTTPStatus.FORBIDDEN, "rejected", "rejected by the operator", station_id)
         if entry is None and self.registration is Registration.CLOSED:
             return Refusal(HTTPStatus.NOT_FOUND, "unknown", "unknown station", station_id)
-        return await self._credentials(request, station_id, entry, peer_name)
+        return await self._credentials(request, station_id, entry, peer_name, secure)
 
     async def _credentials(
-        self, request: Request, station_id: str, entry: Registered | None, peer_name: str | None
+        self,
+        request: Request,
+        station_id: str,
+        entry: Registered | None,
+        peer_name: str | None,
+        secure: bool,
     ) -> Admitted | Refusal:
         # A station upgraded past the CSMS's profile is held to its own (registry.profile).
         profile = max(self.profile, entry.profile if entry is not None else 0)
         if profile == 0:
             return Admitted(station_id)
-        if profile >= 2 and self.profile < 2:
-            note = f"the station is at security profile {profile}: TLS, which is not served here"
+        # A CSMS at profile 2 or 3 serves TLS only; beside a plain port, a TLS one may be.
+        if profile >= 2 and not secure and self.profile < 2:
+            note = f"the station is at security profile {profile}: TLS, which this port is not"
             return Refusal(HTTPStatus.UNAUTHORIZED, "profile", note, station_id)
         if profile == 3 and peer_name is None:  # an upgraded station on a profile 2 CSMS
             note = "the station is at security profile 3: a client certificate is needed"

@@ -8,12 +8,13 @@ raised it. Each step first gives the station what the new profile needs:
 - 2 → 3: a client certificate ocppdeck's station CA signed for it, not ended (ask
   the station for a CSR first: the "sign" certificate command), and a CSMS that
   checks client certificates (a station CA or `--tls-client-ca`).
-- 1 → 2 is TLS on the station's URL: ocppdeck serves one URL, plain or TLS, so a
-  station at profile 1 is on a plain one and the step is refused, saying so.
+- 1 → 2 is TLS: the station moves to the CSMS's TLS URL, the TLS port beside the plain
+  one (`--tls-port`); without one the step is refused, saying so.
 
-Then the station is told its new profile (1.6 ChangeConfiguration SecurityProfile;
-2.x SetNetworkProfile of a new slot, then NetworkConfigurationPriority naming it
-first), each call accepted before the next goes; the registry keeps the new profile,
+Then the station is told its new profile and, when it changes, its URL (1.6
+CentralSystemURI, then ChangeConfiguration SecurityProfile; 2.x SetNetworkProfile of a
+new slot, then NetworkConfigurationPriority naming it first), each call accepted before
+the next goes; the registry keeps the new profile,
 so a connection at the old one is refused from then on; and the station is reset
 to connect at it. A refusal at any step stops there, and the registry keeps the
 old profile.
@@ -68,8 +69,10 @@ async def upgrade_profile(commands: Commands, station_id: str) -> Upgrade:
     if before >= HIGHEST:
         raise CommandUnavailable(f"{station_id} is at profile {HIGHEST}, the highest")
     password = await _credentials(commands, csms, station_id, after)
+    url = _url_for(csms, station_id, after)
+    moving = url.startswith("wss:") != csms.secure(station_id)
     builder = commands.dialect_of(station_id).commands()
-    for call in builder.security_profile(after, csms.url):
+    for call in builder.security_profile(after, url, moving):
         outcome = await _answered(csms, station_id, call)
         statuses = commands.set_statuses(station_id, outcome.response)
         # RebootRequired is what a 1.6 station may say: the reset below is that reboot.
@@ -82,13 +85,24 @@ async def upgrade_profile(commands: Commands, station_id: str) -> Upgrade:
     return Upgrade(station_id, before, after, password)
 
 
+def _url_for(csms: Csms, station_id: str, profile: int) -> str:
+    """Where the station connects at `profile`: TLS from profile 2, else where it is now."""
+    tls_url = csms.tls_url
+    if tls_url is not None and (profile >= 2 or csms.secure(station_id)):
+        return tls_url
+    return csms.url
+
+
 async def _answered(csms: Csms, station_id: str, call: Any) -> Outcome:
     """The station's answer to `call`, sent again once if the link dropped under it (a
-    station that just took a new password logs in again with it at once)."""
+    station that just took a new password or certificate logs in again with it at once):
+    on its next connection, never on the one that is closing."""
+    link = csms.link(station_id)
     outcome = await csms.submit(station_id, call).future
     if outcome.status != LOST:
         return outcome
-    again = csms.submit(station_id, call)  # goes when the station is back
+    await _next_link(csms, station_id, link)
+    again = csms.submit(station_id, call)
     try:
         return await asyncio.wait_for(asyncio.shield(again.future), RECONNECT_WAIT_S)
     except TimeoutError:
@@ -97,20 +111,26 @@ async def _answered(csms: Csms, station_id: str, call: Any) -> Outcome:
         raise CommandUnavailable(f"{station_id} did not come back: the upgrade stopped") from None
 
 
-async def _relogin(csms: Csms, station_id: str) -> None:
+async def _next_link(csms: Csms, station_id: str, old: object | None) -> None:
+    """Wait until the station is connected on another connection than `old`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + RECONNECT_WAIT_S
+    while csms.link(station_id) in (None, old):
+        if loop.time() > deadline:
+            raise CommandUnavailable(f"{station_id} did not come back: the upgrade stopped")
+        await asyncio.sleep(POLL_S)
+
+
+async def _relogin(csms: Csms, station_id: str, old: object | None) -> None:
     """Let a station that took a new password log in again with it, as most do at once:
     the next call then goes on its new connection rather than on the one it drops."""
     loop = asyncio.get_running_loop()
     grace = loop.time() + RELOGIN_GRACE_S
-    while csms.is_connected(station_id):
+    while csms.link(station_id) is old:
         if loop.time() > grace:
             return  # it keeps its connection: the new password counts from its next login
         await asyncio.sleep(POLL_S)
-    back = loop.time() + RECONNECT_WAIT_S
-    while not csms.is_connected(station_id):
-        if loop.time() > back:
-            raise CommandUnavailable(f"{station_id} did not come back: the upgrade stopped")
-        await asyncio.sleep(POLL_S)
+    await _next_link(csms, station_id, old)
 
 
 async def _credentials(commands: Commands, csms: Csms, station_id: str, after: int) -> str | None:
@@ -118,17 +138,19 @@ async def _credentials(commands: Commands, csms: Csms, station_id: str, after: i
     if after == 1:
         if csms.registry.get(station_id) is None:
             csms.registry.add(station_id)  # its password is replaced once it takes one
+        link = csms.link(station_id)
         change = await push_password(commands, csms.registry, station_id)
         if not change.done:
             raise CommandUnavailable(f"{station_id} refused a new password: it stays at profile 0")
-        await _relogin(csms, station_id)
+        await _relogin(csms, station_id, link)
         return change.password
     if after == 2:
-        raise CommandUnavailable(
-            "profile 2 is TLS on the station's URL, and this CSMS serves it plain: start "
-            "ocppdeck with --security-profile 2 and the TLS flags, and point the station at "
-            "its wss:// URL"
-        )
+        if csms.tls_url is None:
+            raise CommandUnavailable(
+                "profile 2 is TLS, and this CSMS serves plain only: start ocppdeck with "
+                "--tls-port (and --tls-cert, --tls-key) to serve TLS beside the plain port"
+            )
+        return None
     settings = csms.settings
     if settings.tls_client_ca is None and settings.station_ca_cert is None:
         raise CommandUnavailable("profile 3 needs a CSMS that checks client certificates")

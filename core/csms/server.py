@@ -126,6 +126,7 @@ class Csms:
         self._admitted: dict[int, Admitted] = {}  # by id(connection), handshake to handler
         self._refusals = RefusalLimiter()
         self._server: Server | None = None
+        self._tls_server: Server | None = None  # the TLS port beside a plain one
         # Request ids (2.x GetBaseReport …) from the clock, so a restart does not reuse them.
         self._request_ids = itertools.count(int(clock.now()) % 1_000_000_000 + 1)
 
@@ -138,33 +139,58 @@ class Csms:
         client_ca = s.tls_client_ca or s.station_ca_cert
         return server_context(s.tls_cert, s.tls_key, client_ca, s.security_profile == 3)
 
+    def _side_tls(self) -> ssl.SSLContext | None:
+        """The TLS port's context beside a plain CSMS port: a client certificate is checked
+        when one is presented (a station at profile 3), never required of everyone."""
+        s = self.settings
+        if s.tls_port is None or s.tls_cert is None or s.tls_key is None:
+            return None
+        return server_context(s.tls_cert, s.tls_key, s.tls_client_ca or s.station_ca_cert, False)
+
     async def bind(self) -> Server:
-        """Take the port (a port in use fails here) without accepting anyone yet."""
-        self._server = await serve(
+        """Take the port (and the TLS port beside it, if asked for; a port in use fails
+        here) without accepting anyone yet."""
+        self._server = await self._serve(self.settings.port, self._tls())
+        side = self._side_tls()
+        if side is not None and self.settings.tls_port is not None:
+            try:
+                self._tls_server = await self._serve(self.settings.tls_port, side)
+            except OSError:
+                self._server.close()
+                self._server = None
+                raise
+        return self._server
+
+    async def _serve(self, port: int, tls: ssl.SSLContext | None) -> Server:
+        return await serve(
             self._handle,
             self.settings.host,
-            self.settings.port,
+            port,
             subprotocols=list(self.protocols),  # type: ignore[arg-type]
             select_subprotocol=self._select_subprotocol,
             process_request=self._process_request,
-            ssl=self._tls(),
+            ssl=tls,
             max_size=self.settings.max_frame_bytes,
             compression=None,  # negotiated as core/csms/compression.py says, when on
             extensions=compression.extensions(self.settings.permessage_deflate),
             start_serving=False,
         )
-        return self._server
 
     async def start(self) -> None:
         """Put back the commands a previous run left queued, then listen (binding if need be)."""
         server = self._server or await self.bind()
         self.queues.restore()
         await server.start_serving()
+        if self._tls_server is not None:
+            await self._tls_server.start_serving()
         log.info(
             "listening",
             extra={
                 "host": self.settings.host,
                 "port": self.port,
+                "tls_port": self._tls_server.sockets[0].getsockname()[1]
+                if self._tls_server is not None
+                else None,
                 "security_profile": self.settings.security_profile,
                 "registration": self.settings.registration,
             },
@@ -187,6 +213,21 @@ class Csms:
         scheme = "wss" if self.settings.security_profile >= 2 else "ws"
         return f"{scheme}://{self.settings.host}:{self.port}"
 
+    @property
+    def tls_url(self) -> str | None:
+        """Where stations connect over TLS (profiles 2 and 3): the CSMS port when it is TLS,
+        else the TLS port beside it; None when neither is served."""
+        if self.settings.security_profile >= 2:
+            return self.url
+        if self._tls_server is None:
+            return None
+        return f"wss://{self.settings.host}:{self._tls_server.sockets[0].getsockname()[1]}"
+
+    def secure(self, station_id: str) -> bool:
+        """Whether a connected station's link is TLS."""
+        live = self._live.get(station_id)
+        return live is not None and _is_tls(live.ws)
+
     async def close(self) -> None:
         """Stop every queue worker, then listening and every connection.
 
@@ -194,10 +235,11 @@ class Csms:
         a restart) rather than failing as "station left" when its socket closes.
         """
         await self.queues.close()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        for server in (self._server, self._tls_server):
+            if server is not None:
+                server.close()
+                await server.wait_closed()
+        self._server = self._tls_server = None
         self.gate.verifier.close()
 
     # --- what commands use ------------------------------------------------
@@ -208,6 +250,11 @@ class Csms:
     def is_connected(self, station_id: str) -> bool:
         """Whether a station has a live session."""
         return station_id in self._live
+
+    def link(self, station_id: str) -> object | None:
+        """The station's connection now, as a token (None when offline): another one means
+        it connected again in between."""
+        return self._live.get(station_id)
 
     def submit(self, station_id: str, payload: Any, validate: bool = True) -> QueuedCall:
         """Queue a CSMS-initiated call to a station (see DurableQueues.submit)."""
@@ -309,7 +356,8 @@ class Csms:
             return _plain(HTTPStatus.OK, self.metrics.render(), "text/plain; version=0.0.4")
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return None  # not a handshake: websockets answers 426 and no station is involved
-        verdict = await self.gate.admit(request, peer_common_name(connection.transport))
+        secure = _is_tls(connection)
+        verdict = await self.gate.admit(request, peer_common_name(connection.transport), secure)
         if isinstance(verdict, Refusal):
             return self._refuse(connection, verdict)
         self.certificates.presented(verdict.station_id, connection.transport)
@@ -430,6 +478,11 @@ class Csms:
             reason = hung_up or _closed(live.ws)
             self._frame(Kind.DISCONNECTED, station_id, live.protocol, reason)
             log.info("disconnected %s", station_id, extra={"station": station_id})
+
+
+def _is_tls(ws: ServerConnection) -> bool:
+    transport = ws.transport
+    return transport is not None and transport.get_extra_info("ssl_object") is not None
 
 
 async def _hang_up(ws: ServerConnection, code: int, reason: str) -> None:

@@ -21,6 +21,7 @@ from .costs import CostBoard
 from .display import DisplayBoard
 from .local_list import LocalList
 from .monitors import StationMonitors
+from .network_profiles import NetworkProfiles
 from .reservations import Reservation, ReservationEnd, ReserveStatus
 from .spec import SimSettings, StationSpec
 from .station_security import StationSecurity
@@ -46,6 +47,7 @@ class StationHost(Protocol):
     operative: bool  # the station as a whole (1.6 connector 0)
     password: str | None  # its HTTP Basic password, None for security profile 0
     security: StationSecurity  # its key and certificate, profile, roots and events
+    network: NetworkProfiles  # where it connects, and where a CSMS moved it
     local_list: LocalList
     limits: ChargingLimits  # the charging profiles it holds (smart charging)
     monitors: StationMonitors  # 2.x monitoring (block N)

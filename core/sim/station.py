@@ -30,6 +30,7 @@ from .display import DisplayBoard
 from .host import StationLink
 from .local_list import LocalList
 from .monitors import StationMonitors
+from .network_profiles import NetworkProfiles
 from .quirks import METER_ACTIONS, SkewedClock
 from .reservations import MAX_RESERVATIONS, Reservation, ReservationEnd, ReserveStatus, refusal
 from .spec import SimSettings, StationSpec
@@ -46,6 +47,8 @@ CANCEL_RETRY_S = 0.1
 # OCPP passwords (1.6 AuthorizationKey, 2.x BasicAuthPassword): 16 to 40 printable ASCII.
 PASSWORD_LENGTHS = range(16, 41)
 SECURITY_PROFILE_KEY = "SecurityProfile"
+# Not OCPP 1.6's: the key many 1.6 firmwares take for the CSMS URL (network_profiles.py).
+CENTRAL_SYSTEM_URL_KEY = "CentralSystemURI"
 # Configuration: key -> read-only. The intervals can be changed; the rest is fixed.
 _READONLY_KEYS = ("NumberOfConnectors", "AuthorizeRemoteTxRequests", "MeterValuesSampledData")
 
@@ -89,7 +92,7 @@ class SimStation:
     ) -> None:
         spoken = dialect(spec.protocol)
         self.spec = spec
-        self.url = url
+        self.network = NetworkProfiles(url)  # where it connects; a CSMS may move it
         self.settings = settings
         self.password = settings.password_of(spec.station_id)  # a CSMS may change it
         self.security = StationSecurity(spec.station_id)  # a CSMS may sign it a certificate
@@ -180,10 +183,16 @@ class SimStation:
         finally:
             await cancel_all(self._timers)
 
+    @property
+    def url(self) -> str:
+        """The CSMS URL it connects to now, without its id."""
+        return self.network.url
+
     async def _connect_forever(self) -> None:
-        target = f"{self.url.rstrip('/')}/{self.spec.station_id}"
-        secure = target.startswith("wss:")
         while True:
+            # Asked each time: a CSMS may have moved it (a security profile upgrade).
+            target = f"{self.network.connecting().rstrip('/')}/{self.spec.station_id}"
+            secure = target.startswith("wss:")
             # Asked each time: a certificate the CSMS signed is presented from then on.
             tls = self.security.tls(self.settings.tls) if secure else None
             password = self.password
@@ -297,6 +306,7 @@ class SimStation:
             "NumberOfConnectors": str(self.spec.connectors),
             "AuthorizeRemoteTxRequests": "true",
             "MeterValuesSampledData": "Energy.Active.Import.Register,Power.Active.Import",
+            CENTRAL_SYSTEM_URL_KEY: self.network.url,
         }
         return {key: (value, key in _READONLY_KEYS) for key, value in values.items()}
 
@@ -305,6 +315,8 @@ class SimStation:
         or NotSupported (no such key)."""
         if key == SECURITY_PROFILE_KEY:  # the 1.6 whitepaper's; read at the next connection
             return "Accepted" if self.security.set_profile(value) else "Rejected"
+        if key == CENTRAL_SYSTEM_URL_KEY:
+            return "Accepted" if self.network.move_to(value) else "Rejected"
         known = self.configuration()
         if key not in known:
             return "NotSupported"

@@ -107,7 +107,7 @@ COMMANDS: dict[str, tuple[Any, ...]] = {
     "install_certificate": ("ManufacturerRootCertificate", "-----BEGIN CERTIFICATE-----"),
     "installed_certificates": ("ManufacturerRootCertificate",),
     "delete_certificate": (CertificateHash("SHA256", "aa", "bb", "1"),),
-    "security_profile": (1, "ws://127.0.0.1:9000"),
+    "security_profile": (2, "wss://127.0.0.1:9001", True),
     "update_firmware": (
         FirmwareUpdate(
             "https://files/fw.bin", "2030-01-01T00:00:00Z", 15, Retries(1, 60), "C", "S"

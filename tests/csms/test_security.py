@@ -254,6 +254,21 @@ def test_profile_0_off_loopback_needs_insecure_and_tls_needs_its_files(tmp_path:
     assert (settings.security_profile, settings.registration) == (1, "closed")
 
 
+def test_a_tls_port_goes_beside_a_plain_port_with_the_tls_files(tmp_path: Path) -> None:
+    cert = tmp_path / "c.pem"
+    cert.write_text("x")
+    files = {"tls_cert": cert, "tls_key": cert}
+    assert load_settings({"tls_port": 9443, **files}, env={}).tls_port == 9443
+    with pytest.raises(SettingsError, match="needs --tls-cert and --tls-key"):
+        load_settings({"tls_port": 9443}, env={})
+    with pytest.raises(SettingsError, match="TLS already"):
+        load_settings({"tls_port": 9443, "security_profile": 2, **files}, env={})
+    with pytest.raises(SettingsError, match="is the CSMS port already"):
+        load_settings({"tls_port": 9000, "port": 9000, **files}, env={})
+    with pytest.raises(SettingsError, match="not a TCP port"):
+        load_settings({"tls_port": 70000, **files}, env={})
+
+
 # --- storms and floods ----------------------------------------------------------------------
 @pytest.mark.timeout(30)
 async def test_a_full_password_queue_says_retry_later_but_lets_a_known_password_in(

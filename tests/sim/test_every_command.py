@@ -8,6 +8,7 @@ screen, and every call it sends must be answered with a CALLRESULT, never a CALL
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,21 @@ def exchanges(engine: Engine, station_id: str) -> tuple[list[str], dict[str, Kin
         if f.kind in (Kind.RESULT, Kind.ERROR) and f.direction is Direction.IN
     }
     return sent, answers
+
+
+def story(engine: Engine, station_id: str) -> str:
+    """What a failure needs to be understood: the station's last frames, and where each of
+    the simulator's tasks waits."""
+    lines = [
+        f"{f.direction.name} {f.kind.name} {f.action or ''} {f.unique_id or ''} {f.text or ''}"
+        for f in frames_of(engine, station_id)[-24:]
+    ]
+    for task in asyncio.all_tasks():
+        if task.get_name().startswith("sim:"):
+            frames = task.get_stack(limit=3)
+            where = " < ".join(f"{f.f_code.co_name}:{f.f_lineno}" for f in frames)
+            lines.append(f"task {task.get_name()}: {where}")
+    return "\n".join(lines)
 
 
 async def run_command(
@@ -81,7 +97,9 @@ async def run_command(
     try:
         await wait_for(settled, timeout=15)
     except AssertionError:
-        pytest.fail(f"{command.name} ({command.key}) sent nothing or got no answer")
+        pytest.fail(
+            f"{command.name} ({command.key}) sent nothing or got no answer\n{story(engine, sid)}"
+        )
     while len(app.screen_stack) > 1:  # a screen that says how a command went (an upgrade)
         await pilot.press("escape")
     sent, answers = exchanges(engine, sid)

@@ -212,8 +212,9 @@ class Builder(Protocol):
         """Delete an installed certificate."""
         ...
 
-    def security_profile(self, profile: int, url: str) -> list[Any]:
-        """The calls that move the station to a security profile at `url`, in order."""
+    def security_profile(self, profile: int, url: str, moving: bool) -> list[Any]:
+        """The calls that move the station to a security profile at `url`, in order
+        (`moving`: the URL is not the one it connects to now)."""
         ...
 
     # Monitoring (N), customer information and display messages (O): 2.x only.

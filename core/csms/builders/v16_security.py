@@ -9,6 +9,8 @@ from .contract import CertificateHash
 
 # What InstallCertificate / GetInstalledCertificateIds name in 1.6 (CertificateUseEnumType).
 CERTIFICATE_TYPES_16 = ("CentralSystemRootCertificate", "ManufacturerRootCertificate")
+# Not in OCPP 1.6: the key many 1.6 firmwares (EVerest's among them) take for the CSMS URL.
+CENTRAL_SYSTEM_URL_KEY = "CentralSystemURI"
 
 
 class V16Security:
@@ -35,7 +37,11 @@ class V16Security:
         """DeleteCertificate of the certificate these hashes name."""
         return self.calls.DeleteCertificate(certificate_hash_data=which.fields())
 
-    def security_profile(self, profile: int, url: str) -> list[Any]:
+    def security_profile(self, profile: int, url: str, moving: bool) -> list[Any]:
         """ChangeConfiguration SecurityProfile: the station uses `profile` from its next
-        connection (the URL stays its own)."""
-        return [self.calls.ChangeConfiguration(key="SecurityProfile", value=str(profile))]
+        connection; when it must move to `url` (the TLS port beside a plain one), first
+        CentralSystemURI, which OCPP 1.6 does not define: a station without that key
+        answers NotSupported, and the upgrade stops before anything changed."""
+        calls = [self.calls.ChangeConfiguration(key=CENTRAL_SYSTEM_URL_KEY, value=url)]
+        profile_call = self.calls.ChangeConfiguration(key="SecurityProfile", value=str(profile))
+        return [*calls, profile_call] if moving else [profile_call]

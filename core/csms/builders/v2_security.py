@@ -44,8 +44,9 @@ class V2Security:
         """DeleteCertificate of the certificate these hashes name."""
         return self.calls.DeleteCertificate(certificate_hash_data=which.fields())
 
-    def security_profile(self, profile: int, url: str) -> list[Any]:
-        """SetNetworkProfile of UPGRADE_SLOT with `profile` and the CSMS's `url`, then
+    def security_profile(self, profile: int, url: str, moving: bool) -> list[Any]:
+        """SetNetworkProfile of UPGRADE_SLOT with `profile` and the CSMS's `url` (the
+        profile carries the URL whether or not it is `moving`), then
         NetworkConfigurationPriority naming that slot first."""
         data = {
             "ocpp_version": "OCPP20",

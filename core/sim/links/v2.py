@@ -98,7 +98,7 @@ def set_variable(station: StationHost, component: str, variable: str, value: str
     if (component, variable) == PASSWORD_VARIABLE:  # write-only: never reported
         return "Accepted" if station.change_password(value) else "Rejected"
     if (component, variable) == PRIORITY_VARIABLE:  # a security upgrade's new slot first
-        return "Accepted"
+        return "Accepted" if station.network.prioritize(value) else "Rejected"
     key = VARIABLES.get((component, variable))
     if key is None:
         known = any(c == component for c, _ in VARIABLES)

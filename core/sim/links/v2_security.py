@@ -17,7 +17,6 @@ SIGN_TRIGGER = "SignChargingStationCertificate"
 CHARGING_STATION_CERTIFICATE = "ChargingStationCertificate"
 INVALID_CERTIFICATE = "InvalidChargingStationCertificate"
 PRIORITY_VARIABLE = ("OCPPCommCtrlr", "NetworkConfigurationPriority")
-MAX_SLOTS = 4  # network profile slots a simulated station has
 
 
 async def send_csr(station: StationHost, calls: ModuleType) -> None:
@@ -85,8 +84,11 @@ class V2Security:
     def on_set_network_profile(
         self, configuration_slot: int, connection_data: dict[str, Any], **_: Any
     ) -> Any:
-        fits = 1 <= configuration_slot <= MAX_SLOTS
-        taken = fits and self._station.security.set_profile(
-            connection_data.get("security_profile", -1)
+        url = connection_data.get("ocpp_csms_url", "")
+        station = self._station
+        taken = (
+            isinstance(url, str)
+            and station.network.set_slot(configuration_slot, url)
+            and station.security.set_profile(connection_data.get("security_profile", -1))
         )
         return self.results.SetNetworkProfile(status="Accepted" if taken else "Rejected")
