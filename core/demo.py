@@ -53,14 +53,17 @@ class DemoRun(Engine):
             for spec in specs:
                 _, passwords[spec.station_id] = self.csms.registry.add(spec.station_id)
         tls = None
-        if self.settings.security_profile == 2 and self.settings.tls_cert is not None:
-            tls = client_context(ca=self.settings.tls_cert)  # the demo trusts its own CSMS
+        served = self.settings.security_profile == 2 or self.settings.tls_port is not None
+        if served and self.settings.tls_cert is not None:
+            # The demo trusts its own CSMS (profile 2, or the TLS port an upgrade moves to).
+            tls = client_context(ca=self.settings.tls_cert)
         sim = SimSettings(
             meter_interval=self.settings.meter_interval,
             speed=self.settings.speed,
             id_tags=(self.settings.default_id_tag, "TAG-0002", "TAG-0003"),
             passwords=passwords,
             tls=tls,
+            security_events=True,  # as chargers do: the console's E and faults show them
         )
         self.fleet = Fleet(specs, self.csms.url, sim, self.settings.seed, self.clock)
         await self.fleet.start()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ocppdeck.core.demo import DemoRun
-from ocppdeck.core.model.state import CountVerdict, connector_count
+from ocppdeck.core.model.state import CountVerdict, Topic, connector_count
 from tests.helpers.engine import make_settings, wait_for
 
 
@@ -40,6 +40,10 @@ async def test_demo_fleet_boots_charges_and_stops_cleanly(tmp_path: Path) -> Non
             start = state.energy_so_far(tx) or 0.0
             await wait_for(lambda: (state.energy_so_far(tx) or 0.0) > start, timeout=10)
         await wait_for(lambda: any(s.last_tx_stop for s in state.stations.values()), timeout=15)
+        # Each station reported its start-up as chargers do: a critical security event.
+        for station in state.stations.values():
+            [event] = station.noticed(Topic.SECURITY)
+            assert (event.status, event.flag) == ("StartupOfTheDevice", True)
     finally:
         await demo.close()
     leftover = {t for t in asyncio.all_tasks() - before if not t.done()}
