@@ -5,7 +5,7 @@ from __future__ import annotations
 from .clock import Clock
 from .config import Settings, SettingsError
 from .csms.store import store_files
-from .csms.tls import client_context
+from .csms.tls import pinned_context
 from .disk.lock import DataDirLock
 from .engine import Engine
 from .scenario.fleet_models import shipped_models
@@ -56,7 +56,7 @@ class DemoRun(Engine):
         served = self.settings.security_profile == 2 or self.settings.tls_port is not None
         if served and self.settings.tls_cert is not None:
             # The demo trusts its own CSMS (profile 2, or the TLS port an upgrade moves to).
-            tls = client_context(ca=self.settings.tls_cert)
+            tls = pinned_context(self.settings.tls_cert)
         sim = SimSettings(
             meter_interval=self.settings.meter_interval,
             speed=self.settings.speed,

@@ -52,6 +52,14 @@ def client_context(
     return context
 
 
+def pinned_context(cert: Path) -> ssl.SSLContext:
+    """A station's context trusting exactly the CSMS certificate (chain) in `cert`, even one
+    a CA signed: what the demo's own fleet uses, whose CSMS is in the same process."""
+    context = client_context(cert)
+    context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN  # the leaf is a trust anchor
+    return context
+
+
 def peer_common_name(transport: Any) -> str | None:
     """The common name of the client certificate a connection presented, if any."""
     peer = transport.get_extra_info("peercert") if transport is not None else None

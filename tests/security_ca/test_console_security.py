@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Label
 
 from ocppdeck.core.engine import Engine
 from ocppdeck.core.model.state import Topic
@@ -23,11 +23,12 @@ from ocppdeck.core.report.faults import SECURITY_EVENT
 from ocppdeck.core.sim.fleet import Fleet, fleet_specs
 from ocppdeck.tui.app import OcppDeckApp
 from ocppdeck.tui.screens.command_form import CommandForm
+from ocppdeck.tui.screens.profile_upgrade import ProfileUpgradeScreen
 from ocppdeck.tui.screens.security_events import SecurityEventsScreen
 from ocppdeck.tui.widgets.stations_table import StationsTable
 from tests.helpers.engine import make_settings, out_calls, wait_for
 from tests.helpers.sim_csms import QUIET
-from tests.helpers.tui import SIZE, Toasts, plain
+from tests.helpers.tui import SIZE, Toasts, live_app, plain, select_live_connector
 
 
 def short_lived_ca(folder: Path, days: int) -> tuple[Path, Path]:
@@ -127,3 +128,35 @@ async def test_security_events_and_an_expiring_certificate_in_the_console(
         finally:
             await fleet.close()
             await app.source.close()
+
+
+@pytest.mark.timeout(60)
+async def test_the_upgrade_screen_shows_the_whole_new_password_once(tmp_path: Path) -> None:
+    """U on a profile-0 station: the screen says 0 → 1 and shows the password the station
+    now uses, every character of it on screen (an operator copies it from there)."""
+    async with live_app(tmp_path) as (app, engine, pilot, _):
+        [spec] = fleet_specs(1, seed=31, protocols=["ocpp2.0.1"])
+        fleet = Fleet([spec], engine.csms.url, QUIET)
+        await fleet.start()
+        try:
+            [station] = fleet.stations
+            await wait_for(lambda: station.booted, timeout=10)
+            await select_live_connector(app, spec.station_id)
+            await pilot.press("U")
+            await wait_for(lambda: isinstance(app.screen, ProfileUpgradeScreen))
+            secret = app.screen.query_one("#upgrade-secret", Label)
+            await wait_for(lambda: station.password is not None and plain(secret.render()), 15)
+            password = station.password
+            assert password is not None and len(password) == 40
+            await pilot.pause()
+            drawn = [secret.render_line(y).text for y in range(secret.size.height)]
+            assert any(password in line for line in drawn), drawn
+            # …and none of it cut off by the box around it.
+            box = app.screen.query_one("#upgrade").content_region
+            assert secret.region.right <= box.right, (secret.region, box)
+            status = app.screen.query_one("#upgrade-status", Label)
+            assert "profile 0 → 1" in plain(status.render())
+            await pilot.press("escape")
+            assert not isinstance(app.screen, ProfileUpgradeScreen)
+        finally:
+            await fleet.close()

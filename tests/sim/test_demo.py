@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from ocppdeck.core.csms.profile_upgrade import upgrade_profile
 from ocppdeck.core.demo import DemoRun
 from ocppdeck.core.model.state import CountVerdict, Topic, connector_count
+from tests.helpers.certs import make_pki
 from tests.helpers.engine import make_settings, wait_for
 
 
@@ -60,3 +62,38 @@ async def test_demo_starts_afresh_but_leaves_other_files(tmp_path: Path) -> None
     DemoRun(settings)
     assert not settings.recording_path.exists()
     assert keep.read_text() == "mine"
+
+
+@pytest.mark.timeout(60)
+async def test_a_secured_demo_trusts_its_own_csms_certificate_even_one_a_ca_signed(
+    tmp_path: Path,
+) -> None:
+    """The demo at profile 2 (a certificate signed by a CA the fleet was never given), and
+    on a plain port with a TLS port beside it, where an upgrade moves a station to 2."""
+    pki = make_pki(tmp_path / "pki")
+    secured = make_settings(
+        tmp_path / "p2", stations=1, security_profile=2, tls_cert=pki.cert, tls_key=pki.key
+    )
+    demo = DemoRun(secured)
+    await demo.start()
+    try:
+        await wait_for(lambda: demo.csms.connected() == ["SIM-001"], timeout=15)
+    finally:
+        await demo.close()
+    beside = make_settings(
+        tmp_path / "beside",
+        stations=1,
+        security_profile=1,
+        tls_cert=pki.cert,
+        tls_key=pki.key,
+        tls_port=0,
+    )
+    demo = DemoRun(beside)
+    await demo.start()
+    try:
+        await wait_for(lambda: demo.csms.connected() == ["SIM-001"], timeout=15)
+        upgrade = await upgrade_profile(demo.commands, "SIM-001")
+        assert (upgrade.before, upgrade.after) == (1, 2)
+        await wait_for(lambda: demo.csms.secure("SIM-001"), timeout=15)
+    finally:
+        await demo.close()

@@ -28,6 +28,7 @@ class ProfileUpgradeScreen(ModalScreen[None]):
     ProfileUpgradeScreen { align: center middle; }
     #upgrade { border: round $primary; background: $surface; padding: 1 2;
                width: 72; height: auto; }
+    #upgrade Label { width: 100%; }
     """
     BINDINGS = [Binding("escape,enter", "dismiss", "Close")]
 
@@ -55,7 +56,8 @@ class ProfileUpgradeScreen(ModalScreen[None]):
         said = f"{done.station_id}: profile {done.before} → {done.after}; reset to connect at it."
         self._say(said)
         if done.password is not None and self.is_attached:
-            secret = Text("Its new password, shown this once: ")
+            # On a line of its own: 40 characters, copied whole.
+            secret = Text("Its new password, shown this once:\n")
             secret.append(done.password, style="bold")
             self.query_one("#upgrade-secret", Label).update(secret)
 
