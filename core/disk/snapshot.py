@@ -46,7 +46,7 @@ log = logging.getLogger("ocppdeck.snapshot")
 
 KIND = "ocppdeck-snapshot"
 LEGACY_NAMES = ("snapshot.pickle",)
-VERSION = 8  # bump when the projection's saved shape changes; an old one means a refold
+VERSION = 9  # bump when the projection's saved shape changes; an old one means a refold
 
 
 class SnapshotError(ValueError):
@@ -191,6 +191,10 @@ def _station(station: StationState) -> dict[str, Any]:
     }
 
 
+def _sample(s: MeterSample) -> list[Any]:
+    return [s.at, s.heard, s.evse, s.energy_wh, s.power_w, s.transaction_id]
+
+
 def _frame(frame: Frame) -> Any:
     return orjson.loads(codec.encode(frame))
 
@@ -219,10 +223,7 @@ def dump(projection: Projection, seq: int) -> bytes:
             "calls": _keyed(waiting.calls),
             "answers": _keyed(waiting.answers),
             "index": [[d.value, uid, sid] for d, uid, sid in waiting.index],
-            "samples": [
-                [sid, tx, [[s.at, s.evse, s.energy_wh, s.power_w, s.transaction_id] for s in ss]]
-                for (sid, tx), ss in waiting.samples
-            ],
+            "samples": [[sid, tx, [_sample(s) for s in ss]] for (sid, tx), ss in waiting.samples],
         },
     }
     return orjson.dumps(document)
@@ -320,10 +321,10 @@ def _read_keyed(doc: Any) -> list[tuple[CallKey, Frame]]:
 
 
 def _read_sample(doc: Any) -> MeterSample:
-    at, evse, energy, power, tx = _list(doc)
+    at, heard, evse, energy, power, tx = _list(doc)
     return MeterSample(
-        _float(at), _int(evse), _optional(_float)(energy), _optional(_float)(power),
-        _optional(_str)(tx),
+        _float(at), _float(heard), _int(evse), _optional(_float)(energy),
+        _optional(_float)(power), _optional(_str)(tx),
     )  # fmt: skip
 
 

@@ -7,9 +7,11 @@ a version's payloads. What a station reports for the console to list
 messages, …) is one kind of fact, a `Notice` (core/model/state.py) of a topic.
 A few facts only the fold can know (a gap in a transaction's seqNos, a stop with
 no start) the projection adds itself. Facts carry their own time so folding is
-last-writer-wins by that time. EVSE ids are the 1.6 connector ids (a 1.6
-connector is an EVSE of one connector); `connector` is a 2.x connector within
-its EVSE, 0 when none is named.
+last-writer-wins by that time. Facts that are evidence of an EVSE also carry `heard`,
+when their frame came (`Frame.ts`): a station's clock may run behind or ahead, so
+whether it spoke since its boot (whose message carries no time) is told by that. EVSE
+ids are the 1.6 connector ids (a 1.6 connector is an EVSE of one connector);
+`connector` is a 2.x connector within its EVSE, 0 when none is named.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class StatusChanged:
     """An EVSE (0: the station) or one of its connectors reported its status."""
 
     at: float
+    heard: float
     evse: int
     status: str
     error_code: str
@@ -79,6 +82,7 @@ class MeterSample:
     """
 
     at: float
+    heard: float
     evse: int
     energy_wh: float | None
     power_w: float | None
@@ -96,6 +100,7 @@ class TxEvent:
     """
 
     at: float
+    heard: float
     transaction_id: str
     seq_no: int | None
     evse: int
@@ -107,6 +112,7 @@ class TxStarted:
     """A transaction began on an EVSE (0: an EVSE not named yet, a 2.x start before plug-in)."""
 
     at: float
+    heard: float
     transaction_id: str
     evse: int
     id_tag: str
@@ -189,6 +195,7 @@ class EvsesReported:
     """
 
     at: float
+    heard: float
     request_id: int
     pairs: frozenset[tuple[int, int]]
 

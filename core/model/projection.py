@@ -65,6 +65,11 @@ def _max(current: float | None, at: float) -> float:
     return at if current is None or at > current else current
 
 
+def _heard(evse: EvseState, heard: float) -> None:
+    """The CSMS heard of the EVSE when a frame came (its clock, not the station's)."""
+    evse.heard_at = _max(evse.heard_at, heard)
+
+
 def _transaction_of(fact: f.Fact) -> str | None:
     match fact:
         case (
@@ -188,10 +193,16 @@ class Projection:
         return folded
 
     def _tx_event(self, station: StationState, event: f.TxEvent) -> Sequence[f.Fact] | None:
-        """Note a TransactionEvent's seqNo, EVSE and token; None when its seqNo was seen."""
+        """Note a TransactionEvent's seqNo, EVSE and token; None when its seqNo was seen.
+
+        A resend is no news, but it is evidence of the transaction's EVSE when it came:
+        whichever copy is folded first, the EVSE is heard of at the newest copy's time."""
         tx = self.state.known(station, event.transaction_id)
         if tx is None:
             tx = station.heard_of(event.transaction_id)
+        tx.heard_at = _max(tx.heard_at, event.heard)
+        if tx.evse_id is not None:
+            _heard(station.evse(tx.evse_id), tx.heard_at)
         added: Sequence[f.Fact] = NO_FACTS
         n = event.seq_no
         if n is not None:
@@ -203,19 +214,24 @@ class Projection:
                 added = [f.SeqGap(event.at, tx.transaction_id, *gap)]
         if event.id_token and not tx.id_tag:
             tx.id_tag = event.id_token
-        self._place(station, tx, event.evse, event.at)
+        self._place(station, tx, event.evse, event.at, event.heard)
         return added
 
-    def _place(self, station: StationState, tx: Transaction, evse_id: int, at: float) -> None:
+    def _place(
+        self, station: StationState, tx: Transaction, evse_id: int, at: float, heard: float
+    ) -> None:
         """An event of `tx` named an EVSE (0: none). The first one named is the
         transaction's (a station that names two contradicts itself); the readings that
-        waited for it are folded."""
+        waited for it are folded, and its events are evidence of that EVSE."""
         if evse_id < 1:
             return
         evse = station.evse(evse_id)
         evse.last_seen = _max(evse.last_seen, at)
+        _heard(evse, heard)
         if tx.evse_id is None:
             tx.evse_id = evse_id
+            if tx.heard_at is not None:
+                _heard(evse, tx.heard_at)
             for sample in self._samples.take(station.station_id, tx.transaction_id):
                 self._sample(station, sample)
 
@@ -233,6 +249,7 @@ class Projection:
         at, energy, power = sample.at, sample.energy_wh, sample.power_w
         evse = station.evse(evse_id)
         evse.last_seen = _max(evse.last_seen, at)
+        _heard(evse, sample.heard)
         if energy is not None and _later(at, energy, evse.energy_at, evse.energy_wh):
             evse.energy_wh, evse.energy_at = energy, at
         if power is not None and _later(at, power, evse.power_at, evse.power_w):
@@ -243,7 +260,7 @@ class Projection:
         """Fold one fact; the facts only the fold could tell (a stop with no start)."""
         state = self.state
         match fact:
-            case f.StatusChanged(at, evse_id, status, error_code, info, connector_id):
+            case f.StatusChanged(at, heard, evse_id, status, error_code, info, connector_id):
                 station.last_status = _max(station.last_status, at)
                 if evse_id == 0:
                     key = (status, error_code)
@@ -255,6 +272,7 @@ class Projection:
                     return NO_FACTS  # no EVSE has such an id
                 evse = station.evse(evse_id)
                 evse.last_seen = _max(evse.last_seen, at)
+                _heard(evse, heard)
                 if _later(at, (status, error_code, info), evse.status_at, _status_key(evse)):
                     evse.status, evse.error_code, evse.info = status, error_code, info
                     evse.status_at = at
@@ -283,11 +301,14 @@ class Projection:
                 for evse_id in ids:
                     evse = station.evse(evse_id)
                     evse.last_seen = _max(evse.last_seen, at)
+                    _heard(evse, at)  # a full report's time is its frame's
             case f.ConnectorsDeclared(at, count):
                 if _later(at, count, station.declared_at, station.declared_evses):
                     station.declared_evses, station.declared_at = count, at
-            case f.EvsesReported(at, request_id, pairs):
+                station.declared_heard_at = _max(station.declared_heard_at, at)  # an answer's time
+            case f.EvsesReported(at, heard, request_id, pairs):
                 _fold_report(station, at, request_id, pairs)
+                station.declared_heard_at = _max(station.declared_heard_at, heard)
             case f.VariablesReported(at, entries):
                 _fold_variables(station, at, entries)
             case Notice():
@@ -296,14 +317,14 @@ class Projection:
                     _fold_step(station, fact)
             case ProfileSet() | ProfilesCleared() | CompositeReported():
                 station.charging = charging.kept(station.charging, fact)
-            case f.TxStarted(at, tx_id, evse_id, id_tag, meter_start):
+            case f.TxStarted(at, heard, tx_id, evse_id, id_tag, meter_start):
                 tx = state.start(station, tx_id)
                 if _earlier(at, (meter_start, id_tag), tx.started_at, (tx.meter_start, tx.id_tag)):
                     tx.started_at, tx.meter_start = at, meter_start
                     if id_tag:
                         tx.id_tag = id_tag
                 station.last_tx_start = _max(station.last_tx_start, at)
-                self._place(station, tx, evse_id, at)
+                self._place(station, tx, evse_id, at, heard)
                 state.reindex(tx)
             case f.TxStopped():
                 return self._stopped(station, fact, source)

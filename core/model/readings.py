@@ -40,9 +40,14 @@ def meter_samples(
     fallback: float,
     transaction_id: str | None,
     unit_of: UnitOf,
+    heard: float | None = None,
 ) -> list[f.MeterSample]:
     """Energy (Wh) and power (W) per `meterValue` entry; other measurands and
-    per-phase values (which would overwrite the total) are passed over."""
+    per-phase values (which would overwrite the total) are passed over.
+
+    An entry without its own timestamp is at `fallback`; `heard` is when the frame came
+    (`fallback` unless given: the frame's time but for entries inside a timed event)."""
+    heard = fallback if heard is None else heard
     samples: list[f.MeterSample] = []
     for entry in meter_values if isinstance(meter_values, list) else ():
         if not isinstance(entry, dict):
@@ -67,5 +72,5 @@ def meter_samples(
                 power = value * _SCALE.get(unit or "W", 1.0)
         if energy is not None or power is not None:
             at = payload_time(entry, fallback)
-            samples.append(f.MeterSample(at, evse, energy, power, transaction_id))
+            samples.append(f.MeterSample(at, heard, evse, energy, power, transaction_id))
     return samples

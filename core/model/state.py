@@ -7,9 +7,11 @@ connector 1, so 1.6 state keeps its connector ids as EVSE ids and has no
 per-connector entries. `StationState.evses` is keyed by EVSE id.
 
 Values that carry a time keep that time beside them, so the projection can
-apply last-writer-wins by the frame's own timestamp. What a station can make
-grow (EVSEs, connectors, variables, transactions, notices) is bounded per
-station (core/model/limits.py). What a station reports for the console to list
+apply last-writer-wins by the frame's own timestamp. Those are the station's clock;
+`heard_at` keeps when the CSMS received the newest evidence of an EVSE (`Frame.ts`),
+to compare with the station's boot, whose message carries no time of its own. What a
+station can make grow (EVSEs, connectors, variables, transactions, notices) is bounded
+per station (core/model/limits.py). What a station reports for the console to list
 beside this (security events, firmware status, limits, monitors, display
 messages, …) is kept as notices by topic.
 """
@@ -66,7 +68,9 @@ class EvseState:
     """One EVSE as the newest evidence shows it (a 1.6 connector is an EVSE of one).
 
     `evse_id` is the 1.6 connector id; `connectors` holds the connectors a 2.x
-    station reported statuses for, by connector id within the EVSE.
+    station reported statuses for, by connector id within the EVSE. `last_seen` is the
+    station's time of the newest evidence of it; `heard_at` when the CSMS received the
+    newest (its own clock, the one `StationState.last_boot` and `roster_at` use).
     """
 
     evse_id: int
@@ -79,6 +83,7 @@ class EvseState:
     power_w: float | None = None
     power_at: float | None = None
     last_seen: float | None = None
+    heard_at: float | None = None
     history: MeterHistory = field(default_factory=lambda: MeterHistory())
     connectors: dict[int, ConnectorState] = field(default_factory=dict)
 
@@ -200,7 +205,8 @@ class Transaction:
     """A charging session; open while it has a start and no stop.
 
     `evse_id` is None until an event names the EVSE (a 2.x start before plug-in);
-    `seq_runs` are the 2.x TransactionEvent seqNos seen of it.
+    `seq_runs` are the 2.x TransactionEvent seqNos seen of it; `heard_at` is when the
+    CSMS received the newest of its events (a resend too), evidence of its EVSE.
     """
 
     station: str
@@ -215,6 +221,7 @@ class Transaction:
     seq_runs: SeqRuns = ()
     cost: float | None = None  # 2.x: the newest cost the CSMS told the station (block I)
     cost_at: float | None = None
+    heard_at: float | None = None
 
     @property
     def is_open(self) -> bool:
@@ -331,6 +338,7 @@ class StationState:
     last_frame: float | None = None
     declared_evses: int | None = None  # EVSEs (1.6: connectors) the station declares
     declared_at: float | None = None
+    declared_heard_at: float | None = None  # when the newest declaration came (CSMS clock)
     # (EVSE id, connector id) pairs of the newest 2.x inventory report; (n, 0) is an EVSE
     # reported without its connectors.
     declared_layout: frozenset[tuple[int, int]] = frozenset()
@@ -339,7 +347,7 @@ class StationState:
     # 2.x device-model variables the station reported (NotifyReport), newest per variable.
     variables: dict[VariableKey, ReportedVariable] = field(default_factory=dict)
     roster: frozenset[int] = frozenset()  # EVSEs listed by the newest full report
-    roster_at: float | None = None
+    roster_at: float | None = None  # its frame's time (the clock of `heard_at`)
     frames: int = 0
     errors: int = 0
     evses: dict[int, EvseState] = field(default_factory=dict)
@@ -429,6 +437,8 @@ def connector_count(station: StationState) -> ConnectorCount:
     The evidence is the newest full report (a message that lists every
     connector) and any connector heard from after it; without a full report,
     the connectors heard from since the last boot (or ever, with no boot).
+    Every time compared is the CSMS's (when a frame came), never the station's own:
+    a station whose clock runs behind still reports after its boot.
     """
     boot = station.last_boot
     roster_at = station.roster_at
@@ -441,7 +451,7 @@ def connector_count(station: StationState) -> ConnectorCount:
     seen_ids = sorted(
         evse_id
         for evse_id, evse in station.evses.items()
-        if evse_id > 0 and evse.last_seen is not None and (since is None or evse.last_seen >= since)
+        if evse_id > 0 and evse.heard_at is not None and (since is None or evse.heard_at >= since)
     )
     declared = station.declared_evses
     seen = len(seen_ids)
@@ -456,7 +466,8 @@ def connector_count(station: StationState) -> ConnectorCount:
             CountVerdict.CONTRADICTED,
             f"declares {declared} but connector {ids} reported {source}",
         )
-    if boot is not None and station.declared_at is not None and station.declared_at < boot:
+    declared_heard = station.declared_heard_at
+    if boot is not None and declared_heard is not None and declared_heard < boot:
         return ConnectorCount(
             declared, seen, CountVerdict.STALE, "count declared before the last boot"
         )

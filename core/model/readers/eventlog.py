@@ -35,7 +35,7 @@ def readings(meter_values: Any, at: float) -> list[f.MeterSample]:
         cid = _connector(entry.get("connectorId"))
         reading = finite_number(entry.get("reading"))
         if cid is not None and reading is not None:
-            samples.append(f.MeterSample(at, cid, reading, None, None))
+            samples.append(f.MeterSample(at, at, cid, reading, None, None))  # the frame's time
     return samples
 
 

@@ -26,7 +26,8 @@ def _unit_v16(sv: dict[str, Any]) -> tuple[str | None, int]:
 def meter_samples(
     meter_values: Any, evse: int, fallback: float, transaction_id: str | None
 ) -> list[f.MeterSample]:
-    """Energy (Wh) and power (W) per 1.6 `meterValue` entry (`unit` beside the value)."""
+    """Energy (Wh) and power (W) per 1.6 `meterValue` entry (`unit` beside the value);
+    `fallback` is the time of the frame they came in."""
     return readings.meter_samples(meter_values, evse, fallback, transaction_id, _unit_v16)
 
 
@@ -60,7 +61,7 @@ def call_facts(frame: Frame) -> list[f.Fact]:
         at = payload_time(p, frame.ts)
         status, error_code = str(p.get("status", "")), str(p.get("errorCode", ""))
         info = str(p.get("info", "") or p.get("vendorErrorCode", "") or "")
-        found: list[f.Fact] = [f.StatusChanged(at, evse, status, error_code, info)]
+        found: list[f.Fact] = [f.StatusChanged(at, frame.ts, evse, status, error_code, info)]
         if status == "Faulted" or error_code not in ("", "NoError"):
             found.append(f.Faulted(at, evse, 0, status, error_code, info))
         return found
@@ -105,9 +106,10 @@ def answer_facts(call: Frame, answer: Frame) -> list[f.Fact]:
             return found
         at = payload_time(p, call.ts)
         meter_start = finite_number(p.get("meterStart"))
-        found.insert(0, f.TxStarted(at, tx, evse, str(p.get("idTag", "")), meter_start))
+        tag = str(p.get("idTag", ""))
+        found.insert(0, f.TxStarted(at, call.ts, tx, evse, tag, meter_start))
         if meter_start is not None:
-            found.append(f.MeterSample(at, evse, meter_start, None, tx))
+            found.append(f.MeterSample(at, call.ts, evse, meter_start, None, tx))
     return found
 
 
@@ -137,7 +139,8 @@ def stop_samples(call: Frame, evse: int) -> list[f.MeterSample]:
     samples = meter_samples(p.get("transactionData"), evse, call.ts, tx)
     meter_stop = finite_number(p.get("meterStop"))
     if meter_stop is not None:
-        samples.append(f.MeterSample(payload_time(p, call.ts), evse, meter_stop, 0.0, tx))
+        at = payload_time(p, call.ts)
+        samples.append(f.MeterSample(at, call.ts, evse, meter_stop, 0.0, tx))
     return samples
 
 

@@ -35,10 +35,15 @@ def _unit_v2(sv: dict[str, Any]) -> tuple[str | None, int]:
 
 
 def meter_samples(
-    meter_values: Any, evse_id: int, fallback: float, transaction_id: str | None
+    meter_values: Any,
+    evse_id: int,
+    fallback: float,
+    transaction_id: str | None,
+    heard: float | None = None,
 ) -> list[f.MeterSample]:
-    """Energy (Wh) and power (W) per 2.x `meterValue` entry, unit and multiplier applied."""
-    return readings.meter_samples(meter_values, evse_id, fallback, transaction_id, _unit_v2)
+    """Energy (Wh) and power (W) per 2.x `meterValue` entry, unit and multiplier applied;
+    `heard` is when their frame came (`fallback` unless given)."""
+    return readings.meter_samples(meter_values, evse_id, fallback, transaction_id, _unit_v2, heard)
 
 
 def expects_answer(call: Frame) -> bool:
@@ -73,7 +78,7 @@ def call_facts(frame: Frame) -> list[f.Fact]:
         number = finite_number(p.get("connectorId"))
         connector = int(number or 0) if evse else 0
         at = payload_time(p, frame.ts)
-        found: list[f.Fact] = [f.StatusChanged(at, int(evse), status, "", "", connector)]
+        found: list[f.Fact] = [f.StatusChanged(at, frame.ts, int(evse), status, "", "", connector)]
         if status == "Faulted":
             found.append(f.Faulted(at, int(evse), connector, status, "", ""))
         return found
@@ -89,10 +94,11 @@ def call_facts(frame: Frame) -> list[f.Fact]:
     return list(notices(frame))
 
 
-def _report(p: dict[str, Any], fallback: float) -> list[f.Fact]:
-    """The variables a NotifyReport part lists, and its EVSEs and connectors."""
+def _report(p: dict[str, Any], heard: float) -> list[f.Fact]:
+    """The variables a NotifyReport part lists, and its EVSEs and connectors; `heard` is
+    when it came."""
     at = parse_iso(p.get("generatedAt"))
-    at = fallback if at is None else at
+    at = heard if at is None else at
     found: list[f.Fact] = []
     data = p.get("reportData")
     items = data if isinstance(data, list) else []
@@ -114,7 +120,7 @@ def _report(p: dict[str, Any], fallback: float) -> list[f.Fact]:
             connector = finite_number(evse.get("connectorId"))
             pairs.add((int(evse_id), int(connector) if connector and connector > 0 else 0))
     if request_id is not None and pairs:
-        found.append(f.EvsesReported(at, int(request_id), frozenset(pairs)))
+        found.append(f.EvsesReported(at, heard, int(request_id), frozenset(pairs)))
     return found
 
 
@@ -153,23 +159,24 @@ def _variable(item: dict[str, Any]) -> tuple[VariableKey, str | None, str] | Non
     return key, value if isinstance(value, str) else None, mutability
 
 
-def _transaction_event(p: dict[str, Any], fallback: float) -> list[f.Fact]:
+def _transaction_event(p: dict[str, Any], heard: float) -> list[f.Fact]:
     """The event's TxEvent first (the projection tells a repeat by it), then its readings,
     start or end. A start that names no EVSE (authorized before plug-in) still starts."""
     info = _dict(p.get("transactionInfo"))
     tx = info.get("transactionId")
     if not isinstance(tx, str) or not tx:
         return []
-    at = payload_time(p, fallback)
+    at = payload_time(p, heard)
     evse_id = finite_number(_dict(p.get("evse")).get("id"))
     evse = int(evse_id) if evse_id is not None and evse_id >= 1 else 0  # 0: not named
     id_token = _text(_dict(p.get("idToken")).get("idToken"))
-    found: list[f.Fact] = [f.TxEvent(at, tx, _seq_no(p.get("seqNo")), evse, id_token)]
-    samples = meter_samples(p.get("meterValue"), evse, at, tx)
+    found: list[f.Fact] = [f.TxEvent(at, heard, tx, _seq_no(p.get("seqNo")), evse, id_token)]
+    samples = meter_samples(p.get("meterValue"), evse, at, tx, heard)
     energies = [s.energy_wh for s in samples if s.energy_wh is not None]
     event = p.get("eventType")
     if event == "Started":
-        found.append(f.TxStarted(at, tx, evse, id_token, energies[0] if energies else None))
+        meter_start = energies[0] if energies else None
+        found.append(f.TxStarted(at, heard, tx, evse, id_token, meter_start))
     found.extend(samples)
     if event == "Ended":
         reason = str(info.get("stoppedReason") or "Local")
