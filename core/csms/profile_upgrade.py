@@ -16,8 +16,9 @@ CentralSystemURI, then ChangeConfiguration SecurityProfile; 2.x SetNetworkProfil
 new slot, then NetworkConfigurationPriority naming it first), each call accepted before
 the next goes; the registry keeps the new profile,
 so a connection at the old one is refused from then on; and the station is reset
-to connect at it. A refusal at any step stops there, and the registry keeps the
-old profile.
+to connect at it: the upgrade ends once it has connected again (or says it has not
+within a minute, or that its reset waits for a transaction to end). A refusal at any
+step stops there, and the registry keeps the old profile.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ LOST = "ConnectionLost"  # the outbound queue's word for a call whose link dropp
 RECONNECT_WAIT_S = 60.0  # how long a station that dropped its link may take to come back
 RELOGIN_GRACE_S = 2.0  # how long a station that took a password may take to drop its link
 POLL_S = 0.02
+SCHEDULED = "Scheduled"  # a 2.x Reset answer: done once the open transactions end
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class Upgrade:
     before: int
     after: int
     password: str | None = None
+    back: bool = True  # connected again at `after`; False: its reset waits (Scheduled)
 
 
 def profile_of(csms: Csms, station_id: str) -> int:
@@ -81,7 +84,23 @@ async def upgrade_profile(commands: Commands, station_id: str) -> Upgrade:
             said = f"{type(call).__name__} ({outcome.status or outcome.detail})"
             raise CommandUnavailable(f"{station_id} refused {said}: it stays at profile {before}")
     csms.registry.set_profile(station_id, after)
-    await commands.reset(station_id).future  # it reconnects at the new profile
+    link = csms.link(station_id)  # the one the reset goes on, and the station drops
+    reset = await commands.reset(station_id).future
+    if reset.status == SCHEDULED:  # 2.x OnIdle with a transaction open: it resets after it
+        return Upgrade(station_id, before, after, password, back=False)
+    if not reset.accepted:
+        said = reset.status or reset.detail
+        raise CommandUnavailable(
+            f"{station_id} took profile {after} but refused the reset ({said}): it connects "
+            f"at profile {after} from its next reconnect, and only at it"
+        )
+    try:
+        await _next_link(csms, station_id, link)
+    except CommandUnavailable:
+        raise CommandUnavailable(
+            f"{station_id} was reset to connect at profile {after} and has not come back "
+            f"within {RECONNECT_WAIT_S:g} s: check its URL and credentials"
+        ) from None
     return Upgrade(station_id, before, after, password)
 
 

@@ -22,11 +22,11 @@ from ocppdeck.core.csms.profile_upgrade import upgrade_profile
 from ocppdeck.core.csms.server import Csms
 from ocppdeck.core.dialects import DIALECTS
 from ocppdeck.core.sim.fleet import Fleet, fleet_specs
-from ocppdeck.core.sim.station import basic_auth
+from ocppdeck.core.sim.station import SimStation, basic_auth
 from tests.helpers.certs import make_pki
 from tests.helpers.engine import out_calls, own_engine, wait_for
 from tests.helpers.sim_csms import QUIET
-from tests.helpers.station16 import Station, boot
+from tests.helpers.station16 import Station, boot, station
 from tests.helpers.station_ca import PASSWORD, ca_files, secured
 
 VERSIONS = list(DIALECTS)
@@ -38,6 +38,11 @@ async def refused_status(url: str, protocol: str, **kwargs: object) -> int:
             pass
     status: int = caught.value.response.status_code
     return status
+
+
+def back(csms: Csms, station_id: str, old: object | None, station: SimStation) -> bool:
+    """Whether the station booted again on a new connection (after the upgrade's reset)."""
+    return csms.link(station_id) not in (None, old) and station.booted
 
 
 def presents_signed(csms: Csms, station_id: str) -> bool:
@@ -59,6 +64,7 @@ async def test_profile_0_to_1_gives_a_password_and_refuses_the_old_profile_after
         try:
             [station] = fleet.stations
             await wait_for(lambda: station.booted, timeout=10)
+            link = engine.csms.link(sid)
             upgrade = await upgrade_profile(engine.commands, sid)
             assert (upgrade.before, upgrade.after) == (0, 1)
             assert upgrade.password is not None and station.password == upgrade.password
@@ -68,7 +74,7 @@ async def test_profile_0_to_1_gives_a_password_and_refuses_the_old_profile_after
             told = "ChangeConfiguration" if protocol == "ocpp1.6" else "SetNetworkProfile"
             assert out_calls(engine, sid, told)
             assert out_calls(engine, sid, "Reset")
-            await wait_for(lambda: station.booted and engine.csms.connected() == [sid], 15)
+            await wait_for(lambda: back(engine.csms, sid, link, station), 15)
             assert station.security.profile == 1
             # Profile 0 (no password) is refused now; the right password still gets in.
             url = f"{engine.csms.url}/{sid}"
@@ -95,10 +101,11 @@ async def test_profile_2_to_3_needs_a_signed_certificate_and_then_refuses_basic_
         await wait_for(lambda: engine.csms.certificates.signed_valid(sid), timeout=10)
         # It logs in again at once to present it; the upgrade goes on that connection.
         await wait_for(lambda: presents_signed(engine.csms, sid), timeout=15)
+        link = engine.csms.link(sid)
         upgrade = await upgrade_profile(engine.commands, sid)
         assert (upgrade.before, upgrade.after, upgrade.password) == (2, 3, None)
         assert engine.csms.registry.get(sid).profile == 3  # type: ignore[union-attr]
-        await wait_for(lambda: run.station.booted and engine.csms.is_connected(sid), 15)
+        await wait_for(lambda: back(engine.csms, sid, link, run.station), 15)
         # Back at profile 3: it presented the certificate ocppdeck signed for it.
         known = {c.source: c.serial for c in engine.csms.certificates.of(sid)}
         assert known[PRESENTED] == known[SIGNED]
@@ -158,14 +165,16 @@ async def test_a_plain_station_climbs_every_profile_through_the_tls_port_beside_
         try:
             [station] = fleet.stations
             await wait_for(lambda: station.booted, timeout=10)
+            link = csms.link(sid)
             first = await upgrade_profile(engine.commands, sid)
             assert (first.before, first.after) == (0, 1) and first.password is not None
-            await wait_for(lambda: station.booted and csms.is_connected(sid), 15)
+            await wait_for(lambda: back(csms, sid, link, station), 15)
             assert not csms.secure(sid)  # profile 1 stays on the plain port
+            link = csms.link(sid)
             second = await upgrade_profile(engine.commands, sid)
             assert (second.before, second.after, second.password) == (1, 2, None)
             # It was told the TLS URL, reset, and came back over TLS with its password.
-            await wait_for(lambda: station.booted and csms.secure(sid), 15)
+            await wait_for(lambda: back(csms, sid, link, station) and csms.secure(sid), 15)
             assert station.url == tls_url and station.security.profile == 2
             assert csms.registry.get(sid).profile == 2  # type: ignore[union-attr]
             # Its password on the plain port is refused now: profile 2 is TLS.
@@ -176,9 +185,10 @@ async def test_a_plain_station_climbs_every_profile_through_the_tls_port_beside_
             assert (await engine.commands.sign_certificate(sid).future).accepted
             await wait_for(lambda: csms.certificates.signed_valid(sid), timeout=10)
             await wait_for(lambda: presents_signed(csms, sid), timeout=15)
+            link = csms.link(sid)
             third = await upgrade_profile(engine.commands, sid)
             assert (third.before, third.after) == (2, 3)
-            await wait_for(lambda: station.booted and csms.secure(sid), 15)
+            await wait_for(lambda: back(csms, sid, link, station) and csms.secure(sid), 15)
             known = {c.source: c.serial for c in csms.certificates.of(sid)}
             assert known[PRESENTED] == known[SIGNED]
             # TLS and the password but no client certificate: refused at profile 3.
@@ -235,3 +245,30 @@ async def test_a_16_station_without_a_url_key_stays_at_profile_1(tmp_path: Path)
             finally:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+
+
+class RefusesReset(Station):
+    """A 1.6 charge point that takes every configuration change but refuses to reset."""
+
+    @on("ChangeConfiguration")
+    def on_change_configuration(self, key: str, value: str) -> call_result.ChangeConfiguration:
+        return call_result.ChangeConfiguration(status="Accepted")
+
+    @on("Reset")
+    def on_reset(self, type: str) -> call_result.Reset:
+        return call_result.Reset(status="Rejected")
+
+
+@pytest.mark.timeout(60)
+async def test_a_station_that_refuses_the_reset_is_told_apart_from_one_that_came_back(
+    tmp_path: Path,
+) -> None:
+    """The upgrade ends when the station is back at its new profile; one that refuses the
+    reset is said to connect at it from its next reconnect (the registry holds it there)."""
+    async with own_engine(tmp_path) as engine:
+        sid = "CP-NO-RESET"
+        async with station(engine, sid, RefusesReset) as cp:
+            await boot(cp)
+            with pytest.raises(CommandUnavailable, match="took profile 1 but refused the reset"):
+                await upgrade_profile(engine.commands, sid)
+        assert engine.csms.registry.get(sid).profile == 1  # type: ignore[union-attr]

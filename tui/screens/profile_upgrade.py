@@ -53,7 +53,11 @@ class ProfileUpgradeScreen(ModalScreen[None]):
         except CommandUnavailable as exc:
             self._say(str(exc), failed=True)
             return
-        said = f"{done.station_id}: profile {done.before} → {done.after}; reset to connect at it."
+        said = f"{done.station_id}: profile {done.before} → {done.after}; " + (
+            "reset, and connected again at it."
+            if done.back
+            else "its reset waits for its transactions to end, then it connects at it."
+        )
         self._say(said)
         if done.password is not None and self.is_attached:
             # On a line of its own: 40 characters, copied whole.
