@@ -13,6 +13,7 @@ from typing import Any
 import platformdirs
 
 from .cluster.subjects import is_bus_url
+from .csms.contract_certificates import ContractError, load_roots
 from .csms.tariff import TariffError, tariffs_of
 from .dialects import DIALECTS
 
@@ -60,6 +61,13 @@ class Settings:
     # certificate and key, and profile 3 trusts it when no tls_client_ca is given.
     station_ca_cert: Path | None = None
     station_ca_key: Path | None = None
+    # Plug & Charge (core/csms/contract_certificates.py): the contract CA root(s) trusted for
+    # OCSP answers and EV contract chains; the OCSP responder hosts ("host" or "host:port")
+    # the CSMS may ask (the URL is the station's: none unless listed); and the provider that
+    # Get15118EVCertificate's EXI request is forwarded to ("": none).
+    contract_ca_cert: Path | None = None
+    ocsp_responder_hosts: tuple[str, ...] = ()
+    contract_cert_provider: str = ""
     registration: str = "open"  # unknown stations: open, pending (an operator decides) or closed
     insecure: bool = False  # allow profile 0 on an address other than loopback
     concurrent_tx: bool = False  # may one id tag have several transactions open at once
@@ -282,6 +290,15 @@ def check_security(settings: Settings) -> None:
         path = getattr(settings, name)
         if path is not None and not path.is_file():
             raise SettingsError(f"{name}: {path} is not a file")
+    if settings.contract_ca_cert is not None:
+        try:
+            load_roots(settings.contract_ca_cert)
+        except ContractError as exc:
+            raise SettingsError(str(exc)) from None
+    if settings.contract_cert_provider and not settings.contract_cert_provider.startswith(
+        ("http://", "https://")
+    ):
+        raise SettingsError("contract_cert_provider: must be an http:// or https:// URL")
     if profile == 0 and not settings.insecure and not settings.host.startswith(_LOOPBACK):
         raise SettingsError(
             f"security profile 0 lets anyone who reaches {settings.host} act as any station: "

@@ -6,11 +6,15 @@ from .clock import Clock
 from .config import Settings, SettingsError
 from .csms.store import store_files
 from .csms.tls import pinned_context
+from .demo_master_pass import MasterPassOperator
+from .demo_tags import MASTER_PASS_GROUP, MASTER_PASSES, colleagues, demo_id_tags, drivers
 from .disk.lock import DataDirLock
 from .engine import Engine
 from .scenario.fleet_models import shipped_models
 from .sim.fleet import Fleet, fleet_specs
 from .sim.spec import SimSettings
+
+DEMO_WALK_UP_EVERY = 180.0  # mean seconds between tags presented at a station's sessions
 
 
 class DemoRun(Engine):
@@ -47,6 +51,13 @@ class DemoRun(Engine):
         specs = fleet_specs(
             self.settings.stations, self.settings.seed, self.settings.protocols, shipped_models()
         )
+        if specs:
+            # Its drivers' tags in two fleet groups, and a master pass the operator gives the
+            # 2.x stations once they booted (core/demo_tags.py).
+            self.store.put_id_tags(demo_id_tags())
+            self.bus.subscribe(
+                MasterPassOperator(self.commands, lambda: self.state, MASTER_PASS_GROUP)
+            )
         passwords: dict[str, str] = {}
         if self.settings.security_profile in (1, 2):
             # Registered as an operator would, each with its own password.
@@ -60,10 +71,14 @@ class DemoRun(Engine):
         sim = SimSettings(
             meter_interval=self.settings.meter_interval,
             speed=self.settings.speed,
-            id_tags=(self.settings.default_id_tag, "TAG-0002", "TAG-0003"),
+            id_tags=drivers(self.settings.default_id_tag),
             passwords=passwords,
             tls=tls,
             security_events=True,  # as chargers do: the console's E and faults show them
+            # Now and then a colleague ends a session of their fleet; rarely, a master pass.
+            walk_up_every=DEMO_WALK_UP_EVERY,
+            colleagues=colleagues(),
+            master_passes=MASTER_PASSES,
         )
         self.fleet = Fleet(specs, self.csms.url, sim, self.settings.seed, self.clock)
         await self.fleet.start()

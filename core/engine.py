@@ -111,7 +111,11 @@ class Engine:
         )
         self.csms.before_answer = self._flush_recording
         self.commands = Commands(
-            self.csms, lambda: self.projection.state, self.clock, self.csms.certificates
+            self.csms,
+            lambda: self.projection.state,
+            self.clock,
+            self.csms.certificates,
+            self.csms.authorizer,
         )
         self.registry: RegistryDesk | None = LocalRegistry(self.csms.registry, self.commands)
         self.automations: Automations | None = Automations(

@@ -170,6 +170,27 @@ def _common(parser: argparse.ArgumentParser, sub: bool = False) -> None:
         default=unset,
         help="allow security profile 0 on an address other than loopback",
     )
+    contracts = parser.add_argument_group("Plug & Charge, 2.x (see README: Plug & Charge)")
+    contracts.add_argument(
+        "--contract-ca-cert",
+        type=Path,
+        default=unset,
+        metavar="PEM",
+        help="contract CA root(s) (PEM): check contract certificates by OCSP against them",
+    )
+    contracts.add_argument(
+        "--ocsp-responder-hosts",
+        default=unset,
+        metavar="HOSTS",
+        help="OCSP responder hosts (host or host:port, comma-separated) the CSMS may ask; "
+        "default none",
+    )
+    contracts.add_argument(
+        "--contract-cert-provider",
+        default=unset,
+        metavar="URL",
+        help="forward Get15118EVCertificate's EXI request to this provider (default off)",
+    )
 
 
 def _console_flags(parser: argparse.ArgumentParser, sub: bool = False) -> None:
@@ -289,6 +310,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         cli["data_dir"] = base.data_dir / "demo"
     demo_defaults = {
         "accept_unknown_tags": True,
+        "concurrent_tx": True,  # the demo's few drivers (core/demo_tags.py) charge in many places
         "port": 0,  # any free port: a demo must not clash with a live console
         "heartbeat_interval": 15,  # so the heartbeat column moves within a demo
         # The fleet takes the served versions in turn (--protocols picks the mix).

@@ -237,7 +237,7 @@ def _send_local_list(t: Target) -> None:
         [
             Field("version", "List version:", "1", parse=whole_number(1)),
             Field("update", "Update:", "Full", ("Full", "Differential")),
-            Field("tags", "Id tags, comma separated, all Accepted:", t.default_id_tag, parse=_tags),
+            Field("tags", "Id tags (kept ones), comma separated:", t.default_id_tag, parse=_tags),
         ],
         send,
     )

@@ -23,6 +23,7 @@ import aiohttp
 
 from ..clock import Clock, SystemClock
 from ..config import Settings
+from ..csms.authorization import KeptTags
 from ..csms.commands import Commands
 from ..csms.crafter import Crafter
 from ..csms.id_tags import IdTagBook
@@ -66,10 +67,11 @@ class AttachedSource:
         self.projection = Projection()
         self.frames = FrameLog(max_bytes=settings.frame_log_mb * 1024 * 1024)
         self.relay = ApiRelay(lambda: self._session, lambda: self.state, self.clock)
-        # The relay offers what Commands calls of a CSMS.
-        self.commands = Commands(self.relay, lambda: self.state, self.clock)  # type: ignore[arg-type]
-        self.crafter: Crafter | None = Crafter(self.commands, self.clock)
         self.tags = ApiTagStore(lambda: self._session, self.clock)
+        # The relay offers what Commands calls of a CSMS; the tags' copy, a local list's tags.
+        listed = KeptTags(self.tags, self.clock)
+        self.commands = Commands(self.relay, lambda: self.state, self.clock, tags=listed)  # type: ignore[arg-type]
+        self.crafter: Crafter | None = Crafter(self.commands, self.clock)
         # The tag store offers what IdTagBook asks of a store.
         self.id_tags: IdTagBook | None = IdTagBook(self.tags, self.clock)  # type: ignore[arg-type]
         self.remote_registry = ApiRegistry(lambda: self._session, self.clock)

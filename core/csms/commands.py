@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..clock import Clock, to_iso
 from ..dialects import DIALECTS, Dialect, UnknownDialect, dialect
 from ..model.state import State, VariableKey
+from .authorization import ListedTag, TagLister
 from .builders.contract import Builder, CertificateHash, CommandUnavailable, Setting
 from .builders.jobs import OWN_RETRIES, FirmwareUpdate, JobRefused, LogUpload, Retries
 from .certificates import NO_CA, KnownCertificate, StationCertificates
@@ -53,8 +54,11 @@ class Commands(MonitoringCommands, DisplayCommands, SmartChargingCommands):
         state: Callable[[], State],
         clock: Clock,
         certificates: StationCertificates | None = None,
+        tags: TagLister | None = None,
     ) -> None:
         self._csms = csms
+        # The id tags a local list is made of: None where this console keeps none (a cluster's).
+        self._tags = tags
         # The CSMS's own station CA and certificate book: None where the commands go
         # elsewhere (replay, a console attached over the API, a cluster's queues).
         self._certificates = certificates
@@ -251,8 +255,26 @@ class Commands(MonitoringCommands, DisplayCommands, SmartChargingCommands):
     def send_local_list(
         self, station_id: str, version: int, id_tags: list[str], full: bool = True
     ) -> QueuedCall:
-        """Send the local authorization list: `id_tags` all Accepted; Full replaces the list."""
-        return self._send(station_id, lambda b: b.send_local_list(version, id_tags, full))
+        """Send the local authorization list (Full replaces it): each of `id_tags` with what
+        Authorize would answer for it now (status, expiry, group), so a station that cannot
+        ask decides as the CSMS would. CommandUnavailable for a tag that cannot be listed."""
+        entries = self._listed(station_id, id_tags)
+        return self._send(station_id, lambda b: b.send_local_list(version, entries, full))
+
+    def _listed(self, station_id: str, id_tags: list[str]) -> list[ListedTag]:
+        self._live()
+        if self._tags is None:
+            raise CommandUnavailable("the id tags are kept where the CSMS runs: send it there")
+        longest = self.dialect_of(station_id).id_token_length
+        entries = []
+        for name in id_tags:
+            entry = self._tags.listed(name)
+            if entry is None:
+                raise CommandUnavailable(f"{name} is not among the id tags here: add it first")
+            if len(name) > longest or len(entry.info.parent or "") > longest:
+                raise CommandUnavailable(f"{name} or its group is over {longest} characters")
+            entries.append(entry)
+        return entries
 
     def get_local_list_version(self, station_id: str) -> QueuedCall:
         """Ask which local authorization list version a station holds (in the answer)."""

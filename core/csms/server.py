@@ -44,6 +44,7 @@ from . import compression
 from .admission import REALM, Admitted, Gate, Refusal, choose_protocol
 from .authorization import Authorization, Authorizer
 from .certificates import StationCertificates, load_station_ca
+from .contract_certificates import load_contract_certificates
 from .durable_queue import DurableQueues, NotQueued
 from .inventory_ask import InventoryAsks
 from .metrics import Metrics
@@ -118,6 +119,12 @@ class Csms:
         ca = load_station_ca(settings.station_ca_cert, settings.station_ca_key)
         self.certificates = StationCertificates(store, clock, ca)
         self.costs = RunningCosts(tariffs_of(settings), state, clock)
+        self.contracts = load_contract_certificates(  # Plug & Charge: OCSP, EV certificates
+            settings.contract_ca_cert,
+            settings.ocsp_responder_hosts,
+            settings.contract_cert_provider,
+            clock,
+        )
         self._live: dict[str, _Live] = {}  # changed only under the station's lock
         # Called before each answer goes out (the engine flushes its recording there).
         self.before_answer: Callable[[], None] | None = None
@@ -241,6 +248,7 @@ class Csms:
                 await server.wait_closed()
         self._server = self._tls_server = None
         self.gate.verifier.close()
+        await self.contracts.close()
 
     # --- what commands use ------------------------------------------------
     def connected(self) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from .reservations import Reservation
 from .spec import SimSettings
+from .tag_verdict import TagVerdict, same_group
 
 log = logging.getLogger("ocppdeck.sim")
 
@@ -71,6 +72,7 @@ class StopReason(StrEnum):
     HARD_RESET = "HardReset"
     SOFT_RESET = "SoftReset"
     UNLOCK_COMMAND = "UnlockCommand"
+    MASTER_PASS = "MasterPass"  # 2.x only: a tag of AuthCtrlr.MasterPassGroupId ended it
     OTHER = "Other"
 
 
@@ -115,8 +117,8 @@ class ConnectorLink(Protocol):
     async def report_status(self, connector: ConnectorSim, changed: bool) -> None:
         """Tell the CSMS the connector's status; `changed`: it was just entered, not asked for."""
 
-    async def authorize(self, id_tag: str) -> bool:
-        """Whether the CSMS accepts `id_tag`."""
+    async def authorize(self, id_tag: str) -> TagVerdict | None:
+        """What the CSMS says of `id_tag` (status and group); None when it does not answer."""
 
     async def start_transaction(
         self, connector: ConnectorSim, id_tag: str, remote_start_id: int | None
@@ -133,7 +135,9 @@ class ConnectorLink(Protocol):
 class ConnectorRules(Protocol):
     """What a connector asks of its station: who may charge, and how fast."""
 
-    def local_authorization(self, id_tag: str) -> bool | None:
+    master_pass_group: str | None  # 2.x AuthCtrlr.MasterPassGroupId: its tags never start
+
+    def local_authorization(self, id_tag: str) -> TagVerdict | None:
         """The station's own verdict on `id_tag` (its local list); None: ask the CSMS."""
 
     def allowed_w(self, connector: ConnectorSim) -> float:
@@ -162,6 +166,8 @@ class ConnectorSim:
         self.error_code = str(ErrorCode.NO_ERROR)
         self.transaction_id: int | str | None = None  # 1.6: the CSMS's int; 2.x: ours, a str
         self.id_tag: str | None = None  # of the open transaction
+        self.group: str | None = None  # the group of the tag that started it, if it has one
+        self.stopped_by: str | None = None  # the tag presented to end it, when one was
         self.remote_start_id: int | None = None  # 2.x: of the RequestStartTransaction served
         self.meter_wh = round(rng.uniform(*METER_START_RANGE_WH), 1)
         self.rated_power_w = round(rng.uniform(*POWER_RANGE_W), -2)
@@ -174,6 +180,8 @@ class ConnectorSim:
         self._rng = rng
         self._remote_tag: str | None = None
         self._remote_start_id: int | None = None
+        # A tag presented to start, with what was already known of it (no second Authorize).
+        self._presented: tuple[str, TagVerdict] | None = None
         self._stop_reason: str | None = None
         self._listening = False
         # Set once the CSMS has our answer to a request that needs action (remote start/stop,
@@ -198,6 +206,24 @@ class ConnectorSim:
         """Hold the connector for a remote start; it begins on the next `wake`."""
         self._remote_tag, self._remote_start_id = id_tag, remote_start_id
 
+    def present(self, id_tag: str, verdict: TagVerdict) -> bool:
+        """A driver presented `id_tag` (already authorized: `verdict`) at the idle connector:
+        start a session for it as for a remote start; False when the connector cannot."""
+        if not self.accepts_remote_start(id_tag):
+            return False
+        self.reserve_remote_start(id_tag)
+        self._presented = (id_tag, verdict)
+        self.wake()
+        return True
+
+    def end_for(self, id_tag: str, reason: str) -> None:
+        """End the open transaction for a tag presented at the reader (its own, one of its
+        group, a master pass), named in the stop message. Offline, it ends when the station
+        is back, with this reason."""
+        if self.transaction_id is not None:
+            self.stopped_by, self._stop_reason = id_tag, reason
+            self._wake.set()
+
     def request_stop(self, reason: str, transaction_id: int | str) -> None:
         """End the session with `reason` if `transaction_id` is still the open one."""
         if self.transaction_id == transaction_id:
@@ -217,10 +243,10 @@ class ConnectorSim:
 
     async def run(self) -> None:
         """Report status, then alternate idle periods and charging sessions until cancelled."""
-        self._remote_tag = None
+        self._remote_tag = self._presented = None
         self._wake.clear()
-        if self.transaction_id is not None:
-            await self.finish(StopReason.OTHER)
+        if self.transaction_id is not None:  # a tag may have ended it while offline
+            await self.finish(self._stop_reason or StopReason.OTHER)
         await self.notify(self._idle_status())
         while True:
             tag = await self._next_driver()
@@ -265,14 +291,21 @@ class ConnectorSim:
         """Authorize, start, charge and stop one session for `id_tag`."""
         if self.status != Status.PREPARING:
             await self.notify(Status.PREPARING)
-        local = self._rules.local_authorization(id_tag)
-        if not (await self._link.authorize(id_tag) if local is None else local):
+        presented, self._presented = self._presented, None
+        verdict = presented[1] if presented is not None and presented[0] == id_tag else None
+        if verdict is None:
+            verdict = self._rules.local_authorization(id_tag) or await self._link.authorize(id_tag)
+        if verdict is None or not verdict.accepted:
             log.info("%s: %s not authorized", self.label, id_tag)
+            return
+        if same_group(verdict, self._rules.master_pass_group):
+            log.info("%s: %s is a master pass: it starts no transaction", self.label, id_tag)
             return
         started = await self._link.start_transaction(self, id_tag, self.remote_start_id)
         if started is None:
             return
         (self.transaction_id, accepted), self.id_tag = started, id_tag
+        self.group = verdict.group
         if self.reservation is not None and self.reservation.id_tag == id_tag:
             self.reservation = None  # used: the start message named it
         reason = await self._charge() if accepted else StopReason.DE_AUTHORIZED
@@ -321,6 +354,7 @@ class ConnectorSim:
         await self.notify(Status.FINISHING)
         await self._link.stop_transaction(self, reason)
         self.transaction_id = self.id_tag = self._stop_reason = self.remote_start_id = None
+        self.group = self.stopped_by = None
 
     async def _fault(self) -> None:
         """A short Faulted episode with a random error code."""

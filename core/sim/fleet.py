@@ -11,6 +11,7 @@ from ..clock import Clock, SystemClock
 from ..dialects import DEMO_MIX, DIALECTS
 from .spec import MODELS, SimSettings, StationModel, StationSpec
 from .station import SimStation
+from .tag_walk_ups import walk_ups
 
 
 def fleet_specs(
@@ -81,15 +82,23 @@ class Fleet:
             )
             for spec in specs
         ]
+        # Walk-ups draw from their own generators: turning them on changes no station's draws.
+        self._walk_up_rngs = [random.Random(f"{seed}:{spec.station_id}:walk-ups") for spec in specs]
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Spawn one task per station; each connects and reconnects on its own."""
+        """Spawn one task per station, each connecting and reconnecting on its own, and one
+        for the people who walk up to it with tags, when `walk_up_every` asks for them."""
         if self._tasks:
             raise RuntimeError("fleet already started")
         self._tasks = [
             asyncio.create_task(s.run(), name=f"sim:{s.spec.station_id}") for s in self.stations
         ]
+        if self.settings.walk_up_every > 0:
+            self._tasks += [
+                asyncio.create_task(walk_ups(s, rng), name=f"sim:{s.spec.station_id}:walk-ups")
+                for s, rng in zip(self.stations, self._walk_up_rngs, strict=True)
+            ]
 
     async def close(self) -> None:
         """Cancel every station and wait for it: no task or socket is left behind."""

@@ -49,6 +49,7 @@ class StationHost(Protocol):
     security: StationSecurity  # its key and certificate, profile, roots and events
     network: NetworkProfiles  # where it connects, and where a CSMS moved it
     local_list: LocalList
+    master_pass_group: str | None  # 2.x AuthCtrlr.MasterPassGroupId (None: no master pass)
     limits: ChargingLimits  # the charging profiles it holds (smart charging)
     monitors: StationMonitors  # 2.x monitoring (block N)
     display: DisplayBoard  # 2.x display messages (block O)

@@ -6,6 +6,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .contract_certificate import ContractCertificate
 from .quirks import Quirks
 
 FIRMWARE = "ocppdeck-sim 0.1"
@@ -71,6 +72,14 @@ class SimSettings:
     # the spec's list, so each is a fault in the console; off unless a run asks for them.
     security_events: bool = False
     items_per_message: int = 10  # 2.x: the most items one GetVariables / SetVariables holds
+    # 2.x Plug & Charge: the EV's contract; a driver whose tag is its eMAID authorizes with it.
+    contract_certificate: ContractCertificate | None = None
+    # People who present a tag at a running session (core/sim/tag_walk_ups.py), off unless a
+    # run asks: the mean simulated seconds between walk-ups at a station (0: never), the id
+    # tags that share a group (colleagues end each other's sessions), the master passes.
+    walk_up_every: float = 0.0
+    colleagues: tuple[tuple[str, ...], ...] = ()
+    master_passes: tuple[str, ...] = ()
 
     def password_of(self, station_id: str) -> str | None:
         """The password a station gives, if any."""

@@ -35,6 +35,7 @@ from .quirks import METER_ACTIONS, SkewedClock
 from .reservations import MAX_RESERVATIONS, Reservation, ReservationEnd, ReserveStatus, refusal
 from .spec import SimSettings, StationSpec
 from .station_security import StationSecurity
+from .tag_verdict import TagVerdict
 
 log = logging.getLogger("ocppdeck.sim")
 
@@ -111,6 +112,7 @@ class SimStation:
             for n in range(1, spec.connectors + 1)
         }
         self.local_list = LocalList()
+        self.master_pass_group: str | None = None  # 2.x AuthCtrlr.MasterPassGroupId
         self.costs = CostBoard()  # what the CSMS told its 2.x transactions cost
         self.monitors = StationMonitors()  # 2.x: what the CSMS asked it to watch
         self.display = DisplayBoard()  # 2.x: the messages the CSMS set
@@ -398,10 +400,9 @@ class SimStation:
                 await connector.send_meter_values(Context.TRIGGER)
 
     # --- what the station keeps for the CSMS: reservations, local list, limits ------------
-    def local_authorization(self, id_tag: str) -> bool | None:
-        """The local list's verdict on a tag (Accepted or not); None when it is not listed."""
-        status = self.local_list.status_of(id_tag)
-        return None if status is None else status == "Accepted"
+    def local_authorization(self, id_tag: str) -> TagVerdict | None:
+        """The local list's verdict on a tag (status and group); None when it is not listed."""
+        return self.local_list.verdict(id_tag)
 
     def allowed_w(self, connector: ConnectorSim) -> float:
         """What the charging limits allow a connector now; the station's maximum is shared

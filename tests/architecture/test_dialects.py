@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from ocppdeck.core.csms.authorization import Authorization, ListedTag
 from ocppdeck.core.csms.builders.charging_profile import ProfilePlan, parse_periods
 from ocppdeck.core.csms.builders.contract import Builder, CertificateHash, CommandUnavailable
 from ocppdeck.core.csms.builders.display import NewDisplayMessage
@@ -84,7 +85,7 @@ COMMANDS: dict[str, tuple[Any, ...]] = {
     "data_transfer": ("acme", "ping", "x"),
     "reserve_now": (1, "TAG", "2030-01-01T00:00:00.000Z", 9),
     "cancel_reservation": (9,),
-    "send_local_list": (2, ["TAG"], True),
+    "send_local_list": (2, [ListedTag("TAG", "", Authorization("Accepted", None, "GROUP"))], True),
     "local_list_version": (),
     "set_charging_limit": (1, 16.0, "A", 60, "2030-01-01T00:00:00.000Z", 11),
     "clear_charging_limit": (0,),

@@ -4,7 +4,8 @@ One row per connector, labelled "EVSE/connector": a 1.6 connector n is "n/1";
 a 2.x EVSE shows each connector it reported ("1/1", "1/2"), with the EVSE's
 meter and transaction on each. A ⚠ before a transaction says some of its
 events never came; the border says which, and what the rows cannot show (a
-transaction whose EVSE is not named yet, stops with no start).
+transaction whose EVSE is not named yet, stops with no start). With none open,
+an EVSE shows why its last transaction ended (a driver, a master pass, a reset…).
 """
 
 from __future__ import annotations
@@ -59,10 +60,12 @@ def connector_row(
     evse: EvseState,
     connector: ConnectorState | None = None,
     tariffs: Tariffs | None = None,
+    ended: Transaction | None = None,
 ) -> tuple[Text | str, ...]:
     """The cells of one connector's row (`connector`: one the 2.x EVSE reported; None: the
     EVSE's only connector, as 1.6 has it); an open transaction's cost (tui/cost_text.py)
-    follows it in its cell."""
+    follows it in its cell. With none open, the cell says why `ended` (the EVSE's newest
+    ended transaction, see `last_ended`) ended."""
     word = connector.status if connector is not None else evse.status
     status = station_text(word or "—", style=_STATUS_STYLE.get(word, ""))
     error = evse.error_code if evse.error_code not in ("", "NoError") else "—"
@@ -75,6 +78,10 @@ def connector_row(
         cost = cost_text(tx, state.energy_so_far(tx), tariffs)
         if cost is not None:
             tx_text = Text.assemble(tx_text, " · ", cost)
+    elif ended is not None:
+        tx_text = Text("ended", style="dim")
+        if ended.stop_reason:
+            tx_text = Text.assemble(tx_text, " · ", station_text(ended.stop_reason, style="dim"))
     energy = kwh(state.energy_so_far(tx)) if tx else "—"
     return (
         f"{evse.evse_id}/{connector.connector_id if connector is not None else 1}",
@@ -85,6 +92,18 @@ def connector_row(
         tx_text,
         energy,
     )
+
+
+def last_ended(state: State, station_id: str) -> dict[int, Transaction]:
+    """The newest ended transaction of each of the station's EVSEs (by when it stopped)."""
+    newest: dict[int, Transaction] = {}
+    for tx in state.by_station.get(station_id, {}).values():
+        if tx.is_open or tx.evse_id is None or tx.stopped_at is None:
+            continue
+        kept = newest.get(tx.evse_id)
+        if kept is None or (kept.stopped_at or 0.0) <= tx.stopped_at:
+            newest[tx.evse_id] = tx
+    return newest
 
 
 def last_known(row: Row) -> Row:
@@ -128,13 +147,16 @@ class ConnectorsTable(FittedTable):
             return
         shown: set[str] = set()
         added = False
+        ended = last_ended(state, station.station_id)
         for evse_id in sorted(e for e in station.evses if e > 0):
             evse = station.evses[evse_id]
             connectors: list[ConnectorState | None] = [
                 evse.connectors[n] for n in sorted(evse.connectors)
             ] or [None]
             for connector in connectors:
-                row = connector_row(state, station.station_id, evse, connector, self.tariffs)
+                row = connector_row(
+                    state, station.station_id, evse, connector, self.tariffs, ended.get(evse_id)
+                )
                 if not state.is_online(station):
                     row = last_known(row)
                 key = str(row[0])

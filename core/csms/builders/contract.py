@@ -17,6 +17,7 @@ from ...model.state import VariableKey
 
 if TYPE_CHECKING:
     from ...model.charging_schedule import Purpose
+    from ..authorization import ListedTag
     from .charging_profile import ProfilePlan
     from .display import NewDisplayMessage
     from .jobs import FirmwareUpdate, LogUpload
@@ -143,8 +144,8 @@ class Builder(Protocol):
         """Withdraw a reservation."""
         ...
 
-    def send_local_list(self, version: int, id_tags: list[str], full: bool) -> Any:
-        """Send the local authorization list, every tag Accepted."""
+    def send_local_list(self, version: int, entries: list[ListedTag], full: bool) -> Any:
+        """Send the local authorization list: each tag with its idTagInfo / idTokenInfo."""
         ...
 
     def local_list_version(self) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...model.state import VariableKey
+from ..authorization import ListedTag
+from ..token_info import id_tag_info
 from .contract import CommandUnavailable, SameInEveryVersion, Setting
 from .v16_absent import V16Absent
 from .v16_maintenance import V16Maintenance
@@ -90,9 +92,10 @@ class V16Builder(V16SmartCharging, V16Absent, V16Security, V16Maintenance, SameI
             connector_id=evse, expiry_date=expiry, id_tag=id_tag, reservation_id=reservation_id
         )
 
-    def send_local_list(self, version: int, id_tags: list[str], full: bool) -> Any:
-        """SendLocalList, Full or Differential."""
-        listed = [{"id_tag": tag, "id_tag_info": {"status": "Accepted"}} for tag in id_tags]
+    def send_local_list(self, version: int, entries: list[ListedTag], full: bool) -> Any:
+        """SendLocalList, Full or Differential: each tag with its idTagInfo (status, expiry,
+        parentIdTag: its group)."""
+        listed = [{"id_tag": e.tag, "id_tag_info": id_tag_info(e.info)} for e in entries]
         return self.calls.SendLocalList(
             list_version=version,
             update_type="Full" if full else "Differential",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...model.state import VariableKey
+from ..authorization import ListedTag
+from ..token_info import id_token_info
 from .contract import SameInEveryVersion, Setting
 from .v2_display import V2Display
 from .v2_maintenance import V2Maintenance
@@ -28,6 +30,7 @@ COMMON_VARIABLES = (
     ("AuthCtrlr", "AuthorizeRemoteStart", False),
     ("AuthCtrlr", "LocalAuthorizeOffline", False),
     ("AuthCtrlr", "LocalPreAuthorize", False),
+    ("AuthCtrlr", "MasterPassGroupId", False),  # C16: its tags stop every transaction
     ("AuthCacheCtrlr", "Enabled", False),
     ("LocalAuthListCtrlr", "Enabled", False),
     ("LocalAuthListCtrlr", "Entries", True),
@@ -154,15 +157,20 @@ class V2Builder(
             evse_id=evse or None,
         )
 
-    def send_local_list(self, version: int, id_tags: list[str], full: bool) -> Any:
-        """SendLocalList, Full or Differential."""
-        entries = [
-            {"id_token": _central(tag), "id_token_info": {"status": "Accepted"}} for tag in id_tags
+    def send_local_list(self, version: int, entries: list[ListedTag], full: bool) -> Any:
+        """SendLocalList, Full or Differential: each idToken (of its stored type, Central for
+        a tag of any type) with its idTokenInfo (status, expiry, groupIdToken)."""
+        listed = [
+            {
+                "id_token": {"id_token": e.tag, "type": e.token_type or "Central"},
+                "id_token_info": id_token_info(e.info),
+            }
+            for e in entries
         ]
         return self.calls.SendLocalList(
             version_number=version,
             update_type="Full" if full else "Differential",
-            local_authorization_list=entries or None,
+            local_authorization_list=listed or None,
         )
 
     def set_password(self, password: str) -> Any:

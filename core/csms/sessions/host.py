@@ -23,6 +23,7 @@ from .. import validators
 from ..authorization import Authorization
 from ..call_errors import ErrorCodes, Fault, Refusal, refuse_call, screen
 from ..certificates import StationCertificates
+from ..contract_certificates import ContractCertificates
 from ..pending_rules import PendingRules
 from ..running_costs import RunningCosts
 from ..send_gate import Clearance, SendGate
@@ -34,6 +35,7 @@ class SessionHost(Protocol):
 
     heartbeat_interval: int  # seconds, told to a booting station
     certificates: StationCertificates  # the station CA, and the certificates known
+    contracts: ContractCertificates  # Plug & Charge: OCSP and the EV certificate provider
     costs: RunningCosts  # what 2.x transactions cost, told in answers and CostUpdated
     call_timeout: float  # seconds a CSMS call waits for its answer
     ocpp_log: logging.Logger  # where the library logs

@@ -11,10 +11,10 @@ from typing import Any
 
 from ocpp.routing import after, on
 from ocpp.v16 import call_result
-from ocpp.v16.datatypes import IdTagInfo
-from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
+from ocpp.v16.enums import Action, DataTransferStatus, RegistrationStatus
 
 from ..call_errors import OCPP_J_16
+from ..token_info import id_tag_info
 from ..transaction_ids import REFUSED, NoTransactionId
 from .fixed import EMPTY, answering
 from .host import SessionAnswers
@@ -38,13 +38,10 @@ class V16Answers(SessionAnswers):
 
     call_errors = OCPP_J_16
 
-    def _authorize(self, id_tag: str, starting: str | None = None) -> IdTagInfo:
-        found = self.host.authorize(id_tag, starting=starting)
-        return IdTagInfo(
-            status=AuthorizationStatus(found.status),
-            expiry_date=found.expiry,
-            parent_id_tag=found.parent,
-        )
+    def _authorize(self, id_tag: str, starting: str | None = None) -> dict[str, str]:
+        # The parentIdTag is the tag's group: with it a station decides whether a tag may
+        # stop a transaction another tag of the group started.
+        return id_tag_info(self.host.authorize(str(id_tag), starting=starting))
 
     @on(Action.boot_notification)
     def on_boot_notification(self, **_: Any) -> call_result.BootNotification:
@@ -80,11 +77,13 @@ class V16Answers(SessionAnswers):
         try:
             tx_id = self.host.next_transaction_id()
         except NoTransactionId:  # the disk holds no id: refused, not numbered (transaction_ids)
-            tx_id, info = REFUSED, IdTagInfo(status=AuthorizationStatus.invalid)
+            tx_id, info = REFUSED, {"status": "Invalid"}
         return call_result.StartTransaction(transaction_id=tx_id, id_tag_info=info)
 
     @on(Action.stop_transaction)
     def on_stop_transaction(self, **extra: Any) -> call_result.StopTransaction:
+        # Another tag than the one that started may stop it: its info (with its group) is
+        # the answer, as for an Authorize.
         id_tag = extra.get("id_tag")
         if id_tag is None:
             return call_result.StopTransaction()

@@ -15,6 +15,9 @@ from typing import Any
 from ocpp.routing import after, on
 
 from ..call_errors import OCPP_J_2
+from ..contract_certificates import token_status
+from ..token_info import id_token_info
+from .answer_limits import longest
 from .fixed import EMPTY, Answer, answering, refused
 from .host import SessionAnswers
 
@@ -44,15 +47,12 @@ _NOTIFICATIONS = (
     "SecurityEventNotification",
     "StatusNotification",
 )
-_NO_CONTRACT_CA = "no contract certificate authority is configured"
 CHARGING_STATION_CERTIFICATE = "ChargingStationCertificate"
 _INFO_CHARS = 512  # statusInfo.additionalInfo's bound in the 2.x schemas
 _NO_SCHEDULE = "the CSMS provides no charging schedule"
 # What the spec answers a request that needs what ocppdeck does not have.
 FIXED_2: dict[str, Answer] = {
     **dict.fromkeys(_NOTIFICATIONS, EMPTY),
-    "Get15118EVCertificate": {**refused("Failed", "NoCA", _NO_CONTRACT_CA), "exi_response": ""},
-    "GetCertificateStatus": refused("Failed", "NoCA", _NO_CONTRACT_CA),
     "NotifyEVChargingNeeds": refused("Rejected", "NoSchedule", _NO_SCHEDULE),
     # No profile was given, so no limit is broken: the EV's schedule stands.
     "NotifyEVChargingSchedule": {"status": "Accepted"},
@@ -70,17 +70,16 @@ class V2Answers(SessionAnswers):
     results: ModuleType  # the version's call_result module, set by the dialect registry
 
     def _token_info(self, id_token: dict[str, Any], starting: str | None = None) -> dict[str, Any]:
-        """An idTokenInfo (snake_case, as the library takes it) for a presented idToken."""
+        """An idTokenInfo (snake_case, as the library takes it) for a presented idToken; its
+        groupIdToken lets a station decide a stop by another token of the group (C09) or a
+        master pass (C16). An idToken that is no object (an unvalidated station's) is Invalid."""
+        if not isinstance(id_token, dict):
+            return {"status": "Invalid"}
         token_type = str(id_token.get("type", ""))
         if token_type == "NoAuthorization":
             return {"status": "Accepted"}
         found = self.host.authorize(str(id_token.get("id_token", "")), token_type, starting)
-        info: dict[str, Any] = {"status": found.status}
-        if found.expiry is not None:
-            info["cache_expiry_date_time"] = found.expiry
-        if found.parent is not None:
-            info["group_id_token"] = {"id_token": found.parent, "type": "Central"}
-        return info
+        return id_token_info(found)
 
     @on("BootNotification")
     def on_boot_notification(self, **_: Any) -> Any:
@@ -100,8 +99,22 @@ class V2Answers(SessionAnswers):
         return self.results.Heartbeat(current_time=self.host.now_iso())
 
     @on("Authorize")
-    def on_authorize(self, id_token: dict[str, Any], **_: Any) -> Any:
-        return self.results.Authorize(id_token_info=self._token_info(id_token))
+    async def on_authorize(
+        self,
+        id_token: dict[str, Any],
+        iso15118_certificate_hash_data: list[dict[str, Any]] | None = None,
+        certificate: str | None = None,
+        **_: Any,
+    ) -> Any:
+        info = self._token_info(id_token)
+        if not iso15118_certificate_hash_data and not certificate:
+            return self.results.Authorize(id_token_info=info)
+        # Plug & Charge (C07): the contract certificate's status, and a token that agrees.
+        status = await self.host.contracts.authorize(
+            self.id, iso15118_certificate_hash_data or [], certificate
+        )
+        info = {**info, "status": token_status(info["status"], status)}
+        return self.results.Authorize(id_token_info=info, certificate_status=status)
 
     @on("TransactionEvent")
     def on_transaction_event(
@@ -156,21 +169,24 @@ class V2Answers(SessionAnswers):
         # No vendor extensions are implemented; the frame log keeps what was sent.
         return self.results.DataTransfer(status="UnknownVendorId")
 
+    @on("GetCertificateStatus")
+    async def on_get_certificate_status(self, ocsp_request_data: dict[str, Any], **_: Any) -> Any:
+        limit = longest(self.results, "GetCertificateStatus", "ocspResult")
+        answer = await self.host.contracts.certificate_status(self.id, ocsp_request_data, limit)
+        return self.results.GetCertificateStatus(**answer)
+
     @on("GetCertificateChainStatus")
-    def on_get_certificate_chain_status(
+    async def on_get_certificate_chain_status(
         self, certificate_status_requests: list[dict[str, Any]], **_: Any
     ) -> Any:
-        # Without a contract CA there is no OCSP responder to ask: each status Failed.
-        statuses = [
-            {
-                "certificate_hash_data": request.get("certificate_hash_data"),
-                "source": request.get("source"),
-                "status": "Failed",
-                "next_update": self.host.now_iso(),
-            }
-            for request in certificate_status_requests
-        ]
+        statuses = await self.host.contracts.chain_status(self.id, certificate_status_requests)
         return self.results.GetCertificateChainStatus(certificate_status=statuses)
+
+    @on("Get15118EVCertificate")
+    async def on_get_15118_ev_certificate(self, **fields: Any) -> Any:
+        limit = longest(self.results, "Get15118EVCertificate", "exiResponse")
+        answer = await self.host.contracts.ev_certificate(self.id, fields, limit)
+        return self.results.Get15118EVCertificate(**answer)
 
     @on("VatNumberValidation")
     def on_vat_number_validation(self, vat_number: str, **extra: Any) -> Any:

@@ -194,6 +194,7 @@ def _seq_no(value: Any) -> int | None:
 
 # Station calls whose answer may carry an idTokenInfo.
 _TOKEN_ACTIONS = frozenset({"Authorize", "TransactionEvent"})
+_CERTIFICATE_CHARS = 30  # the longest AuthorizeCertificateStatusEnumType is 22
 
 
 def answer_facts(call: Frame, answer: Frame) -> list[f.Fact]:
@@ -209,6 +210,9 @@ def answer_facts(call: Frame, answer: Frame) -> list[f.Fact]:
     if call.action in _TOKEN_ACTIONS:
         info = r.get("idTokenInfo")
         status = str(info.get("status", "")) if isinstance(info, dict) else "Accepted"
+        certificate = r.get("certificateStatus")  # Plug & Charge: why the contract was refused
+        if isinstance(certificate, str) and certificate != "Accepted":
+            status = f"{status} ({certificate[:_CERTIFICATE_CHARS]})"
         if status != "Accepted":
             token = str(_dict(_dict(call.payload).get("idToken")).get("idToken", ""))
             found.append(f.AuthRejected(answer.ts, token, status, call.action))

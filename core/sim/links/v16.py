@@ -31,6 +31,7 @@ from .. import vendor_messages
 from ..connector import ConnectorSim, StopReason
 from ..host import BootAnswer, StationAnswers, StationHost
 from ..reservations import Reservation, ReservationEnd
+from ..tag_verdict import TagVerdict, from_id_tag_info
 from .v16_features import V16Features
 from .v16_maintenance import V16Maintenance
 from .v16_security import V16Security, report_event
@@ -239,9 +240,10 @@ class V16Link:
             )
         )
 
-    async def authorize(self, id_tag: str) -> bool:
-        """Authorize.req; True on an Accepted idTagInfo."""
-        return _accepted(await self._wire.send(self._calls.Authorize(id_tag=id_tag)))
+    async def authorize(self, id_tag: str) -> TagVerdict | None:
+        """Authorize.req: its idTagInfo's status and parentIdTag (the tag's group)."""
+        result = await self._wire.send(self._calls.Authorize(id_tag=id_tag))
+        return None if result is None else from_id_tag_info(result.id_tag_info)
 
     async def start_transaction(
         self, connector: ConnectorSim, id_tag: str, remote_start_id: int | None
@@ -278,7 +280,7 @@ class V16Link:
                 timestamp=self._wire.timestamp(),
                 transaction_id=connector.transaction_id,
                 reason=reason,
-                id_tag=connector.id_tag,
+                id_tag=connector.stopped_by or connector.id_tag,  # who ended it, when a tag did
                 transaction_data=[self._sample(connector, "Transaction.End")],
             )
         )

@@ -22,9 +22,14 @@ PURPOSES = {
 }
 
 
-def _tags(entries: list[dict[str, Any]] | None) -> list[tuple[str, str | None]]:
-    """(id tag, status) of SendLocalList entries; no idTagInfo removes the tag."""
-    return [(e["id_tag"], (e.get("id_tag_info") or {}).get("status")) for e in entries or []]
+def _tags(entries: list[dict[str, Any]] | None) -> list[tuple[str, str | None, object]]:
+    """(id tag, status, parentIdTag: its group) of SendLocalList entries; no idTagInfo
+    removes the tag."""
+    found = []
+    for e in entries or []:
+        info = e.get("id_tag_info") or {}
+        found.append((e["id_tag"], info.get("status"), info.get("parent_id_tag")))
+    return found
 
 
 class V16Features:

@@ -21,13 +21,18 @@ from ocpp.routing import after, on
 from ocpp.v201.enums import Action as A
 
 from ..connector import ConnectorSim, Context, Status, StopReason
+from ..contract_certificate import authorize as contract_authorize
+from ..contract_certificate import id_token as contract_token
+from ..contract_certificate import plug_and_charge
 from ..host import BootAnswer, StationAnswers, StationHost
 from ..items_per_message import check_items, report_entries
 from ..reservations import Reservation, ReservationEnd
+from ..tag_verdict import TagVerdict, from_id_token_info
 from .v2_costs import V2Costs
 from .v2_display import V2Display
 from .v2_features import V2Features
 from .v2_maintenance import V2Maintenance
+from .v2_master_pass import MASTER_PASS_VARIABLE, master_pass_variable, set_master_pass
 from .v2_monitoring import V2Monitoring, fire_monitors
 from .v2_security import PRIORITY_VARIABLE, SIGN_TRIGGER, V2Security
 from .v2_smart_charging import V2SmartCharging
@@ -62,6 +67,7 @@ ENDED = {
     StopReason.HARD_RESET: ("ImmediateReset", "ResetCommand"),
     StopReason.SOFT_RESET: ("ImmediateReset", "ResetCommand"),
     StopReason.UNLOCK_COMMAND: ("Other", "UnlockCommand"),
+    StopReason.MASTER_PASS: ("MasterPass", "StopAuthorized"),
 }
 OTHER_END = ("Other", "AbnormalCondition")  # e.g. a transaction cut off by a dropped link
 # Why an Updated event carries a reading; any other context is a reading asked for (Trigger).
@@ -90,13 +96,15 @@ TRIGGERABLE = frozenset(
 def variables(station: StationHost) -> dict[tuple[str, str], tuple[str, bool]]:
     """Device-model variables as (component, variable) -> (value, readonly)."""
     config = station.configuration()
-    return {name: config[key] for name, key in VARIABLES.items()}
+    return {name: config[key] for name, key in VARIABLES.items()} | master_pass_variable(station)
 
 
 def set_variable(station: StationHost, component: str, variable: str, value: str) -> str:
     """Apply a SetVariables entry; its SetVariableStatus."""
     if (component, variable) == PASSWORD_VARIABLE:  # write-only: never reported
         return "Accepted" if station.change_password(value) else "Rejected"
+    if (component, variable) == MASTER_PASS_VARIABLE:
+        return set_master_pass(station, value)
     if (component, variable) == PRIORITY_VARIABLE:  # a security upgrade's new slot first
         return "Accepted" if station.network.prioritize(value) else "Rejected"
     key = VARIABLES.get((component, variable))
@@ -398,10 +406,13 @@ class V2Link:
         if in_transaction and state is not None and self._charging.get(evse) != state:
             await self._event(connector, "Updated", "ChargingStateChanged", state)
 
-    async def authorize(self, id_tag: str) -> bool:
-        """Authorize with an ISO14443 idToken."""
+    async def authorize(self, id_tag: str) -> TagVerdict | None:
+        """Authorize with an ISO14443 idToken: its idTokenInfo's status and groupIdToken."""
+        contract = plug_and_charge(self._wire.settings.contract_certificate, id_tag)
+        if contract is not None:  # the EV's contract authorizes (Plug & Charge, C07)
+            return await contract_authorize(self._wire.send, self.calls, contract)
         result = await self._wire.send(self.calls.Authorize(id_token=self._token(id_tag)))
-        return result is not None and _accepted(result.id_token_info)
+        return None if result is None else from_id_token_info(result.id_token_info)
 
     async def start_transaction(
         self, connector: ConnectorSim, id_tag: str, remote_start_id: int | None
@@ -479,6 +490,8 @@ class V2Link:
                 seq_no=self._next_seq(evse),
                 transaction_info=info,
                 meter_value=None if context is None else [self._sample(connector, context)],
+                # The tag presented to end it (C09 its group's, C16 a master pass).
+                id_token=self._token(by) if stopped and (by := connector.stopped_by) else None,
             )
         )
         if result is not None:  # the running or final cost, when the CSMS tells one
@@ -489,8 +502,10 @@ class V2Link:
         self._seq[evse] = seq + 1
         return seq
 
-    @staticmethod
-    def _token(id_tag: str) -> dict[str, str]:
+    def _token(self, id_tag: str) -> dict[str, str]:
+        contract = plug_and_charge(self._wire.settings.contract_certificate, id_tag)
+        if contract is not None:  # the EV's eMAID
+            return contract_token(contract)
         return {"idToken": id_tag, "type": TOKEN_TYPE}
 
     def _sample(self, connector: ConnectorSim, context: str) -> dict[str, Any]:

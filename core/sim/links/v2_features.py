@@ -26,12 +26,15 @@ PURPOSES = {
 }
 
 
-def _tokens(entries: list[dict[str, Any]] | None) -> list[tuple[str, str | None]]:
-    """(idToken, status) of SendLocalList entries; no idTokenInfo removes the token."""
-    return [
-        (e["id_token"]["id_token"], (e.get("id_token_info") or {}).get("status"))
-        for e in entries or []
-    ]
+def _tokens(entries: list[dict[str, Any]] | None) -> list[tuple[str, str | None, object]]:
+    """(idToken, status, its groupIdToken's idToken) of SendLocalList entries; no
+    idTokenInfo removes the token."""
+    found = []
+    for e in entries or []:
+        info = e.get("id_token_info") or {}
+        group = (info.get("group_id_token") or {}).get("id_token")
+        found.append((e["id_token"]["id_token"], info.get("status"), group))
+    return found
 
 
 class V2Features:
