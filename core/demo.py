@@ -14,6 +14,8 @@ from .scenario.fleet_models import shipped_models
 from .sim.fleet import Fleet, fleet_specs
 from .sim.spec import SimSettings
 
+DEMO_ISO15118_SHARE = 0.5  # of 2.x sessions, an EV that tells its needs over ISO 15118
+DEMO_EXTERNAL_LIMIT_EVERY = 120.0  # mean seconds between outside limits on a 2.x station
 DEMO_WALK_UP_EVERY = 180.0  # mean seconds between tags presented at a station's sessions
 
 
@@ -75,6 +77,9 @@ class DemoRun(Engine):
             passwords=passwords,
             tls=tls,
             security_events=True,  # as chargers do: the console's E and faults show them
+            # 2.x smart charging the stations start: each within a few minutes of a demo.
+            iso15118_share=DEMO_ISO15118_SHARE,
+            external_limit_every=DEMO_EXTERNAL_LIMIT_EVERY,
             # Now and then a colleague ends a session of their fleet; rarely, a master pass.
             walk_up_every=DEMO_WALK_UP_EVERY,
             colleagues=colleagues(),

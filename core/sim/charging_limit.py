@@ -4,7 +4,8 @@ Version-neutral: a link turns its version's SetChargingProfile into a `Profile` 
 purposes and schedules are core/model/charging_schedule.py's) and the station follows
 each profile's schedule period by period, on simulated time. A connector charges at the
 lowest of its rated power, its transaction's limit (TxProfile over TxDefaultProfile, the
-highest stack level in force) and its share of the station's maximum.
+highest stack level in force), its share of the station's maximum and a limit from outside
+OCPP (an EMS's or the grid operator's, core/sim/external_limit.py) on its EVSE.
 """
 
 from __future__ import annotations
@@ -43,6 +44,20 @@ class Profile:
     duration: float | None = None
     recurrence: float | None = None  # a Recurring profile's day or week, in seconds
     transaction_id: int | str | None = None  # a TxProfile's transaction
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalLimit:
+    """A limit from outside OCPP on one EVSE (the station's `limit_id`-th): its source
+    (chargingLimitSource: EMS, or SO the grid operator), W and when it holds, in seconds
+    since the epoch."""
+
+    limit_id: int
+    evse: int
+    source: str
+    watts: float
+    starts_at: float
+    ends_at: float
 
 
 def read_profile(
@@ -104,10 +119,12 @@ def acceptable(profile: Profile, connectors: int, transaction: int | str | None)
 
 @dataclass(slots=True)
 class ChargingLimits:
-    """The profiles a station holds and the limit (W) each has in force now."""
+    """The profiles a station holds and the limit (W) each has in force now, and the one
+    external limit on it, if any."""
 
     profiles: dict[int, Profile] = field(default_factory=dict)
     in_force: dict[int, float | None] = field(default_factory=dict)
+    external: ExternalLimit | None = None
 
     def add(self, profile: Profile) -> bool:
         """Hold `profile`, replacing one of the same id, or of the same purpose, connector and
@@ -161,7 +178,7 @@ class ChargingLimits:
     ) -> float:
         """The most a connector may draw (inf: no limit) now, or at `at` by the profiles' own
         schedules: its transaction's limit and its share of the station's maximum among
-        `sharing` charging connectors."""
+        `sharing` charging connectors, and an external limit on its EVSE."""
         in_force = []
         for p in self.profiles.values():
             if p.purpose is Purpose.TX and p.transaction_id not in (None, transaction):
@@ -171,7 +188,8 @@ class ChargingLimits:
                 in_force.append((p.purpose, p.connector_id, p.stack_level, limit))
         limits = stacked(in_force, connector_id)
         share = float("inf") if limits.station is None else limits.station / max(1, sharing)
-        return min(float("inf") if limits.transaction is None else limits.transaction, share)
+        tx = float("inf") if limits.transaction is None else limits.transaction
+        return min(tx, share, _external_w(self.external, connector_id, at))
 
     def changes(self, now: float, duration: float) -> list[float]:
         """When, in seconds from `now`, any profile's limit changes within `duration`
@@ -185,6 +203,8 @@ class ChargingLimits:
                     break
                 offset += left
                 found.add(offset - base)
+        if self.external is not None and 0 < self.external.ends_at - now < duration:
+            found.add(self.external.ends_at - now)
         return sorted(found)[:MAX_PERIODS]
 
     async def follow(
@@ -205,6 +225,16 @@ class ChargingLimits:
                 return
             await pause(left, speed)
             offset += left  # always > 0: period_at never answers a change that is now
+
+
+def _external_w(limit: ExternalLimit | None, evse: int, at: float | None) -> float:
+    """An external limit on `evse` now (until it is lifted) or at `at` (over the time it
+    was set for); inf where there is none."""
+    if limit is None or limit.evse != evse:
+        return float("inf")
+    if at is not None and not limit.starts_at <= at < limit.ends_at:
+        return float("inf")
+    return limit.watts
 
 
 def _watts_at(profile: Profile, at: float) -> float | None:

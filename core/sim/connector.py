@@ -14,6 +14,7 @@ import random
 from enum import StrEnum
 from typing import Protocol
 
+from .ev_charging_needs import EvNeeds
 from .reservations import Reservation
 from .spec import SimSettings
 from .tag_verdict import TagVerdict, same_group
@@ -169,6 +170,8 @@ class ConnectorSim:
         self.group: str | None = None  # the group of the tag that started it, if it has one
         self.stopped_by: str | None = None  # the tag presented to end it, when one was
         self.remote_start_id: int | None = None  # 2.x: of the RequestStartTransaction served
+        self.plan: tuple[float, float] | None = None  # a session's seconds: charging, staying
+        self.ev: EvNeeds | None = None  # 2.x: the needs an ISO 15118 EV told, if one charges
         self.meter_wh = round(rng.uniform(*METER_START_RANGE_WH), 1)
         self.rated_power_w = round(rng.uniform(*POWER_RANGE_W), -2)
         self.power_w = 0.0
@@ -326,6 +329,7 @@ class ConnectorSim:
                 (Status.SUSPENDED_EV, rng.expovariate(4.0 / s.session_mean)),
                 (Status.CHARGING, duration - split),
             ]
+        self.plan = (duration, sum(span for _, span in phases))
         for status, span in phases:
             await self.notify(status)
             left = span

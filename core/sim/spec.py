@@ -74,6 +74,11 @@ class SimSettings:
     items_per_message: int = 10  # 2.x: the most items one GetVariables / SetVariables holds
     # 2.x Plug & Charge: the EV's contract; a driver whose tag is its eMAID authorizes with it.
     contract_certificate: ContractCertificate | None = None
+    # 2.x smart charging the station starts on its own (K11-K17), off unless a run asks:
+    # the share of sessions whose EV charges over ISO 15118 and says its needs, and the mean
+    # simulated seconds between limits an EMS or grid operator puts on one EVSE (0: never).
+    iso15118_share: float = 0.0
+    external_limit_every: float = 0.0
     # People who present a tag at a running session (core/sim/tag_walk_ups.py), off unless a
     # run asks: the mean simulated seconds between walk-ups at a station (0: never), the id
     # tags that share a group (colleagues end each other's sessions), the master passes.

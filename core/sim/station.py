@@ -27,6 +27,7 @@ from .charging_limit import ChargingLimits, Profile, Purpose, acceptable
 from .connector import ConnectorSim, Context, Status, StopReason, pause
 from .costs import CostBoard
 from .display import DisplayBoard
+from .external_limit import LimitReporter, external_limits
 from .host import StationLink
 from .local_list import LocalList
 from .monitors import StationMonitors
@@ -284,6 +285,9 @@ class SimStation:
         self._connector_tasks = [
             self.spawn(connector.run(), f"connector{n}") for n, connector in self.connectors.items()
         ]
+        if self.settings.external_limit_every > 0 and isinstance(self.link, LimitReporter):
+            rng = random.Random(self._rng.getrandbits(64))  # an EMS's, drawn only where one is
+            self.spawn(external_limits(self, self.link, rng), "external limits")
         while True:
             await pause(self._heartbeat_s, self.settings.speed)
             await self.link.heartbeat()

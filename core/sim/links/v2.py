@@ -30,6 +30,8 @@ from ..reservations import Reservation, ReservationEnd
 from ..tag_verdict import TagVerdict, from_id_token_info
 from .v2_costs import V2Costs
 from .v2_display import V2Display
+from .v2_ev_charging import EvCharging
+from .v2_external_limit import V2ExternalLimits
 from .v2_features import V2Features
 from .v2_maintenance import V2Maintenance
 from .v2_master_pass import MASTER_PASS_VARIABLE, master_pass_variable, set_master_pass
@@ -331,7 +333,7 @@ class V2Answers(
         await super()._handle_call(msg)  # type: ignore[misc]
 
 
-class V2Link:
+class V2Link(V2ExternalLimits):
     """A station's 2.x messages, built with its version's `calls` module (`ocpp.v201.call`
     or `ocpp.v21.call`); `answers` are its 2.x answers to the CSMS."""
 
@@ -344,6 +346,7 @@ class V2Link:
         self._reported: dict[int, str] = {}  # connectorStatus last sent per EVSE
         self._charging: dict[int, str] = {}  # chargingState last sent per EVSE
         self._seq: dict[int, int] = {}  # seqNo of the next TransactionEvent per EVSE
+        self.ev = EvCharging(station, calls, rng)  # ISO 15118 EVs' needs and schedules
 
     @property
     def meter_interval(self) -> float:
@@ -404,6 +407,8 @@ class V2Link:
         state = CHARGING_STATE.get(connector.status)
         in_transaction = changed and connector.transaction_id is not None
         if in_transaction and state is not None and self._charging.get(evse) != state:
+            if connector.status == Status.CHARGING:  # an ISO 15118 EV tells its needs first
+                await self.ev.charging(connector)
             await self._event(connector, "Updated", "ChargingStateChanged", state)
 
     async def authorize(self, id_tag: str) -> TagVerdict | None:

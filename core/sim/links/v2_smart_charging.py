@@ -1,7 +1,8 @@
 """A simulated 2.x station's GetChargingProfiles: it answers whether it holds any that
-match, then reports them in ReportChargingProfiles, one message per EVSE. Mixed into
-`V2Answers`; the fields used are the same in 2.0.1 and 2.1. Setting, clearing and the
-composite schedule are in v2_features.py."""
+match, then reports them in ReportChargingProfiles, one message per EVSE; and once it took a
+TxProfile for an ISO 15118 EV's transaction, the EV's schedule within it (K16,
+v2_ev_charging.py). Mixed into `V2Answers`; the fields used are the same in 2.0.1 and 2.1.
+Setting, clearing and the composite schedule are in v2_features.py."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ocpp.v201.enums import Action as A
 from ...clock import to_iso
 from ..charging_limit import Profile
 from ..host import StationHost
+from .v2_ev_charging import renegotiation, send_schedule
 from .v2_features import PURPOSES
 
 WORDS = {purpose: word for word, purpose in PURPOSES.items()}
@@ -69,7 +71,8 @@ def profile_payload(p: Profile) -> dict[str, Any]:
 
 
 class V2SmartCharging:
-    """The `@on` / `@after` handlers of GetChargingProfiles."""
+    """The `@on` / `@after` handlers of GetChargingProfiles, and what follows a
+    SetChargingProfile (its `@on` is in v2_features.py)."""
 
     _station: StationHost
     calls: ModuleType
@@ -107,3 +110,14 @@ class V2SmartCharging:
 
         if by_evse:
             self._station.spawn(report(), "profiles report")
+
+    @after(A.set_charging_profile)
+    def after_set_charging_profile(
+        self, evse_id: int, charging_profile: dict[str, Any], **_: Any
+    ) -> None:
+        found = renegotiation(self._station, evse_id, charging_profile)
+        if found is not None:
+            connector, profile = found
+            self._station.spawn(
+                send_schedule(self._station, self.calls, connector, profile), "ev schedule"
+            )
