@@ -42,8 +42,9 @@ def meter_samples(
     unit_of: UnitOf,
     heard: float | None = None,
 ) -> list[f.MeterSample]:
-    """Energy (Wh) and power (W) per `meterValue` entry; other measurands and
-    per-phase values (which would overwrite the total) are passed over.
+    """Energy (Wh) and power (W) per `meterValue` entry; other measurands are passed over.
+    A total (no phase) is taken as it is; a meter that reports per phase only (L1, L2,
+    L3, each to neutral or not) counts as the sum of its phases.
 
     An entry without its own timestamp is at `fallback`; `heard` is when the frame came
     (`fallback` unless given: the frame's time but for entries inside a timed event)."""
@@ -52,25 +53,46 @@ def meter_samples(
     for entry in meter_values if isinstance(meter_values, list) else ():
         if not isinstance(entry, dict):
             continue
-        energy: float | None = None
-        power: float | None = None
+        totals: dict[str, float] = {}
+        phases: dict[tuple[str, str], float] = {}  # (measurand, L1..L3) -> value
         for sv in entry.get("sampledValue") or ():
-            if not isinstance(sv, dict) or sv.get("phase"):
+            if not isinstance(sv, dict):
                 continue
             measurand = sv.get("measurand", ENERGY)
             if measurand != ENERGY and measurand != POWER:
                 continue  # other measurands are not kept: their values need no reading
+            phase = sv.get("phase")
+            conductor = _PHASES.get(phase) if phase else None
+            if phase and conductor is None:
+                continue  # between two lines (L1-L2…) or to neutral: not part of a total
             value = finite_number(sv.get("value"))
             if value is None:
                 continue
             unit, exponent = unit_of(sv)
             if exponent:
                 value *= 10**exponent
-            if measurand == ENERGY:
-                energy = value * _SCALE.get(unit or "Wh", 1.0)
+            value *= _SCALE.get(unit or ("Wh" if measurand == ENERGY else "W"), 1.0)
+            if conductor is None:
+                totals[measurand] = value
             else:
-                power = value * _SCALE.get(unit or "W", 1.0)
+                phases[(measurand, conductor)] = value
+        energy = _total(totals, phases, ENERGY)
+        power = _total(totals, phases, POWER)
         if energy is not None or power is not None:
             at = payload_time(entry, fallback)
             samples.append(f.MeterSample(at, heard, evse, energy, power, transaction_id))
     return samples
+
+
+# The phases a total is the sum of; a line-to-neutral value counts for its line.
+_PHASES = {"L1": "L1", "L2": "L2", "L3": "L3", "L1-N": "L1", "L2-N": "L2", "L3-N": "L3"}
+
+
+def _total(
+    totals: dict[str, float], phases: dict[tuple[str, str], float], measurand: str
+) -> float | None:
+    """The measurand's total: as reported, else the sum of its phases, else None."""
+    if measurand in totals:
+        return totals[measurand]
+    parts = [value for (name, _), value in phases.items() if name == measurand]
+    return sum(parts) if parts else None

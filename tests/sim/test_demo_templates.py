@@ -70,6 +70,13 @@ async def test_the_demo_stations_boot_as_their_templates_with_their_quirks(
         await wait_for(lambda: len(state.stations) == 5, timeout=15)
         kwh, per_phase = by_template["voltaris-vx22"], by_template["ampere-works-hc150"]
         await wait_for(lambda: reading(kwh) and reading(per_phase), timeout=40)
+
+        def metered(station_id: str) -> bool:
+            evses = state.stations[station_id].evses.values()
+            return any(e.energy_wh is not None for e in evses)
+
+        # The per-phase meter counts as the sum of its phases: its energy is read.
+        await wait_for(lambda: metered(per_phase), timeout=15)
         stations = dict(state.stations)
         kwh_samples, phase_samples = reading(kwh), reading(per_phase)
     finally:
