@@ -148,9 +148,12 @@ async def test_the_upgrade_screen_shows_the_whole_new_password_once(tmp_path: Pa
             await wait_for(lambda: station.password is not None and plain(secret.render()), 15)
             password = station.password
             assert password is not None and len(password) == 40
-            await pilot.pause()
-            drawn = [secret.render_line(y).text for y in range(secret.size.height)]
-            assert any(password in line for line in drawn), drawn
+
+            def drawn() -> list[str]:
+                return [secret.render_line(y).text for y in range(secret.size.height)]
+
+            # Drawn once the label's new size is laid out (a redraw or two later).
+            await wait_for(lambda: any(password in line for line in drawn()), timeout=10)
             # …and none of it cut off by the box around it.
             box = app.screen.query_one("#upgrade").content_region
             assert secret.region.right <= box.right, (secret.region, box)

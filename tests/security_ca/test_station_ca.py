@@ -70,6 +70,7 @@ def test_a_signed_certificate_names_the_station_only_and_is_for_clients(
         ("x" * 6000, "over 5500"),
         (csr("CP-1", rsa.generate_private_key(65537, 1024)), "under 2048"),
     ],
+    ids=["other station", "not PEM", "too long", "weak key"],  # the CSRs differ each run
 )
 def test_a_csr_is_refused_with_its_reason(ca_files: tuple[Path, Path], text: str, why: str) -> None:
     with pytest.raises(CsrRefused, match=why):
