@@ -7,11 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ..clock import Clock, to_iso
+from ..dialects import Dialect
 from ..model.readers.cleared import CLEARED
 from ..model.state import Notice, State, Topic
 from .builders.contract import Builder, CommandUnavailable
-from .builders.display import NewDisplayMessage
+from .builders.display import DisplayChoices, NewDisplayMessage
 from .outbound_queue import QueuedCall
+from .schema_choices import display_choices
 
 
 class DisplayCommands:
@@ -21,6 +23,11 @@ class DisplayCommands:
     _clock: Clock
     _send: Callable[[str, Callable[[Builder], Any]], QueuedCall]
     new_id: Callable[[], int]
+    dialect_of: Callable[[str], Dialect]
+
+    def display_choices(self, station_id: str) -> DisplayChoices:
+        """The states, formats and text length the station's version allows a message."""
+        return display_choices(self.dialect_of(station_id))
 
     def set_display_message(
         self,
@@ -41,10 +48,16 @@ class DisplayCommands:
         message = NewDisplayMessage(
             message_id, priority, content, state, text_format, to_iso(now), until
         )
-        problem = message.problem()
-        if problem:
-            raise CommandUnavailable(problem)
-        return self._send(station_id, lambda b: b.set_display_message(message))
+        allowed = self.display_choices(station_id)
+
+        def build(builder: Builder) -> Any:
+            call = builder.set_display_message(message)  # 1.6 has none: it says so first
+            problem = message.problem(allowed)
+            if problem:
+                raise CommandUnavailable(problem)
+            return call
+
+        return self._send(station_id, build)
 
     def get_display_messages(self, station_id: str) -> QueuedCall:
         """Ask for every message a station holds; NotifyDisplayMessages parts follow."""

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..dialects import Dialect
 from ..model.customer_information import CustomerReport, customer_reports
 from ..model.readers.cleared import CLEARED
 from ..model.state import Notice, State, Topic
 from .builders.contract import Builder, CommandUnavailable
 from .builders.monitoring import MAX_SEVERITY, MONITORING_BASES, CustomerQuery, NewMonitor
 from .outbound_queue import QueuedCall
+from .schema_choices import monitor_types
 
 MAX_CLEARED = 32  # monitor ids one ClearVariableMonitoring takes from the console
 
@@ -31,12 +33,23 @@ class MonitoringCommands:
     _state: State
     _send: Callable[[str, Callable[[Builder], Any]], QueuedCall]
     new_id: Callable[[], int]
+    dialect_of: Callable[[str], Dialect]
+
+    def monitor_types(self, station_id: str) -> tuple[str, ...]:
+        """The monitor types the station's version takes, as its schema lists them."""
+        return monitor_types(self.dialect_of(station_id))
 
     def set_monitor(self, station_id: str, monitor: NewMonitor) -> QueuedCall:
         """Set a monitor on a variable (SetVariableMonitoring); the answer says whether
         the station took it and under which id."""
-        _check(monitor.problem())
-        return self._send(station_id, lambda b: b.set_variable_monitoring(monitor))
+        types = self.monitor_types(station_id)
+
+        def build(builder: Builder) -> Any:
+            call = builder.set_variable_monitoring(monitor)  # 1.6 has none: it says so first
+            _check(monitor.problem(types))
+            return call
+
+        return self._send(station_id, build)
 
     def clear_monitors(self, station_id: str, monitor_ids: list[int]) -> QueuedCall:
         """Remove monitors by id (ClearVariableMonitoring)."""

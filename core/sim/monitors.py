@@ -3,9 +3,12 @@ power, the monitoring base and level, and the events a crossed threshold raises.
 
 The station knows one variable a monitor may watch: `Power` of component `EVSE` (with
 its id), the W its meter reports as Power.Active.Import. Upper and lower thresholds are
-kept; other types are answered UnsupportedMonitorType. A threshold crossed raises one
-event, and one more (cleared) when the power comes back; no event repeats while the
-power stays past it. Monitors are kept across connections, at most MAX_MONITORS.
+kept. 2.1's TargetDelta and TargetDeltaRelative watch a variable's distance from its
+Target attribute, which this Power has none of (its limit is a maximum, not a target):
+they are Rejected, as 2.1 allows for a variable without a target. Other types are
+answered UnsupportedMonitorType. A threshold crossed raises one event, and one more
+(cleared) when the power comes back; no event repeats while the power stays past it.
+Monitors are kept across connections, at most MAX_MONITORS.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 
 MONITORED = ("EVSE", "Power")  # (component, variable) a simulated station can watch
 THRESHOLDS = ("UpperThreshold", "LowerThreshold")
+TARGET_DELTAS = ("TargetDelta", "TargetDeltaRelative")  # 2.1: relative to a Target value
 MAX_MONITORS = 64
 MAX_SEVERITY = 9
 
@@ -66,6 +70,8 @@ class StationMonitors:
             return "UnknownComponent", None
         if variable != MONITORED[1]:
             return "UnknownVariable", None
+        if kind in TARGET_DELTAS:
+            return "Rejected", None  # Power has no Target attribute to be a delta from
         if kind not in THRESHOLDS:
             return "UnsupportedMonitorType", None
         if not 0 <= severity <= MAX_SEVERITY:

@@ -11,7 +11,8 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from ...core.csms.builders.display import FORMATS, PRIORITIES, STATES
+from ...core.csms.builders.contract import CommandUnavailable
+from ...core.csms.builders.display import PRIORITIES
 from ...core.csms.commands import Commands
 from ...core.model.state import Notice
 from ..formatting import clock_time
@@ -23,6 +24,7 @@ from .live_table import LiveTableScreen
 POLL = 0.5  # seconds between looks at what the station reported
 COLUMNS = ("Id", "Priority, state, validity", "Message", "Reported")
 ANY_STATE = "(any state)"
+DEFAULT_FORMAT = "UTF8"  # every 2.x version has it
 
 
 def message_cells(notice: Notice) -> tuple[str | Text, ...]:
@@ -87,8 +89,14 @@ class DisplayMessagesScreen(LiveTableScreen):
             table.add_row(*message_cells(notice))
 
     def action_add(self) -> None:
-        """Put a message on the display (SetDisplayMessage)."""
+        """Put a message on the display (SetDisplayMessage), in a state and format the
+        station's version has."""
         sid = self.station_id
+        try:
+            allowed = self.commands.display_choices(sid)
+        except CommandUnavailable as exc:  # a version ocppdeck does not speak
+            self.notify(str(exc), severity="warning", markup=False)
+            return
 
         def send(v: dict[str, Any]) -> None:
             state = "" if v["state"] == ANY_STATE else v["state"]
@@ -109,8 +117,8 @@ class DisplayMessagesScreen(LiveTableScreen):
             ),
             Field("text", "Message:", parse=required),
             Field("priority", "Priority:", PRIORITIES[0], PRIORITIES),
-            Field("state", "Shown when the station is:", ANY_STATE, (ANY_STATE, *STATES[1:])),
-            Field("format", "Format:", FORMATS[0], FORMATS),
+            Field("state", "Shown when the station is:", ANY_STATE, (ANY_STATE, *allowed.states)),
+            Field("format", "Format:", DEFAULT_FORMAT, allowed.formats),
             Field("minutes", "Valid for minutes (0: until cleared):", "0", parse=whole_number()),
         ]
 

@@ -20,7 +20,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
-from ...core.csms.builders.monitoring import MONITOR_TYPES, MONITORING_BASES, NewMonitor
+from ...core.csms.builders.contract import CommandUnavailable
+from ...core.csms.builders.monitoring import MONITORING_BASES, NewMonitor
 from ...core.csms.commands import Commands
 from ...core.model.customer_information import CustomerReport
 from ...core.model.state import Notice
@@ -160,8 +161,14 @@ class MonitoringScreen(ModalScreen[None]):
         )
 
     def action_add(self) -> None:
-        """Set a monitor on a variable (SetVariableMonitoring)."""
+        """Set a monitor on a variable (SetVariableMonitoring), of a type the station's
+        version has."""
         sid = self.station_id
+        try:
+            types = self.commands.monitor_types(sid)
+        except CommandUnavailable as exc:  # a version ocppdeck does not speak
+            self.notify(str(exc), severity="warning", markup=False)
+            return
 
         def send(v: dict[str, Any]) -> None:
             monitor = NewMonitor(
@@ -175,7 +182,7 @@ class MonitoringScreen(ModalScreen[None]):
                 Field("component", "Component:", "EVSE", parse=required),
                 Field("evse", "EVSE (0: none):", "1", parse=whole_number()),
                 Field("variable", "Variable:", "Power", parse=required),
-                Field("type", "Type:", MONITOR_TYPES[0], MONITOR_TYPES),
+                Field("type", "Type:", types[0], types),
                 Field("value", "Threshold, delta or seconds:", "7000", parse=positive_number),
                 Field("severity", "Severity (0 danger … 9 debug):", "4", parse=whole_number()),
             ],

@@ -7,10 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PRIORITIES = ("NormalCycle", "InFront", "AlwaysFront")  # MessagePriorityEnumType
-# MessageStateEnumType of 2.0.1 ("" : shown in every state); 2.1 adds Suspended, Discharging.
-STATES = ("", "Charging", "Faulted", "Idle", "Unavailable")
-FORMATS = ("UTF8", "ASCII", "URI", "HTML")  # MessageFormatEnumType; shown as text either way
-MAX_CONTENT = 512  # characters: 2.0.1's bound (2.1 allows 1024; one bound for both is simpler)
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayChoices:
+    """What a station's version allows a message (core/csms/schema_choices.py): the states
+    it may be limited to, its formats, and its longest text in characters."""
+
+    states: tuple[str, ...]
+    formats: tuple[str, ...]
+    longest: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,18 +32,18 @@ class NewDisplayMessage:
     start: str = ""
     end: str = ""
 
-    def problem(self) -> str:
-        """What is wrong with it, for the operator ("": nothing)."""
+    def problem(self, allowed: DisplayChoices) -> str:
+        """What is wrong with it, for the operator ("": nothing), in the station's version."""
         if self.message_id < 0:
             return "a message id is 0 or more"
         if self.priority not in PRIORITIES:
             return f"a priority is one of {', '.join(PRIORITIES)}"
-        if self.state not in STATES:
-            return f"a state is one of {', '.join(s for s in STATES if s)}"
-        if self.text_format not in FORMATS:
-            return f"a format is one of {', '.join(FORMATS)}"
-        if not self.content or len(self.content) > MAX_CONTENT:
-            return f"a message is 1 to {MAX_CONTENT} characters"
+        if self.state and self.state not in allowed.states:  # "": shown in every state
+            return f"a state is one of {', '.join(allowed.states)}"
+        if self.text_format not in allowed.formats:  # shown as text whatever the format
+            return f"a format is one of {', '.join(allowed.formats)}"
+        if not self.content or len(self.content) > allowed.longest:
+            return f"a message is 1 to {allowed.longest} characters"
         return ""
 
     def info(self) -> dict[str, object]:

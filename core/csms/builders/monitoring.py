@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# MonitorEnumType of 2.0.1 (2.1 adds TargetDelta and TargetDeltaRelative: the crafter sends those).
-MONITOR_TYPES = ("UpperThreshold", "LowerThreshold", "Delta", "Periodic", "PeriodicClockAligned")
 # MonitoringBaseEnumType: which preconfigured monitors a station keeps.
 MONITORING_BASES = ("All", "FactoryDefault", "HardWiredOnly")
 MAX_NAME = 50  # characters of a component's or variable's name (and instance), by the schemas
@@ -18,7 +16,7 @@ MAX_CUSTOMER = 64  # characters of a customerIdentifier
 @dataclass(frozen=True, slots=True)
 class NewMonitor:
     """A monitor to set: on `variable` of `component` (of an EVSE, 0: none), a `kind` of
-    MONITOR_TYPES with its threshold, delta or interval `value`, and a `severity` 0-9.
+    monitor type with its threshold, delta or interval `value`, and a `severity` 0-9.
     `monitor_id` replaces the station's monitor of that id; None asks for a new one."""
 
     component: str
@@ -29,14 +27,15 @@ class NewMonitor:
     evse: int = 0
     monitor_id: int | None = None
 
-    def problem(self) -> str:
-        """What is wrong with it, for the operator ("": nothing)."""
+    def problem(self, types: tuple[str, ...]) -> str:
+        """What is wrong with it, for the operator ("": nothing); `types` are the monitor
+        types of the station's version (core/csms/schema_choices.py)."""
         if not self.component or not self.variable:
             return "a monitor names a component and a variable"
         if len(self.component) > MAX_NAME or len(self.variable) > MAX_NAME:
             return f"component and variable names are at most {MAX_NAME}"
-        if self.kind not in MONITOR_TYPES:
-            return f"a monitor type is one of {', '.join(MONITOR_TYPES)}"
+        if self.kind not in types:
+            return f"a monitor type is one of {', '.join(types)}"
         if not 0 <= self.severity <= MAX_SEVERITY:
             return f"a severity is 0 (danger) to {MAX_SEVERITY} (debug)"
         if self.evse < 0 or (self.monitor_id is not None and self.monitor_id < 0):
