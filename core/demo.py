@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .clock import Clock
 from .config import Settings, SettingsError
+from .csms.contract_certificates import load_contract_certificates
 from .csms.store import store_files
 from .csms.tls import pinned_context
+from .demo_contracts import DemoContractPki, contract_id_tags
 from .demo_master_pass import MasterPassOperator
+from .demo_ocsp_responder import DemoOcspResponder
 from .demo_tags import MASTER_PASS_GROUP, MASTER_PASSES, colleagues, demo_id_tags, drivers
 from .disk.lock import DataDirLock
 from .engine import Engine
 from .scenario.fleet_models import shipped_models
+from .sim.contract_certificate import ContractCertificate
 from .sim.fleet import Fleet, fleet_specs
 from .sim.spec import SimSettings
 
@@ -40,6 +46,7 @@ class DemoRun(Engine):
             path.unlink(missing_ok=True)
         super().__init__(settings, clock, lock)
         self.fleet: Fleet | None = None
+        self.ocsp_responder: DemoOcspResponder | None = None
 
     def describe(self) -> str:
         """Fleet size and where it connects."""
@@ -47,7 +54,12 @@ class DemoRun(Engine):
 
     async def start(self) -> None:
         """Start the CSMS, then point the fleet at it."""
-        await super().start()
+        contracts = await self._start_contracts()
+        try:
+            await super().start()
+        except BaseException:
+            await self._stop_responder()
+            raise
         # The fleet speaks what the CSMS serves, the stations taking those versions in turn.
         # Its stations are the shipped templates' models, firmware quirks included.
         specs = fleet_specs(
@@ -57,6 +69,8 @@ class DemoRun(Engine):
             # Its drivers' tags in two fleet groups, and a master pass the operator gives the
             # 2.x stations once they booted (core/demo_tags.py).
             self.store.put_id_tags(demo_id_tags())
+            if contracts:
+                self.store.put_id_tags(contract_id_tags())
             self.bus.subscribe(
                 MasterPassOperator(self.commands, lambda: self.state, MASTER_PASS_GROUP)
             )
@@ -84,13 +98,41 @@ class DemoRun(Engine):
             walk_up_every=DEMO_WALK_UP_EVERY,
             colleagues=colleagues(),
             master_passes=MASTER_PASSES,
+            # Now and then an EV with a contract at a 2.x station: one good, one revoked.
+            contract_certificates=contracts,
         )
         self.fleet = Fleet(specs, self.csms.url, sim, self.settings.seed, self.clock)
         await self.fleet.start()
 
+    async def _start_contracts(self) -> tuple[ContractCertificate, ...]:
+        """Plug & Charge (core/demo_contracts.py), unless the user set up their own contract
+        CA, responders or provider: then the CSMS uses theirs and no EV has a contract (nor
+        without a fleet, as a scenario's demo). The demo's CSMS trusts the demo's root and
+        asks only its responder, on 127.0.0.1."""
+        s = self.settings
+        own = s.contract_ca_cert is not None or s.ocsp_responder_hosts or s.contract_cert_provider
+        if own or s.stations <= 0:
+            return ()
+        pki = DemoContractPki(s.data_dir, s.seed, self.clock.now())
+        self.ocsp_responder = DemoOcspResponder([pki.root, pki.sub_ca], self.clock)
+        url = await self.ocsp_responder.start()
+        contracts, self.ocsp_responder.revoked = pki.contracts(url)
+        host = self.ocsp_responder.address  # that responder and nothing else on 127.0.0.1
+        self.settings = replace(s, contract_ca_cert=pki.root_file, ocsp_responder_hosts=(host,))
+        # Not yet used (its HTTP session opens on first use): replaced before any station.
+        self.csms.contracts = load_contract_certificates(pki.root_file, (host,), "", self.clock)
+        return contracts
+
     async def close(self) -> None:
-        """Stop the fleet first so its goodbyes are recorded, then the engine."""
+        """Stop the fleet first so its goodbyes are recorded, then the engine, then the
+        demo's OCSP responder."""
         if self.fleet is not None:
             await self.fleet.close()
             self.fleet = None
         await super().close()
+        await self._stop_responder()
+
+    async def _stop_responder(self) -> None:
+        if self.ocsp_responder is not None:
+            await self.ocsp_responder.close()
+            self.ocsp_responder = None

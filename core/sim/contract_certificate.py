@@ -24,6 +24,7 @@ from ..csms.ocsp_check import cert_id_for
 from .tag_verdict import TagVerdict, from_id_token_info
 
 EMAID = "eMAID"
+PLUG_AND_CHARGE = "Get15118EVCertificate"  # a call only a version with Plug & Charge has
 Send = Callable[[Any], Awaitable[Any | None]]  # the station's CALL: None when unanswered
 _ALGORITHM = "SHA256"
 
@@ -64,10 +65,10 @@ def contract_certificate(
 
 
 def plug_and_charge(
-    contract: ContractCertificate | None, id_tag: str
+    contracts: Sequence[ContractCertificate], id_tag: str
 ) -> ContractCertificate | None:
-    """The contract if `id_tag` is its eMAID (the EV authorizes itself), else None."""
-    return contract if contract is not None and contract.emaid == id_tag else None
+    """The contract whose eMAID `id_tag` is (the EV authorizes itself), else None."""
+    return next((c for c in contracts if c.emaid == id_tag), None)
 
 
 def id_token(contract: ContractCertificate) -> dict[str, str]:

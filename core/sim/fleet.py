@@ -6,9 +6,11 @@ import asyncio
 import itertools
 import random
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from ..clock import Clock, SystemClock
 from ..dialects import DEMO_MIX, DIALECTS
+from .contract_certificate import PLUG_AND_CHARGE
 from .spec import MODELS, SimSettings, StationModel, StationSpec
 from .station import SimStation
 from .tag_walk_ups import walk_ups
@@ -62,6 +64,17 @@ def _made_from(model: StationModel, station_id: str, protocol: str) -> StationSp
     )
 
 
+def _drivers_of(settings: SimSettings, spec: StationSpec) -> SimSettings:
+    """The settings of one station: at one whose version has Plug & Charge, the EVs with a
+    contract arrive too, their eMAIDs among the drivers' tags."""
+    emaids = tuple(
+        c.emaid for c in settings.contract_certificates if c.emaid not in settings.id_tags
+    )
+    if not emaids or PLUG_AND_CHARGE not in DIALECTS[spec.protocol].station_actions:
+        return settings
+    return replace(settings, id_tags=(*settings.id_tags, *emaids))
+
+
 class Fleet:
     """A set of simulated stations run as one unit."""
 
@@ -78,7 +91,11 @@ class Fleet:
         # One generator per station, keyed by its id, so adding a station reshuffles no other.
         self.stations = [
             SimStation(
-                spec, url, self.settings, random.Random(f"{seed}:{spec.station_id}"), shared_clock
+                spec,
+                url,
+                _drivers_of(self.settings, spec),
+                random.Random(f"{seed}:{spec.station_id}"),
+                shared_clock,
             )
             for spec in specs
         ]

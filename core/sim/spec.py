@@ -72,8 +72,9 @@ class SimSettings:
     # the spec's list, so each is a fault in the console; off unless a run asks for them.
     security_events: bool = False
     items_per_message: int = 10  # 2.x: the most items one GetVariables / SetVariables holds
-    # 2.x Plug & Charge: the EV's contract; a driver whose tag is its eMAID authorizes with it.
-    contract_certificate: ContractCertificate | None = None
+    # 2.x Plug & Charge: the EVs' contracts; a driver whose tag is one's eMAID authorizes
+    # with it, and at a 2.x station the eMAIDs are among the drivers' tags (core/sim/fleet.py).
+    contract_certificates: tuple[ContractCertificate, ...] = ()
     # 2.x smart charging the station starts on its own (K11-K17), off unless a run asks:
     # the share of sessions whose EV charges over ISO 15118 and says its needs, and the mean
     # simulated seconds between limits an EMS or grid operator puts on one EVSE (0: never).

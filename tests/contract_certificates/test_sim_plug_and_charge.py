@@ -37,7 +37,9 @@ async def _fleet(
     engine: Engine, contract: ContractCertificate, protocol: str, drivers: bool
 ) -> Fleet:
     [spec] = fleet_specs(1, seed=3, protocols=[protocol])
-    settings = replace(FAST if drivers else QUIET, id_tags=(EMAID,), contract_certificate=contract)
+    settings = replace(
+        FAST if drivers else QUIET, id_tags=(EMAID,), contract_certificates=(contract,)
+    )
     fleet = Fleet([replace(spec, connectors=1)], engine.csms.url, settings)
     await fleet.start()
     return fleet

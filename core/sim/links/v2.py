@@ -413,7 +413,7 @@ class V2Link(V2ExternalLimits):
 
     async def authorize(self, id_tag: str) -> TagVerdict | None:
         """Authorize with an ISO14443 idToken: its idTokenInfo's status and groupIdToken."""
-        contract = plug_and_charge(self._wire.settings.contract_certificate, id_tag)
+        contract = plug_and_charge(self._wire.settings.contract_certificates, id_tag)
         if contract is not None:  # the EV's contract authorizes (Plug & Charge, C07)
             return await contract_authorize(self._wire.send, self.calls, contract)
         result = await self._wire.send(self.calls.Authorize(id_token=self._token(id_tag)))
@@ -508,7 +508,7 @@ class V2Link(V2ExternalLimits):
         return seq
 
     def _token(self, id_tag: str) -> dict[str, str]:
-        contract = plug_and_charge(self._wire.settings.contract_certificate, id_tag)
+        contract = plug_and_charge(self._wire.settings.contract_certificates, id_tag)
         if contract is not None:  # the EV's eMAID
             return contract_token(contract)
         return {"idToken": id_tag, "type": TOKEN_TYPE}
