@@ -39,7 +39,8 @@ class Issued:
     key: ec.EllipticCurvePrivateKey
 
 
-def _name(common_name: str) -> x509.Name:
+def named(common_name: str) -> x509.Name:
+    """An X.509 name of just this common name."""
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
@@ -55,8 +56,8 @@ def _issue(
     key = ec.derive_private_key(rng.getrandbits(_KEY_BITS) + 1, ec.SECP256R1())
     builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(_name(common_name) if issuer is None else issuer.cert.subject)
+        .subject_name(named(common_name))
+        .issuer_name(named(common_name) if issuer is None else issuer.cert.subject)
         .public_key(key.public_key())
         .serial_number(rng.getrandbits(63) + 1)
         .not_valid_before(now - timedelta(days=1))

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 from cryptography.x509 import ocsp
 from ocpp import v21
 
+from ocppdeck.core.engine import Engine
 from ocppdeck.core.model.facts import AuthRejected
 from ocppdeck.core.model.projection import Projection
 from ocppdeck.core.sim.contract_certificate import library_call
@@ -22,6 +25,17 @@ from tests.helpers.engine import frames_of, own_engine
 from tests.helpers.station2x import VERSIONS, station
 
 LOOPBACK = "127.0.0.1"
+
+
+@asynccontextmanager
+async def checking(
+    tmp_path: Path, pki: ContractPki, protocol: str, lib: ModuleType, hosts: Any = (LOOPBACK,)
+) -> AsyncIterator[tuple[Engine, Any]]:
+    """A CSMS that trusts the test contract CA and may ask `hosts`, and a station of
+    `protocol` connected to it."""
+    settings = {"contract_ca_cert": pki.root_file, "ocsp_responder_hosts": hosts}
+    async with own_engine(tmp_path, **settings) as engine, station(engine, protocol, lib) as cp:
+        yield engine, cp
 
 
 def _hash_data(contract: Any) -> list[dict[str, Any]]:
@@ -63,8 +77,7 @@ async def test_a_good_contract_is_accepted_and_its_status_cached(
     pki = ContractPki(tmp_path)
     async with ocsp_responder(pki) as responder:
         _, contract = pki.contract(responder.url)
-        settings = {"contract_ca_cert": pki.root_file, "ocsp_responder_hosts": (LOOPBACK,)}
-        async with own_engine(tmp_path, **settings) as engine, station(engine, protocol, lib) as cp:
+        async with checking(tmp_path, pki, protocol, lib) as (_engine, cp):
             first = await _authorize(cp, lib, contract)
             again = await _authorize(cp, lib, contract)
     assert first.certificate_status == "Accepted"
@@ -82,8 +95,7 @@ async def test_a_revoked_contract_is_refused(
     async with ocsp_responder(pki) as responder:
         leaf, contract = pki.contract(responder.url)
         responder.revoked.add(leaf.cert.serial_number)
-        settings = {"contract_ca_cert": pki.root_file, "ocsp_responder_hosts": (LOOPBACK,)}
-        async with own_engine(tmp_path, **settings) as engine, station(engine, protocol, lib) as cp:
+        async with checking(tmp_path, pki, protocol, lib) as (engine, cp):
             answer = await _authorize(cp, lib, contract)
     assert answer.certificate_status == "CertificateRevoked"
     assert answer.id_token_info["status"] == "Invalid"
@@ -101,8 +113,7 @@ async def test_a_contract_the_responder_does_not_know_is_a_chain_error(tmp_path:
     async with ocsp_responder(pki) as responder:
         leaf, contract = pki.contract(responder.url)
         responder.unknown.add(leaf.cert.serial_number)
-        settings = {"contract_ca_cert": pki.root_file, "ocsp_responder_hosts": (LOOPBACK,)}
-        async with own_engine(tmp_path, **settings) as engine, station(engine, protocol, lib) as cp:
+        async with checking(tmp_path, pki, protocol, lib) as (_engine, cp):
             answer = await _authorize(cp, lib, contract)
     assert answer.certificate_status == "CertChainError"
     assert answer.id_token_info["status"] == "Invalid"
@@ -115,8 +126,7 @@ async def test_a_responder_the_contract_ca_delegated_is_believed(tmp_path: Path)
     async with ocsp_responder(pki) as responder:
         responder.signer = pki.delegate()
         _, contract = pki.contract(responder.url)
-        settings = {"contract_ca_cert": pki.root_file, "ocsp_responder_hosts": (LOOPBACK,)}
-        async with own_engine(tmp_path, **settings) as engine, station(engine, protocol, lib) as cp:
+        async with checking(tmp_path, pki, protocol, lib) as (_engine, cp):
             answer = await _authorize(cp, lib, contract)
     assert answer.certificate_status == "Accepted"
 
@@ -145,8 +155,7 @@ async def test_no_believed_status_is_no_certificate_available(tmp_path: Path, fa
         else:
             hosts = ("ocsp.example.com",)
         _, contract = pki.contract(url)
-        settings = {"contract_ca_cert": pki.root_file, "ocsp_responder_hosts": hosts}
-        async with own_engine(tmp_path, **settings) as engine, station(engine, protocol, lib) as cp:
+        async with checking(tmp_path, pki, protocol, lib, hosts) as (_engine, cp):
             answer = await _authorize(cp, lib, contract)
             status = await cp.call(
                 lib.call.GetCertificateStatus(ocsp_request_data=_hash_data(contract)[0]),
@@ -197,8 +206,7 @@ async def test_get_certificate_status_passes_the_signed_answer_on(
     async with ocsp_responder(pki) as responder:
         leaf, contract = pki.contract(responder.url)
         responder.revoked.add(leaf.cert.serial_number)
-        settings = {"contract_ca_cert": pki.root_file, "ocsp_responder_hosts": (LOOPBACK,)}
-        async with own_engine(tmp_path, **settings) as engine, station(engine, protocol, lib) as cp:
+        async with checking(tmp_path, pki, protocol, lib) as (_engine, cp):
             answer = await cp.call(
                 lib.call.GetCertificateStatus(ocsp_request_data=_hash_data(contract)[0]),
                 suppress=False,
@@ -247,8 +255,7 @@ async def test_central_validation_refuses_an_expired_chain(tmp_path: Path) -> No
     async with ocsp_responder(pki) as responder:
         _, fresh = pki.contract(responder.url)
         _, stale = pki.contract(responder.url, expired=True)
-        settings = {"contract_ca_cert": pki.root_file, "ocsp_responder_hosts": (LOOPBACK,)}
-        async with own_engine(tmp_path, **settings) as engine, station(engine, protocol, lib) as cp:
+        async with checking(tmp_path, pki, protocol, lib) as (_engine, cp):
             answers = [
                 await cp.call(
                     lib.call.Authorize(

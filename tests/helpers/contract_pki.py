@@ -15,24 +15,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
+from ocppdeck.core.demo_contracts import Issued, named
 from ocppdeck.core.sim.contract_certificate import ContractCertificate, contract_certificate
 
 EMAID = "DEABCC123ABC56"  # the test EV's contract id
 ROOT_NAME = "Test V2G Root"
-
-
-@dataclass(frozen=True, slots=True)
-class Issued:
-    """A certificate and its key."""
-
-    cert: x509.Certificate
-    key: ec.EllipticCurvePrivateKey
-
-
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
 def _certificate(
@@ -47,8 +36,8 @@ def _certificate(
     end = now - timedelta(days=1) if expired else now + timedelta(days=30)
     builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(_name(common_name) if issuer is None else issuer.cert.subject)
+        .subject_name(named(common_name))
+        .issuer_name(named(common_name) if issuer is None else issuer.cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(days=30))

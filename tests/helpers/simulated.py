@@ -9,6 +9,7 @@ from typing import Any
 
 from ocppdeck.core.engine import Engine
 from ocppdeck.core.sim.fleet import Fleet, fleet_specs
+from ocppdeck.core.sim.spec import SimSettings
 from ocppdeck.core.sim.station import SimStation
 from ocppdeck.core.wire.frame import Direction, Kind
 from tests.helpers.engine import frames_of, wait_for
@@ -19,10 +20,13 @@ STEADY = replace(QUIET, session_mean=1e6)
 
 
 @asynccontextmanager
-async def simulated(engine: Engine, protocol: str) -> AsyncIterator[SimStation]:
-    """One booted simulated station of `protocol` on the engine, its connectors free."""
+async def simulated(
+    engine: Engine, protocol: str, settings: SimSettings = STEADY
+) -> AsyncIterator[SimStation]:
+    """One booted simulated station of `protocol` on the engine (with `settings`, steady
+    sessions unless told), its connectors free."""
     [spec] = fleet_specs(1, seed=3, protocols=[protocol])
-    fleet = Fleet([spec], engine.csms.url, STEADY)
+    fleet = Fleet([spec], engine.csms.url, settings)
     await fleet.start()
     try:
         [station] = fleet.stations

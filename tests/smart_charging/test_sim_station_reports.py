@@ -12,8 +12,6 @@ messages, and its stations no such episodes.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -29,33 +27,14 @@ from ocppdeck.core.engine import Engine
 from ocppdeck.core.model.charging_schedule import Purpose
 from ocppdeck.core.model.projection import fold
 from ocppdeck.core.model.state import Topic
-from ocppdeck.core.sim.fleet import Fleet, fleet_specs
-from ocppdeck.core.sim.spec import SimSettings
 from ocppdeck.core.sim.station import SimStation
 from ocppdeck.core.wire.frame import Direction, Frame, Kind
 from tests.helpers.engine import frames_of, own_engine, partner_of, wait_for
-from tests.helpers.simulated import STEADY, calls_in, powers
+from tests.helpers.simulated import STEADY, calls_in, powers, simulated
 
 TWO_X = [V201.name, V21.name]
 # The TxProfile: 5 kW, then 3 kW from 600 s on (the simulator runs 100 times its clock).
 TX_PERIODS, FIRST_W, LATER_W = "0:5000, 600:3000", 5000.0, 3000.0
-
-
-@asynccontextmanager
-async def simulated_with(
-    engine: Engine, protocol: str, settings: SimSettings
-) -> AsyncIterator[SimStation]:
-    """One booted simulated station of `protocol` with `settings`, its connectors free."""
-    [spec] = fleet_specs(1, seed=3, protocols=[protocol])
-    fleet = Fleet([spec], engine.csms.url, settings)
-    await fleet.start()
-    try:
-        [station] = fleet.stations
-        await wait_for(lambda: station.booted, timeout=10)
-        await wait_for(lambda: all(c.accepts_remote_start() for c in station.connectors.values()))
-        yield station
-    finally:
-        await fleet.close()
 
 
 def schema_errors(protocol: str, action: str, payload: dict[str, Any]) -> list[str]:
@@ -99,7 +78,7 @@ async def test_an_iso15118_ev_says_its_needs_and_picks_a_schedule_within_a_tx_pr
     tmp_path: Path, protocol: str
 ) -> None:
     settings = replace(STEADY, iso15118_share=1.0)
-    async with own_engine(tmp_path) as engine, simulated_with(engine, protocol, settings) as sim:
+    async with own_engine(tmp_path) as engine, simulated(engine, protocol, settings) as sim:
         sid, commands = sim.spec.station_id, engine.commands
         assert (await commands.remote_start(sid, 1, "TAG-0001").future).status == "Accepted"
         await wait_for(lambda: calls_in(engine, sid, "NotifyEVChargingNeeds"), timeout=15)
@@ -150,7 +129,7 @@ async def test_an_external_limit_is_reported_obeyed_then_cleared(
     tmp_path: Path, protocol: str
 ) -> None:
     settings = replace(STEADY, external_limit_every=30.0)
-    async with own_engine(tmp_path) as engine, simulated_with(engine, protocol, settings) as sim:
+    async with own_engine(tmp_path) as engine, simulated(engine, protocol, settings) as sim:
         sid = sim.spec.station_id
         await start_everywhere(engine, sim)
         evse_of = {str(tx): evse for evse, tx in sim.transactions.items()}
@@ -232,7 +211,7 @@ async def test_an_external_limit_is_reported_obeyed_then_cleared(
 async def test_a_16_station_has_neither_outside_limits_nor_ev_needs(tmp_path: Path) -> None:
     # Outside limits would come every 50 ms of real time here, were there any in 1.6.
     settings = replace(STEADY, iso15118_share=1.0, external_limit_every=5.0)
-    async with own_engine(tmp_path) as engine, simulated_with(engine, V16.name, settings) as sim:
+    async with own_engine(tmp_path) as engine, simulated(engine, V16.name, settings) as sim:
         sid = sim.spec.station_id
         await start_everywhere(engine, sim)
         await wait_for(lambda: len(calls_in(engine, sid, "MeterValues")) >= 40, timeout=20)
