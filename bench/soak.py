@@ -78,6 +78,7 @@ from ocppdeck.core.engine import Engine
 from ocppdeck.core.model.limits import MAX_CLOSED_TRANSACTIONS
 from ocppdeck.core.sim.fleet import Fleet, fleet_specs
 from ocppdeck.core.sim.spec import SimSettings
+from ocppdeck.core.wire.codec import encode
 from ocppdeck.core.wire.frame import Direction, Frame, Kind
 
 TARGET_STATIONS = 1000
@@ -561,6 +562,7 @@ class Run:
 
     began: float = field(default_factory=time.time)
     rss: list[tuple[float, int, float]] = field(default_factory=list)  # (t, life, MB)
+    frames: list[tuple[float, int, float]] = field(default_factory=list)  # (t, life, /metrics)
     storage_errors: list[tuple[float, float]] = field(default_factory=list)  # (t, gauge)
     strays: float = 0.0
     outages: list[tuple[float, float]] = field(default_factory=list)  # kill .. ready + settle
@@ -578,6 +580,7 @@ async def _sample(csms: Csms, run: Run) -> None:
         if (body := await _get(csms.port, "/metrics")) is not None:
             run.storage_errors.append((now, _metric(body, "ocppdeck_storage_error")))
             run.strays = max(run.strays, _metric(body, "ocppdeck_stray_answers_total"))
+            run.frames.append((now, csms.lives, _metric(body, "ocppdeck_frames_total")))
         await asyncio.sleep(SAMPLE_EVERY_S)
 
 
@@ -701,6 +704,7 @@ class Recorded:
     kinds: Counter[str]
     calls: set[tuple[str, str]]
     stopped: set[tuple[str, str]]
+    line_bytes: float  # mean size of a recorded frame's line, as the frame log holds it
 
 
 def _stopped_id(frame: Frame) -> str | None:
@@ -717,7 +721,10 @@ def recorded(data: Path) -> Recorded:
     kinds: Counter[str] = Counter()
     calls: set[tuple[str, str]] = set()
     stopped: set[tuple[str, str]] = set()
+    lines = size = 0
     for frame in read_frames(data, "recording", ImportReport()):
+        lines += 1
+        size += len(encode(frame))
         if frame.direction is not Direction.IN or not frame.station:
             continue
         group = "fleet" if frame.station.startswith("SIM-") else "other"
@@ -728,7 +735,7 @@ def recorded(data: Path) -> Recorded:
                 calls.add((frame.station, frame.unique_id))
             if (tx_id := _stopped_id(frame)) is not None:
                 stopped.add((frame.station, tx_id))
-    return Recorded(kinds, calls, stopped)
+    return Recorded(kinds, calls, stopped, size / max(1, lines))
 
 
 def let_go(transactions: dict[tuple[str, str], Any], stopped: set[tuple[str, str]]) -> set:
@@ -763,6 +770,28 @@ def memory_slopes(
             slope = 60 * sum((t - mean_t) * (mb - mean_mb) for t, mb in after) / spread
         lives.append((life, series, slope))
     return lives
+
+
+def frame_log_fill(
+    frames: Sequence[tuple[float, int, float]], line_bytes: float, limit: int
+) -> list[tuple[int, float | None]]:
+    """Per life: about when (s into it) the frame log reached `limit` bytes, from the frames
+    counted by /metrics times the mean size of a line; None when it did not in that life."""
+    lives = []
+    for life in sorted({life for _, life, _ in frames}):
+        series = [(t, n) for t, lf, n in frames if lf == life]
+        start = series[0][0]
+        full = next((t - start for t, n in series if n * line_bytes >= limit), None)
+        lives.append((life, full))
+    return lives
+
+
+def _slope_after(rss: Sequence[tuple[float, int, float]], life: int, after: float | None) -> str:
+    """The MB/min of one life after `after` s into it, "-" when not measurable."""
+    if after is None:
+        return "-"
+    [(_, _, slope)] = memory_slopes([sample for sample in rss if sample[1] == life], after)
+    return "-" if slope is None else fmt(slope, 2)
 
 
 def _in(windows: Sequence[tuple[float, float]], t: float) -> bool:
@@ -899,6 +928,8 @@ def report(args: argparse.Namespace, result: dict[str, Any], work: Path) -> None
         f"\nresident memory of ocppdeck serve (MB; after warm-up: {args.warmup:g} s into a life):"
     )
     slopes = memory_slopes(run.rss, args.warmup)
+    limit = args.frame_log_mb * 1024 * 1024
+    fills = dict(frame_log_fill(run.frames, found.line_bytes, limit))
     rows = [
         (
             str(life),
@@ -908,22 +939,30 @@ def report(args: argparse.Namespace, result: dict[str, Any], work: Path) -> None
             fmt(_at_warmup(series, args.warmup), 0),
             fmt(series[-1][1], 0),
             "-" if slope is None else fmt(slope, 2),
+            "-" if (full := fills.get(life)) is None else fmt(full, 0),
+            _slope_after(run.rss, life, full),
         )
         for life, series, slope in slopes
     ]
-    print(
-        table(
-            ("life", "from s", "for s", "peak", "at warm-up", "at the end", "MB/min after"),
-            rows,
-        )
-    )
-    if run.rss:
-        last = max(life for _, life, _ in run.rss)
-        series = [(t, mb) for t, life, mb in run.rss if life == last]
+    header = ("life", "from s", "for s", "peak", "at warm-up", "at the end", "MB/min after")
+    print(table((*header, "frame log full s", "MB/min after full"), rows))
+    print("MB at the end of each minute of a life (the last sample in it):")
+    for life, series, _ in slopes:
         start = series[0][0]
-        minutes = {int((t - start) // 60): mb for t, mb in series}  # the last sample of each
+        minutes = {int((t - start) // 60): mb for t, mb in series}
         marks = ", ".join(f"{m + 1}: {fmt(mb, 0)}" for m, mb in sorted(minutes.items()))
-        print(f"last life, MB at the end of each minute: {marks}")
+        print(f"  life {life}: {marks}")
+    print(
+        f"frame log full: about when {args.frame_log_mb} MB of frames had passed, from the "
+        f"frames /metrics counted times the mean recorded frame ({fmt(found.line_bytes, 0)} "
+        "bytes; a restart refolds frames into it, so it fills sooner after a kill)"
+    )
+    late = [life for life, at in fills.items() if at is None or at > args.warmup]
+    if late:
+        print(
+            f"  note: in life {', '.join(map(str, late))} the frame log was still filling "
+            f"after the {args.warmup:g} s warm-up: its slope includes that bounded fill"
+        )
     measured = [slope for _, _, slope in slopes if slope is not None]
     steepest = max(measured, default=float("inf"))
     flat = bool(measured) and steepest < TARGET_FLAT_MB_PER_MIN

@@ -261,10 +261,16 @@ class StationQueue:
         try:
             # Only a crafted message asks to skip validation; other callers keep `call`'s defaults.
             skip = {} if command.validate else {"skip_schema_validation": True}
+            # wait_for, not asyncio.timeout: an answer that came as the link dropped is
+            # still taken (and recorded) when the worker is cancelled for the disconnect.
             response = await asyncio.wait_for(
                 session.call(command.payload, suppress=False, **skip), self.timeout
             )
         except OCPPError as exc:
+            # Its traceback's frames (wait_for's, the call's) hold the session in a cycle
+            # with the inner task that keeps the error: dropped, the closed connection goes
+            # at once rather than at the long run's next full collection.
+            exc.__traceback__ = None
             return Outcome(CallState.FAILED, exc.code, str(exc.description or ""))
         except TimeoutError:
             return Outcome(CallState.TIMED_OUT, "Timeout", f"no answer in {self.timeout:g}s")

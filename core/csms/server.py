@@ -421,6 +421,7 @@ class Csms:
 
     async def _handle(self, ws: ServerConnection) -> None:
         assert ws.request is not None
+        _forget_protocol_choice(ws)
         admitted = self._admitted.pop(id(ws), None)
         protocol = ws.subprotocol or ""
         if admitted is None or protocol not in self.protocols:
@@ -472,6 +473,9 @@ class Csms:
             await _hang_up(ws, 1008, f"message rate: {exc}")
         finally:
             await self._ended(live, station_id, tap.last_call_answered, hung_up)
+            # The library's handlers are bound methods of the session, held by the session:
+            # a cycle that would keep the closed connection until a full collection.
+            session.route_map.clear()  # type: ignore[attr-defined]
 
     async def _ended(self, live: _Live, station_id: str, answered: bool, hung_up: str) -> None:
         """A connection's session ended: unless a newer connection replaced it, the station
@@ -491,6 +495,14 @@ class Csms:
 def _is_tls(ws: ServerConnection) -> bool:
     transport = ws.transport
     return transport is not None and transport.get_extra_info("ssl_object") is not None
+
+
+def _forget_protocol_choice(ws: ServerConnection) -> None:
+    """Drop the subprotocol chooser websockets bound onto the connection's protocol (used
+    only in the handshake, done by now): it holds the connection in a reference cycle, so
+    a closed connection (tens of kB) would wait for a full collection, which the collector
+    of a long run (core/collector.py) puts off until its frozen set has doubled."""
+    vars(ws.protocol).pop("select_subprotocol", None)
 
 
 async def _hang_up(ws: ServerConnection, code: int, reason: str) -> None:
