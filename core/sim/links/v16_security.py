@@ -32,6 +32,17 @@ async def report_event(station: StationHost, calls: ModuleType, kind: str) -> No
     await station.send(event)
 
 
+def took_chain(station: StationHost, calls: ModuleType, chain: str, invalid_event: str) -> None:
+    """After a CertificateSigned is answered: log in again at once to present a chain the
+    station kept (every version), or report `invalid_event` for one it could not use."""
+    security = station.security
+    if security.holds(chain):
+        if not security.presents(chain):
+            station.relogin()  # proven at once: the next connection presents it
+    else:
+        station.spawn(report_event(station, calls, invalid_event), "event")
+
+
 class V16Security:
     """The `@on` / `@after` handlers of the security extension."""
 
@@ -55,14 +66,7 @@ class V16Security:
 
     @after("CertificateSigned")
     def after_certificate_signed(self, certificate_chain: str, **_: Any) -> None:
-        security = self._station.security
-        if security.holds(certificate_chain):
-            if not security.presents(certificate_chain):
-                self._station.relogin()  # proven at once: the next connection presents it
-        else:
-            self._station.spawn(
-                report_event(self._station, self.calls, INVALID_CERTIFICATE), "event"
-            )
+        took_chain(self._station, self.calls, certificate_chain, INVALID_CERTIFICATE)
 
     @on("InstallCertificate")
     def on_install_certificate(self, certificate_type: str, certificate: str, **_: Any) -> Any:

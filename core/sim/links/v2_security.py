@@ -11,7 +11,7 @@ from typing import Any
 from ocpp.routing import after, on
 
 from ..host import StationHost
-from .v16_security import report_event
+from .v16_security import took_chain
 
 SIGN_TRIGGER = "SignChargingStationCertificate"
 CHARGING_STATION_CERTIFICATE = "ChargingStationCertificate"
@@ -46,14 +46,7 @@ class V2Security:
 
     @after("CertificateSigned")
     def after_certificate_signed(self, certificate_chain: str, **_: Any) -> None:
-        security = self._station.security
-        if security.holds(certificate_chain):
-            if not security.presents(certificate_chain):
-                self._station.relogin()  # proven at once: the next connection presents it
-        else:
-            self._station.spawn(
-                report_event(self._station, self.calls, INVALID_CERTIFICATE), "event"
-            )
+        took_chain(self._station, self.calls, certificate_chain, INVALID_CERTIFICATE)
 
     @on("InstallCertificate")
     def on_install_certificate(self, certificate_type: str, certificate: str, **_: Any) -> Any:
