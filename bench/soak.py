@@ -21,8 +21,8 @@ The CSMS starts aged (`--aged`, the default): its data dir holds the snapshot of
 CSMS that has served this fleet for days, every station's state at its bounds (full
 meter histories, its bound of closed transactions), and its frame log holds
 `--frame-log-mb`. So its memory is at the steady state once the frame log has filled
-(`--warmup` s into each life), and growth after that is a leak: the figure is its
-slope, per life. At the end the CSMS
+(`--warmup` s into each life), and growth after that is a leak: the figure is the
+slope of each minute's lowest RSS, per life long enough to show it. At the end the CSMS
 stops, and this process restores an `Engine` from the data dir (the state after a
 restart) and reads the recording, to compare with what the stations saw.
 """
@@ -84,7 +84,7 @@ from ocppdeck.core.wire.frame import Direction, Frame, Kind
 TARGET_STATIONS = 1000
 TARGET_SECONDS = 600.0
 TARGET_P99_MS = 100.0
-TARGET_FLAT_MB_PER_MIN = 1.0  # memory growth after warm-up, in every life
+TARGET_FLAT_MB_PER_MIN = 1.0  # growth of minute floors at the steady state, per life
 FAILED = -1.0  # a probe heartbeat that got no answer
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 60.0
@@ -761,15 +761,45 @@ def memory_slopes(
     for life in sorted({life for _, life, _ in rss}):
         series = [(t, mb) for t, lf, mb in rss if lf == life]
         start = series[0][0]
-        after = [(t - start, mb) for t, mb in series if t - start >= warmup]
-        slope = None
-        if len(after) >= 2 and after[-1][0] - after[0][0] >= 60:
-            mean_t = sum(t for t, _ in after) / len(after)
-            mean_mb = sum(mb for _, mb in after) / len(after)
-            spread = sum((t - mean_t) ** 2 for t, _ in after)
-            slope = 60 * sum((t - mean_t) * (mb - mean_mb) for t, mb in after) / spread
-        lives.append((life, series, slope))
+        lives.append(
+            (life, series, _slope([(t - start, mb) for t, mb in series if t - start >= warmup]))
+        )
     return lives
+
+
+def _slope(points: Sequence[tuple[float, float]]) -> float | None:
+    """Least-squares MB/min of (s, MB) points spanning at least a minute, else None."""
+    if len(points) < 2 or points[-1][0] - points[0][0] < 60:
+        return None
+    mean_t = sum(t for t, _ in points) / len(points)
+    mean_mb = sum(mb for _, mb in points) / len(points)
+    spread = sum((t - mean_t) ** 2 for t, _ in points)
+    return 60 * sum((t - mean_t) * (mb - mean_mb) for t, mb in points) / spread
+
+
+def minute_floors(series: Sequence[tuple[float, float]], after: float) -> list[tuple[float, float]]:
+    """The lowest MB in each whole minute of a life from `after` s into it, as (s, MB).
+
+    Memory held is the floor: a snapshot (every minute or more) raises RSS for a few
+    seconds and gives it back, and those peaks, caught or not by a sample, would swing
+    a slope fitted to every sample of a few minutes by MB/min either way."""
+    start = series[0][0]
+    minutes: dict[int, float] = {}
+    for t, mb in series:
+        if (into := t - start - after) >= 0:
+            m = int(into // 60)
+            minutes[m] = min(mb, minutes.get(m, mb))
+    last = int((series[-1][0] - start - after) // 60)  # the one still running is not whole
+    return [(after + 60 * m, mb) for m, mb in sorted(minutes.items()) if m < last]
+
+
+JUDGED_MINUTES = 3  # floors a life needs before its slope is judged
+
+
+def floor_slope(series: Sequence[tuple[float, float]], after: float) -> float | None:
+    """MB/min of a life's minute floors from `after` s; None below JUDGED_MINUTES of them."""
+    floors = minute_floors(series, after)
+    return _slope(floors) if len(floors) >= JUDGED_MINUTES else None
 
 
 def frame_log_fill(
@@ -784,14 +814,6 @@ def frame_log_fill(
         full = next((t - start for t, n in series if n * line_bytes >= limit), None)
         lives.append((life, full))
     return lives
-
-
-def _slope_after(rss: Sequence[tuple[float, int, float]], life: int, after: float | None) -> str:
-    """The MB/min of one life after `after` s into it, "-" when not measurable."""
-    if after is None:
-        return "-"
-    [(_, _, slope)] = memory_slopes([sample for sample in rss if sample[1] == life], after)
-    return "-" if slope is None else fmt(slope, 2)
 
 
 def _in(windows: Sequence[tuple[float, float]], t: float) -> bool:
@@ -925,27 +947,45 @@ def report(args: argparse.Namespace, result: dict[str, Any], work: Path) -> None
     print(table(("window", "answered", "failed", "p50 ms", "p99 ms", "max ms"), rows))
 
     print(
-        f"\nresident memory of ocppdeck serve (MB; after warm-up: {args.warmup:g} s into a life):"
+        f"\nresident memory of ocppdeck serve (MB). A life is judged once it is at its steady "
+        f"state: {args.warmup:g} s in and its {args.frame_log_mb} MB frame log full; from then "
+        f"the lowest MB of each whole minute (its floor), {JUDGED_MINUTES} floors at least:"
     )
     slopes = memory_slopes(run.rss, args.warmup)
     limit = args.frame_log_mb * 1024 * 1024
     fills = dict(frame_log_fill(run.frames, found.line_bytes, limit))
-    rows = [
-        (
-            str(life),
-            fmt(series[0][0] - run.began, 0),
-            fmt(series[-1][0] - series[0][0], 0),
-            fmt(max(mb for _, mb in series), 0),
-            fmt(_at_warmup(series, args.warmup), 0),
-            fmt(series[-1][1], 0),
-            "-" if slope is None else fmt(slope, 2),
-            "-" if (full := fills.get(life)) is None else fmt(full, 0),
-            _slope_after(run.rss, life, full),
+    rows, judged, unjudged = [], [], []
+    for life, series, _ in slopes:
+        full = fills.get(life)
+        after = None if full is None else max(args.warmup, full)
+        floors = [] if after is None else minute_floors(series, after)
+        slope = None if after is None else floor_slope(series, after)
+        if slope is not None:
+            judged.append((life, slope))
+        else:
+            unjudged.append(
+                f"life {life}: "
+                + (
+                    "its frame log never filled"
+                    if after is None
+                    else f"{len(floors)} whole minute(s) after {fmt(after, 0)} s"
+                )
+            )
+        rows.append(
+            (
+                str(life),
+                fmt(series[0][0] - run.began, 0),
+                fmt(series[-1][0] - series[0][0], 0),
+                fmt(max(mb for _, mb in series), 0),
+                fmt(_at_warmup(series, args.warmup), 0),
+                fmt(series[-1][1], 0),
+                "-" if full is None else fmt(full, 0),
+                ", ".join(fmt(mb, 0) for _, mb in floors) or "-",
+                "-" if slope is None else fmt(slope, 2),
+            )
         )
-        for life, series, slope in slopes
-    ]
-    header = ("life", "from s", "for s", "peak", "at warm-up", "at the end", "MB/min after")
-    print(table((*header, "frame log full s", "MB/min after full"), rows))
+    header = ("life", "from s", "for s", "peak", "at warm-up", "at the end", "frame log full s")
+    print(table((*header, "minute floors", "MB/min"), rows))
     print("MB at the end of each minute of a life (the last sample in it):")
     for life, series, _ in slopes:
         start = series[0][0]
@@ -957,20 +997,24 @@ def report(args: argparse.Namespace, result: dict[str, Any], work: Path) -> None
         f"frames /metrics counted times the mean recorded frame ({fmt(found.line_bytes, 0)} "
         "bytes; a restart refolds frames into it, so it fills sooner after a kill)"
     )
-    late = [life for life, at in fills.items() if at is None or at > args.warmup]
-    if late:
-        print(
-            f"  note: in life {', '.join(map(str, late))} the frame log was still filling "
-            f"after the {args.warmup:g} s warm-up: its slope includes that bounded fill"
-        )
-    measured = [slope for _, _, slope in slopes if slope is not None]
-    steepest = max(measured, default=float("inf"))
-    flat = bool(measured) and steepest < TARGET_FLAT_MB_PER_MIN
+    if unjudged:
+        print(f"  too short to judge: {'; '.join(unjudged)}")
+    steepest = max((slope for _, slope in judged), default=float("inf"))
+    flat = bool(judged) and steepest < TARGET_FLAT_MB_PER_MIN
+    verdict = (
+        "not measured at target size"
+        if not at_target
+        else "not measured: no life was long enough (move --kill-at)"
+        if not judged
+        else "meets"
+        if flat
+        else "MISSES"
+    )
     print(
-        f"memory flat: growth after warm-up < {TARGET_FLAT_MB_PER_MIN:g} MB/min in every life"
-        f"{'' if args.aged else ' (not aged: the bounded histories were still filling)'} -> "
-        f"steepest {fmt(steepest, 2)} MB/min: "
-        + ("not measured at target size" if not at_target else "meets" if flat else "MISSES")
+        f"memory flat: minute floors grow < {TARGET_FLAT_MB_PER_MIN:g} MB/min in every judged "
+        f"life{'' if args.aged else ' (not aged: the bounded histories were still filling)'} "
+        f"-> {', '.join(f'life {life} {fmt(slope, 2)}' for life, slope in judged) or 'none'}: "
+        + verdict
     )
 
     p99 = summarize_ms(steady)["p99"] if steady else float("inf")
@@ -1009,6 +1053,9 @@ async def main_async(args: argparse.Namespace) -> None:
         result["recorded"] = recorded(data)
         report(args, result, work)
     finally:
+        if args.keep is not None:
+            shutil.copytree(work, args.keep, dirs_exist_ok=True)
+            print(f"  kept the data dir and logs in {args.keep}")
         disk.unmount()
         shutil.rmtree(work, ignore_errors=True)
 
@@ -1041,8 +1088,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--kill-at",
         type=_fractions,
-        default=(0.3, 0.7),
-        help="when the two kill -9 come, as fractions of --seconds (0.3,0.7)",
+        default=(0.55, 0.8),
+        help="when the two kill -9 come, as fractions of --seconds (0.55,0.8): the first "
+        "life is long enough to judge memory at its steady state",
     )
     p.add_argument(
         "--full-at", type=float, default=0.45, help="when the disk fills, a fraction (0.45)"
@@ -1059,6 +1107,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--warmup", type=float, default=90.0, help="s into a life before memory is judged (90)"
     )
     p.add_argument("--disk-mb", type=int, default=1024, help="size of the tmpfs data dir")
+    p.add_argument("--keep", type=Path, help="copy the data dir and logs here at the end")
     p.add_argument("--client", choices=("fleet", "probes"), help=argparse.SUPPRESS)
     p.add_argument("--client-url", help=argparse.SUPPRESS)
     p.add_argument("--stop-file", help=argparse.SUPPRESS)
