@@ -216,6 +216,16 @@ class RawStation:
                 elif message[1] == unique_id:
                     return message
 
+    async def transaction_message(self, payload: dict[str, Any], attempts: int = 5) -> list[Any]:
+        """A TransactionEvent, sent again a second later while the CSMS answers it with a
+        CallError (as a station keeps its transaction-related messages); the last answer."""
+        for _ in range(attempts - 1):
+            answer = await self.call("TransactionEvent", payload)
+            if answer[0] != 4:
+                return answer
+            await asyncio.sleep(1)
+        return await self.call("TransactionEvent", payload)
+
     async def close(self) -> None:
         """Close without waiting long for a CSMS that may be gone."""
         if self.ws is not None:
@@ -254,19 +264,19 @@ async def _reorderer(url: str, station_id: str, rng: random.Random, tally: Tally
                     evse={"id": 1, "connectorId": 1},
                     idToken={"idToken": "SOAK-TAG", "type": "ISO14443"},
                 )
-                if (await station.call("TransactionEvent", started))[0] != 3:
+                if (await station.transaction_message(started))[0] != 3:
                     await asyncio.sleep(1)
                     continue
                 tally.started.append((station_id, tx_id))
                 for seq in (2, 1):  # queued while offline, sent in the wrong order
-                    await station.call(
-                        "TransactionEvent", _tx_event(tx_id, t0, "Updated", seq, offline=True)
+                    await station.transaction_message(
+                        _tx_event(tx_id, t0, "Updated", seq, offline=True)
                     )
                 ended = _tx_event(tx_id, t0, "Ended", 3)
                 ended["transactionInfo"]["stoppedReason"] = "Local"
                 ended["triggerReason"] = "StopAuthorized"
                 for _ in range(2):  # the firmware resends its Ended
-                    answer = await station.call("TransactionEvent", ended)
+                    answer = await station.transaction_message(ended)
                 if answer[0] == 3:
                     tally.reordered_ended.append((station_id, tx_id))
                 tally.counts["reordered"] += 1

@@ -244,10 +244,13 @@ class Engine:
         if self.automations is not None:
             self.automations.on_frame(frame, facts)
 
-    def _flush_recording(self) -> None:
-        """Hand the frames recorded so far to the OS (before an answer leaves)."""
-        if self._recorder is not None:
-            self._recorder.flush()
+    def _flush_recording(self) -> bool:
+        """Hand the frames recorded so far to the OS (before an answer leaves); whether
+        the disk took them all."""
+        if self._recorder is None:
+            return True
+        self._recorder.flush()
+        return self._recorder.buffered == 0
 
     def _capture(self, frame: Frame) -> None:
         """Encode once for the recording, the frame log and (a cluster node) the bus."""

@@ -51,6 +51,7 @@ class Fault(StrEnum):
     PROPERTY = "property"  # a field with a value it may not hold (enum, pattern, range)
     OCCURRENCE = "occurrence"  # a field missing, not allowed, or repeated too often
     SECURITY = "security"  # a call the station may not make now (its boot is Pending)
+    INTERNAL = "internal"  # the CSMS cannot take it now (its data dir refuses the recording)
 
 
 _DESCRIPTIONS = {
@@ -63,6 +64,7 @@ _DESCRIPTIONS = {
     Fault.PROPERTY: "A field of the payload contains an invalid value",
     Fault.OCCURRENCE: "A field of the payload violates occurrence constraints",
     Fault.SECURITY: "A security issue prevents the receiver from completing the Action",
+    Fault.INTERNAL: "An internal error prevents the receiver from processing the Action",
 }
 
 
@@ -79,6 +81,7 @@ OCPP_J_16: ErrorCodes = MappingProxyType(
         Fault.PROPERTY: "PropertyConstraintViolation",
         Fault.OCCURRENCE: "OccurenceConstraintViolation",
         Fault.SECURITY: "SecurityError",
+        Fault.INTERNAL: "InternalError",
     }
 )
 # 2.0.1 and 2.1 share one table (Part 4 §4.3), with the spellings 1.6 could not fix.

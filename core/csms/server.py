@@ -126,8 +126,9 @@ class Csms:
             clock,
         )
         self._live: dict[str, _Live] = {}  # changed only under the station's lock
-        # Called before each answer goes out (the engine flushes its recording there).
-        self.before_answer: Callable[[], None] | None = None
+        # Called before each answer goes out: the engine flushes its recording there and
+        # says whether the disk took all of it.
+        self.before_answer: Callable[[], bool] | None = None
         self._locks = StationLocks()
         self.inventory = InventoryAsks(self._ask_inventory, self.is_connected)
         self._admitted: dict[int, Admitted] = {}  # by id(connection), handshake to handler
@@ -295,6 +296,11 @@ class Csms:
         """Whether the station's payloads are checked against the schemas (they are,
         unless the operator listed it in `unvalidated_stations`)."""
         return station_id not in self.settings.unvalidated_stations
+
+    def recorded(self) -> bool:
+        """Whether every frame so far is with the OS (flushed now): False while the data
+        dir refuses the recording."""
+        return self.before_answer is None or self.before_answer()
 
     def next_transaction_id(self) -> int:
         """A 1.6 transaction id never handed out before, even across a crash."""

@@ -17,12 +17,14 @@ from collections.abc import Coroutine, Iterable
 from dataclasses import replace
 from typing import Any
 
+from ocpp.exceptions import OCPPError
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 from websockets.typing import Subprotocol
 
 from ..clock import Clock, to_iso
 from ..dialects import dialect
+from ..wire.transaction_messages import transaction_related
 from .charging_limit import ChargingLimits, Profile, Purpose, acceptable
 from .connector import ConnectorSim, Context, Status, StopReason, pause
 from .costs import CostBoard
@@ -43,6 +45,11 @@ log = logging.getLogger("ocppdeck.sim")
 DEFAULT_HEARTBEAT_S = 300.0  # until the boot's answer says otherwise
 BOOT_RETRY_S = 30.0  # when a boot got no usable answer at all
 RESPONSE_TIMEOUT_S = 15.0
+# A transaction-related message the CSMS answers with a CallError goes again, after the
+# interval times the attempts so far (1.6 TransactionMessageAttempts / RetryInterval,
+# 2.x MessageAttemptsTransactionEvent / MessageAttemptIntervalTransactionEvent).
+TX_MESSAGE_ATTEMPTS = 3
+TX_MESSAGE_RETRY_S = 10.0
 MIN_TIMEOUT_S = 2.0
 CLOSE_TIMEOUT_S = 2.0
 CANCEL_RETRY_S = 0.1
@@ -169,11 +176,19 @@ class SimStation:
         return answer
 
     async def _call(self, cp: Any, payload: Any) -> Any | None:
-        try:
-            return await cp.call(payload)
-        except Exception as exc:  # whatever the CSMS does, the station keeps simulating
-            log.warning("%s: %s failed: %r", self.spec.station_id, type(payload).__name__, exc)
-            return None
+        action = type(payload).__name__
+        attempts = TX_MESSAGE_ATTEMPTS if transaction_related(action, payload) else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return await cp.call(payload, suppress=False)
+            except OCPPError as exc:  # a CallError: a transaction-related one is sent again
+                log.warning("%s: %s refused: %r", self.spec.station_id, action, exc)
+                if attempt < attempts:
+                    await pause(TX_MESSAGE_RETRY_S * attempt, self.settings.speed)
+            except Exception as exc:  # whatever the CSMS does, the station keeps simulating
+                log.warning("%s: %s failed: %r", self.spec.station_id, action, exc)
+                return None
+        return None
 
     async def run(self) -> None:
         """Connect to f"{url}/{station_id}" and simulate until cancelled.

@@ -48,7 +48,7 @@ class WireTap:
         protocol: str,
         clock: Clock,
         publish: Callable[[Frame], Any],
-        before_answer: Callable[[], None] | None = None,
+        before_answer: Callable[[], object] | None = None,
     ) -> None:
         self.ws = ws
         self.station_id = station_id

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ocpp.exceptions import InternalError
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action, AuthorizationStatus, ResetStatus
@@ -264,52 +265,49 @@ async def booted(port: int, station_id: str) -> AsyncIterator[ChargePoint]:
             await asyncio.gather(receive, return_exceptions=True)
 
 
-async def start_transaction(cp: ChargePoint) -> int | None:
-    """A StartTransaction on connector 1: its id, or None when the CSMS refused it. Each has
-    a meter reading of its own: the same start again would be a repeat (one transaction)."""
-    answer = await cp.call(
-        call.StartTransaction(
-            connector_id=1, id_tag="TAG-1", meter_start=next(METER), timestamp=to_iso(time.time())
-        )
+async def start_transaction(cp: ChargePoint) -> int | str:
+    """A StartTransaction on connector 1: its id, or how the CSMS refused it ("InternalError":
+    it cannot record it now, "Invalid": no id on disk). Each has a meter reading of its own:
+    the same start again would be a repeat (one transaction)."""
+    start = call.StartTransaction(
+        connector_id=1, id_tag="TAG-1", meter_start=next(METER), timestamp=to_iso(time.time())
     )
+    try:
+        answer = await cp.call(start, suppress=False)
+    except InternalError:
+        return "InternalError"
     if answer.id_tag_info["status"] == AuthorizationStatus.accepted:
         return int(answer.transaction_id)
     assert answer.id_tag_info["status"] == AuthorizationStatus.invalid
     assert answer.transaction_id == transaction_ids.REFUSED
-    return None
+    return "Invalid"
 
 
 async def accepted(cp: ChargePoint, starts: int) -> list[int]:
     """`starts` StartTransactions, each of them numbered: their ids."""
     ids = [await start_transaction(cp) for _ in range(starts)]
-    assert None not in ids, ids
-    return [tx for tx in ids if tx is not None]
+    assert all(isinstance(tx, int) for tx in ids), ids
+    return [tx for tx in ids if isinstance(tx, int)]
 
 
 @pytest.mark.timeout(60)
-async def test_no_transaction_id_is_reused_across_a_full_disk_and_a_sigkill(
+async def test_no_transaction_id_is_reused_and_no_start_taken_across_a_full_disk_and_a_sigkill(
     tmp_path: Path,
 ) -> None:
     """The full disk is an ENOSPC injected at the server process's file layer (the store and
     the recorder write through it; tests/helpers/disk_full.py), on while tmp_path/disk-full
-    exists. Blocks of 4 ids, so the reserved runway runs out within a few starts."""
+    exists. Blocks of 4 ids, so a runway of reserved ids is all the disk holds."""
     full = tmp_path / "disk-full"
     handed: list[int] = []
     async with server(tmp_path, block=4) as served, booted(served.port, "CP1") as cp:
         handed += await accepted(cp, 3)
         full.touch()
-        # The ids already on disk are handed out, then starts are refused, never numbered.
-        for _ in range(12):
-            tx = await start_transaction(cp)
-            if tx is None:
-                break
-            handed.append(tx)
-        else:
-            raise AssertionError("a full disk never ran the reserved ids out")
-    # kill -9 with the disk still full: the next run has no id on disk, so it refuses too.
+        # The recording cannot take a start: it is refused, for the station to send again.
+        assert [await start_transaction(cp) for _ in range(3)] == ["InternalError"] * 3
+    # kill -9 with the disk still full: still refused after the restart.
     async with server(tmp_path, block=4) as served, booted(served.port, "CP1") as cp:
-        assert await start_transaction(cp) is None
-        full.unlink()  # space returns: ids are reserved again, without a restart
+        assert await start_transaction(cp) == "InternalError"
+        full.unlink()  # space returns: starts are numbered again, without a restart
         handed += await accepted(cp, 6)
     async with server(tmp_path, block=4) as served, booted(served.port, "CP1") as cp:
         handed += await accepted(cp, 3)

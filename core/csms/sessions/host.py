@@ -19,6 +19,7 @@ from ocpp.messages import Call, CallError, CallResult
 
 from ...wire.frame import Frame, Kind
 from ...wire.tap import WireTap
+from ...wire.transaction_messages import UNSTORED, transaction_related
 from .. import validators
 from ..authorization import Authorization
 from ..call_errors import ErrorCodes, Fault, Refusal, refuse_call, screen
@@ -75,6 +76,11 @@ class SessionHost(Protocol):
 
     def submit(self, station_id: str, payload: Any, validate: bool = True) -> Any:
         """Queue a CSMS call to the station (sent in turn, one in flight)."""
+        ...
+
+    def recorded(self) -> bool:
+        """Whether every frame so far is with the OS (flushed now): False while the data
+        dir refuses the recording."""
         ...
 
 
@@ -169,6 +175,15 @@ class SessionAnswers:
         )
         if refusal is None and self._pending_refuses(msg.action):
             refusal = Refusal(msg.unique_id, Fault.SECURITY, "the boot is Pending")
+        # Answered while the disk refuses the recording, a transaction-related call would
+        # live in memory only, and a kill -9 would lose what the station was told was
+        # taken. Refused, the station keeps it and sends it again (wire/transaction_messages).
+        if (
+            refusal is None
+            and transaction_related(msg.action, msg.payload)
+            and not self.host.recorded()
+        ):
+            refusal = Refusal(msg.unique_id, Fault.INTERNAL, UNSTORED)
         if refusal is not None:
             await self._refuse(refusal)
             return
