@@ -37,6 +37,7 @@ from ..config import Settings
 from ..dialects import Dialect, dialect
 from ..model.readers.envelope import SCHEMA_CHECKS
 from ..model.state import State
+from ..wire.closed_links import release
 from ..wire.frame import Direction, Frame, Kind
 from ..wire.join import bounded_put
 from ..wire.tap import Socket, WireTap
@@ -482,6 +483,7 @@ class Csms:
             # The library's handlers are bound methods of the session, held by the session:
             # a cycle that would keep the closed connection until a full collection.
             session.route_map.clear()  # type: ignore[attr-defined]
+            release(ws)  # websockets' own cycles (wire/closed_links)
 
     async def _ended(self, live: _Live, station_id: str, answered: bool, hung_up: str) -> None:
         """A connection's session ended: unless a newer connection replaced it, the station

@@ -24,6 +24,7 @@ from websockets.typing import Subprotocol
 
 from ..clock import Clock, to_iso
 from ..dialects import dialect
+from ..wire.closed_links import release
 from ..wire.transaction_messages import transaction_related
 from .charging_limit import ChargingLimits, Profile, Purpose, acceptable
 from .connector import ConnectorSim, Context, Status, StopReason, pause
@@ -256,8 +257,15 @@ class SimStation:
         finally:
             await cancel_all([receiver, *self._tasks])
             self._connector_tasks.clear()
+            # The library's handlers are bound methods of the point, held by the point,
+            # and websockets keeps cycles of its own: broken, the link is freed at once.
+            self._cp.route_map.clear()
+            release(ws)
             self._ws = self._cp = None
             self.connected = self.booted = False
+            # The receiver holds the error the link ended with, whose traceback holds
+            # this frame, which holds the receiver: without this, one more cycle.
+            del receiver
 
     def _task_name(self, what: str) -> str:
         return f"sim:{self.spec.station_id}:{what}"

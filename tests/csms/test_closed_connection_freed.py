@@ -14,14 +14,18 @@ import pytest
 from ocppdeck.core.dialects import V16, V201
 from tests.helpers import station2x
 from tests.helpers.engine import own_engine, wait_for
+from tests.helpers.simulated import simulated
 from tests.helpers.station16 import boot, station
 
 
 @pytest.mark.timeout(30)
+@pytest.mark.parametrize("dropped", [False, True], ids=["closed", "dropped"])
 @pytest.mark.parametrize("protocol", [V16.name, V201.name])
 async def test_a_closed_connection_needs_no_collection_to_be_freed(
-    tmp_path: Path, protocol: str
+    tmp_path: Path, protocol: str, dropped: bool
 ) -> None:
+    """Closed with a close frame, or dropped (the socket gone without one, as a station
+    losing power or its network does: websockets keeps the EOFError)."""
     async with own_engine(tmp_path) as engine:
         gc.collect()
         gc.disable()  # only reference counting frees anything from here
@@ -30,13 +34,39 @@ async def test_a_closed_connection_needs_no_collection_to_be_freed(
                 async with station(engine, "CP1") as cp:
                     await boot(cp)
                     live = engine.csms._live["CP1"]
-                    refs = weakref.ref(live.ws), weakref.ref(live.session)
+                    refs = [weakref.ref(o) for o in (live.ws, live.ws.protocol, live.session)]
                     del live
+                    if dropped:
+                        cp._connection.transport.abort()
             else:
-                async with station2x.station(engine, protocol, station2x.v201):
+                async with station2x.station(engine, protocol, station2x.v201) as cp:
                     live = engine.csms._live["PNC-1"]
-                    refs = weakref.ref(live.ws), weakref.ref(live.session)
+                    refs = [weakref.ref(o) for o in (live.ws, live.ws.protocol, live.session)]
                     del live
+                    if dropped:
+                        cp._connection.transport.abort()
             await wait_for(lambda: all(ref() is None for ref in refs))
+        finally:
+            gc.enable()
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("protocol", [V16.name, V201.name])
+async def test_a_simulated_station_s_dropped_link_needs_no_collection_to_be_freed(
+    tmp_path: Path, protocol: str
+) -> None:
+    """The demo runs the fleet in the console's process: each reconnect of a simulated
+    station must not leave its old link behind either."""
+    async with own_engine(tmp_path) as engine, simulated(engine, protocol) as sim:
+        old = sim._ws
+        assert old is not None
+        gc.collect()
+        gc.disable()
+        try:
+            refs = [weakref.ref(o) for o in (old, old.protocol, sim._cp)]
+            del old
+            sim.drop_connection()
+            await wait_for(lambda: all(ref() is None for ref in refs))
+            await wait_for(lambda: sim.booted, timeout=10)  # and it is back
         finally:
             gc.enable()
