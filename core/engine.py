@@ -20,6 +20,7 @@ from .api.server import ApiServer
 from .automations.plugins import Automations
 from .clock import Clock, SystemClock
 from .cluster.node import ClusterNode, node_name
+from .collector import DUE_EVERY_S, collect_due
 from .config import Settings
 from .csms.commands import Commands
 from .csms.crafter import HISTORY_FILE, Crafter
@@ -34,6 +35,7 @@ from .disk.health import DiskHealth, Part
 from .disk.lock import DataDirLock
 from .disk.recording import Recorder
 from .disk.retention import Keep, remove_expired
+from .disk.snapshot_writer import write_snapshot
 from .memory_trim import release_free_memory
 from .model.facts import Fact
 from .model.projection import Projection, fold
@@ -53,6 +55,13 @@ SNAPSHOT_EVERY = 60  # ticks between state snapshots, each followed by retention
 SNAPSHOT_LOOP_SHARE = 1 / 300
 SNAPSHOT_RETRY_EVERY = 10  # ticks between tries of a snapshot the disk refused
 SPACE_EVERY = 10  # ticks between measures of the data dir
+
+
+async def _collect_when_due() -> None:
+    """Keep the collector's young generation small in a steady state (core/collector.py)."""
+    while True:
+        await asyncio.sleep(DUE_EVERY_S)
+        collect_due()
 
 
 def snapshot_gap(on_loop_s: float) -> int:
@@ -132,6 +141,7 @@ class Engine:
         self._recorder: Recorder | None = None
         self._unsubscribe_recorder: Callable[[], None] = lambda: None
         self._keeper: asyncio.Task[None] | None = None
+        self._collecting: asyncio.Task[None] | None = None
         # The control API, when given a port: started last, stopped first.
         self.api = ApiServer(self) if settings.api_port is not None else None
         self.cluster: ClusterNode | None = None  # with `bus`: made once the port is known
@@ -231,6 +241,7 @@ class Engine:
         self.bus.publish(Frame(self.clock.now(), "", Direction.IN, Kind.SERVER_START))
         await self.csms.start()
         self._keeper = asyncio.create_task(self._keep_disk(), name="disk-keeper")
+        self._collecting = asyncio.create_task(_collect_when_due(), name="collector")
         if self.api is not None:
             try:
                 await self.api.start()
@@ -348,22 +359,18 @@ class Engine:
         recorder.recompress()
 
     async def _save_snapshot(self) -> None:
-        """Snapshot the projection (on the loop, so it is consistent); write it off the loop."""
+        """Snapshot the projection as it is now, written by a forked child (on the loop
+        where there is no fork: disk/snapshot_writer)."""
         self._snapshot_write_s = 0.0
         seq = self.bus.next_seq - 1
         if seq <= self._snapshot_seq:
             return
         if self._recorder is not None:
             self._recorder.flush()  # the snapshot must never be ahead of the recording
-        data = snapshot.dump(self.projection, seq)
-        began = time.perf_counter()
-        try:
-            await asyncio.to_thread(files.write_atomic, self.settings.snapshot_path, data)
-        finally:
-            self._snapshot_write_s = time.perf_counter() - began  # off the loop: not a stall
+        path = self.settings.snapshot_path
+        self._snapshot_write_s = await write_snapshot(self.projection, seq, path)
         self._snapshot_seq = seq
-        del data
-        release_free_memory()  # the snapshot's transient tens of MB, back to the system
+        release_free_memory()  # a snapshot's transient tens of MB, back to the system
 
     async def close(self) -> None:
         """Stop the CSMS, then write and close the store, the recording and a snapshot.
@@ -380,6 +387,10 @@ class Engine:
             self._keeper.cancel()
             await asyncio.gather(self._keeper, return_exceptions=True)
             self._keeper = None
+        if self._collecting is not None:
+            self._collecting.cancel()
+            await asyncio.gather(self._collecting, return_exceptions=True)
+            self._collecting = None
         try:
             self.store.close()
         except OSError as exc:

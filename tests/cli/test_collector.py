@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections import deque
 
-from ocppdeck.core.collector import YOUNG_THRESHOLD, tuned
+from ocppdeck.core.collector import YOUNG_THRESHOLD, collect_due, tuned
 
 
 class Node:
@@ -45,7 +46,11 @@ def test_what_survives_a_full_collection_is_left_out_of_later_ones() -> None:
 def test_cycles_among_frozen_objects_are_swept_once_the_frozen_set_doubles() -> None:
     with tuned(sweep_min_s=0) as collector:
         collector.settle()
-        live = pairs(collector.swept_at * 2)  # enough to more than double the frozen set
+        gc.disable()  # only the collections below: none of their own while the pairs are made
+        try:
+            live = pairs(collector.swept_at * 2)  # enough to more than double the frozen set
+        finally:
+            gc.enable()
         freed = []
         watch = weakref.finalize(live[0], freed.append, True)
         gc.collect()  # frozen with their survivors
@@ -63,3 +68,19 @@ def test_leaving_a_run_restores_the_thresholds() -> None:
     with tuned():
         assert gc.get_threshold()[0] == YOUNG_THRESHOLD
     assert gc.get_threshold() == before
+
+
+def test_in_a_steady_state_the_young_generation_is_still_collected() -> None:
+    """Each new object replaces an old one (a bounded history at its bound): Python's
+    count of allocations minus deallocations stays low, so it never collects, and the
+    young generation fills with survivors until a collection stops the loop for long.
+    `collect_due` (the engine calls it twice a second) collects it anyway."""
+    with tuned() as collector:
+        window: deque[list[int]] = deque(([n] for n in range(30_000)), maxlen=30_000)
+        collector.settle()  # the window's lists are old now
+        for n in range(30_000):
+            window.append([n])  # in with a new one, out with an old one
+        assert len(gc.get_objects(0)) > YOUNG_THRESHOLD  # Python's rule never fired
+        collect_due()
+        assert len(gc.get_objects(0)) < 100
+        assert len(window) == 30_000
