@@ -234,7 +234,9 @@ class SimStation:
                         await ws.close(1001, "simulator stopped")
                         raise
             except (OSError, TimeoutError, WebSocketException) as exc:
-                log.info("%s: link down: %r", self.spec.station_id, exc)
+                # A string, not the error: a log record kept by a handler would keep the
+                # traceback, and with it the closed link.
+                log.info("%s: link down: %s", self.spec.station_id, repr(exc))
             except Exception:
                 log.exception("%s: connection failed unexpectedly", self.spec.station_id)
             await pause(self._backoff(), self.settings.speed)

@@ -9,18 +9,18 @@ counting to free them.
 
 from __future__ import annotations
 
-from websockets.asyncio.connection import Connection
-from websockets.protocol import State
+from websockets.protocol import Protocol, State
 
 
-def release(connection: Connection) -> None:
+def release(connection: object) -> None:
     """Break the cycles of a closed connection's protocol: its parser, a generator
     suspended for good whose frame holds the protocol, and the error the parser stopped
     on (an EOFError when the peer dropped the link without a close), whose traceback
     holds it too. A connection still closing is left alone: websockets steps its parser
-    until the socket is gone."""
-    protocol = connection.protocol
-    if protocol.state is not State.CLOSED:
+    until the socket is gone. A stand-in for a connection (the scenario runner's
+    recorded socket) has no protocol of websockets': nothing to release."""
+    protocol = getattr(connection, "protocol", None)
+    if not isinstance(protocol, Protocol) or protocol.state is not State.CLOSED:
         return
     protocol.parser.close()
     if protocol.parser_exc is not None:
