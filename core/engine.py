@@ -370,7 +370,9 @@ class Engine:
         path = self.settings.snapshot_path
         self._snapshot_write_s = await write_snapshot(self.projection, seq, path)
         self._snapshot_seq = seq
-        release_free_memory()  # a snapshot's transient tens of MB, back to the system
+        # Freed memory back to the system: a dump's tens of MB where it ran on the loop, and
+        # what a minute of frames left behind where a child wrote it.
+        release_free_memory()
 
     async def close(self) -> None:
         """Stop the CSMS, then write and close the store, the recording and a snapshot.

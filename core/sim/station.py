@@ -183,11 +183,11 @@ class SimStation:
             try:
                 return await cp.call(payload, suppress=False)
             except OCPPError as exc:  # a CallError: a transaction-related one is sent again
-                log.warning("%s: %s refused: %r", self.spec.station_id, action, exc)
+                log.warning("%s: %s refused: %s", self.spec.station_id, action, repr(exc))
                 if attempt < attempts:
                     await pause(TX_MESSAGE_RETRY_S * attempt, self.settings.speed)
             except Exception as exc:  # whatever the CSMS does, the station keeps simulating
-                log.warning("%s: %s failed: %r", self.spec.station_id, action, exc)
+                log.warning("%s: %s failed: %s", self.spec.station_id, action, repr(exc))
                 return None
         return None
 
@@ -234,8 +234,8 @@ class SimStation:
                         await ws.close(1001, "simulator stopped")
                         raise
             except (OSError, TimeoutError, WebSocketException) as exc:
-                # A string, not the error: a log record kept by a handler would keep the
-                # traceback, and with it the closed link.
+                # Errors are logged as text here and in `_call`: a log record kept by a
+                # handler would keep the traceback, and with it the closed link.
                 log.info("%s: link down: %s", self.spec.station_id, repr(exc))
             except Exception:
                 log.exception("%s: connection failed unexpectedly", self.spec.station_id)
