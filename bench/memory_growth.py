@@ -179,7 +179,6 @@ def _structures(engine: Engine) -> dict[str, int]:
         "projection pending samples": len(proj._samples.items()),
         "metrics pending calls": len(engine.metrics._calls),
         "live sessions": len(csms._live),
-        "admitted (handshake->handler)": len(csms._admitted),
         "asyncio tasks": len(asyncio.all_tasks()),
         "stations in state": len(proj.state.stations),
         "transactions in state": len(proj.state.transactions),

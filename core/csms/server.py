@@ -39,7 +39,6 @@ from ..model.readers.envelope import SCHEMA_CHECKS
 from ..model.state import State
 from ..wire.closed_links import release
 from ..wire.frame import Direction, Frame, Kind
-from ..wire.join import bounded_put
 from ..wire.tap import Socket, WireTap
 from . import compression
 from .admission import REALM, Admitted, Gate, Refusal, choose_protocol
@@ -68,7 +67,6 @@ SETTLE_S = 1.0
 # a station that reconnects is answered at once even if its old peer never answers.
 HANG_UP_GRACE_S = 0.5
 RETRY_AFTER_S = (10, 60)  # a busy CSMS asks a station to come back within this range
-_MAX_HANDSHAKES = 10_000  # admitted handshakes waiting for their handler (bounded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +130,6 @@ class Csms:
         self.before_answer: Callable[[], bool] | None = None
         self._locks = StationLocks()
         self.inventory = InventoryAsks(self._ask_inventory, self.is_connected)
-        self._admitted: dict[int, Admitted] = {}  # by id(connection), handshake to handler
         self._refusals = RefusalLimiter()
         self._server: Server | None = None
         self._tls_server: Server | None = None  # the TLS port beside a plain one
@@ -178,6 +175,7 @@ class Csms:
             subprotocols=list(self.protocols),  # type: ignore[arg-type]
             select_subprotocol=self._select_subprotocol,
             process_request=self._process_request,
+            create_connection=_StationConnection,
             ssl=tls,
             max_size=self.settings.max_frame_bytes,
             compression=None,  # negotiated as core/csms/compression.py says, when on
@@ -365,7 +363,7 @@ class Csms:
         )
 
     async def _process_request(
-        self, connection: ServerConnection, request: Request
+        self, connection: _StationConnection, request: Request
     ) -> Response | None:
         if request.path.split("?", 1)[0] == "/metrics" and self.metrics is not None:
             return _plain(HTTPStatus.OK, self.metrics.render(), "text/plain; version=0.0.4")
@@ -376,7 +374,7 @@ class Csms:
         if isinstance(verdict, Refusal):
             return self._refuse(connection, verdict)
         self.certificates.presented(verdict.station_id, connection.transport)
-        bounded_put(self._admitted, id(connection), verdict, _MAX_HANDSHAKES)
+        connection.admitted = verdict
         return None
 
     def _refuse(self, connection: ServerConnection, refusal: Refusal) -> Response:
@@ -426,16 +424,11 @@ class Csms:
 
         return ThrottledSocket(ws, MessageRate(rate, self.settings.flood_patience), slowed)
 
-    async def _handle(self, ws: ServerConnection) -> None:
-        assert ws.request is not None
-        _forget_protocol_choice(ws)
-        admitted = self._admitted.pop(id(ws), None)
+    async def _handle(self, ws: _StationConnection) -> None:
+        # Only a handshake the gate admitted is upgraded, with a subprotocol we serve.
+        admitted = ws.admitted
         protocol = ws.subprotocol or ""
-        if admitted is None or protocol not in self.protocols:
-            # The gate refuses these before the upgrade; one it never saw (its table was
-            # full) gets no station, live or in the state.
-            await _hang_up(ws, 1013, "handshake not admitted, retry later")
-            return
+        assert admitted is not None and protocol in self.protocols
         station_id = admitted.station_id
         pending = self.gate.registration is Registration.PENDING
         if pending and self.registry.get(station_id) is None:
@@ -483,7 +476,6 @@ class Csms:
             # The library's handlers are bound methods of the session, held by the session:
             # a cycle that would keep the closed connection until a full collection.
             session.route_map.clear()  # type: ignore[attr-defined]
-            release(ws)  # websockets' own cycles (wire/closed_links)
 
     async def _ended(self, live: _Live, station_id: str, answered: bool, hung_up: str) -> None:
         """A connection's session ended: unless a newer connection replaced it, the station
@@ -505,12 +497,21 @@ def _is_tls(ws: ServerConnection) -> bool:
     return transport is not None and transport.get_extra_info("ssl_object") is not None
 
 
-def _forget_protocol_choice(ws: ServerConnection) -> None:
-    """Drop the subprotocol chooser websockets bound onto the connection's protocol (used
-    only in the handshake, done by now): it holds the connection in a reference cycle, so
-    a closed connection (tens of kB) would wait for a full collection, which the collector
-    of a long run (core/collector.py) puts off until its frozen set has doubled."""
-    vars(ws.protocol).pop("select_subprotocol", None)
+class _StationConnection(ServerConnection):
+    """A connection to the CSMS port: what the gate admitted it as, and its reference
+    cycles broken as soon as its socket is gone, whether or not a handler ever ran (a
+    refused handshake, or a peer gone mid-handshake, has none). The collector of a long
+    run (core/collector.py) puts full collections off until its frozen set has doubled,
+    so a closed connection left in a cycle (tens of kB, hundreds with deflate) would
+    stay: memory would grow with every reconnect and every refusal."""
+
+    admitted: Admitted | None = None  # set by the gate's verdict in the handshake
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        # The subprotocol chooser websockets binds onto the protocol holds the connection.
+        vars(self.protocol).pop("select_subprotocol", None)
+        release(self)  # websockets' own cycles (wire/closed_links)
 
 
 async def _hang_up(ws: ServerConnection, code: int, reason: str) -> None:

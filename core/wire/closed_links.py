@@ -14,14 +14,25 @@ from websockets.protocol import Protocol, State
 
 def release(connection: object) -> None:
     """Break the cycles of a closed connection's protocol: its parser, a generator
-    suspended for good whose frame holds the protocol, and the error the parser stopped
-    on (an EOFError when the peer dropped the link without a close), whose traceback
-    holds it too. A connection still closing is left alone: websockets steps its parser
-    until the socket is gone. A stand-in for a connection (the scenario runner's
-    recorded socket) has no protocol of websockets': nothing to release."""
+    suspended for good whose frame holds the protocol, and the errors it kept (an
+    EOFError when the peer dropped the link without a close, a malformed handshake's
+    InvalidHeader), whose tracebacks hold it too. A connection still closing is left
+    alone: websockets steps its parser until the socket is gone. A stand-in for a
+    connection (the scenario runner's recorded socket) has no protocol of websockets':
+    nothing to release."""
     protocol = getattr(connection, "protocol", None)
     if not isinstance(protocol, Protocol) or protocol.state is not State.CLOSED:
         return
     protocol.parser.close()
-    if protocol.parser_exc is not None:
-        protocol.parser_exc.__traceback__ = None
+    for error in (protocol.parser_exc, protocol.handshake_exc):
+        _drop_tracebacks(error)
+
+
+def _drop_tracebacks(error: BaseException | None) -> None:
+    """Drop the tracebacks of an error and of those it was raised from or during (a
+    missing handshake header is a KeyError inside the InvalidHeader websockets keeps)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        error.__traceback__ = None
+        error = error.__cause__ or error.__context__

@@ -5,11 +5,17 @@ frozen set doubled: the CSMS's memory would grow with every reconnect of every s
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Subprotocol
 
 from ocppdeck.core.dialects import V16, V201
 from tests.helpers import station2x
@@ -70,3 +76,65 @@ async def test_a_simulated_station_s_dropped_link_needs_no_collection_to_be_free
             await wait_for(lambda: sim.booted, timeout=10)  # and it is back
         finally:
             gc.enable()
+
+
+def _server_connections() -> int:
+    return sum(1 for o in gc.get_objects() if isinstance(o, ServerConnection))
+
+
+_UPGRADE = (
+    "GET /CP9 HTTP/1.1\r\nHost: csms\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ocpp1.6\r\n"
+)
+_KEY = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+
+
+async def _no_common_subprotocol(url: str, host: str, port: int) -> None:
+    with pytest.raises(InvalidStatus):
+        async with connect(f"{url}/CP9", subprotocols=[Subprotocol("ocpp9.9")]):
+            pass
+
+
+async def _gone_before_the_answer(url: str, host: str, port: int) -> None:
+    _, writer = await asyncio.open_connection(host, port)
+    writer.write(f"{_UPGRADE}{_KEY}\r\n".encode())
+    await writer.drain()
+    writer.transport.abort()
+
+
+async def _malformed(url: str, host: str, port: int) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(f"{_UPGRADE}\r\n".encode())  # no Sec-WebSocket-Key
+    assert (await reader.read()).startswith(b"HTTP/1.1 400")
+    writer.close()
+
+
+async def _gone_mid_request(url: str, host: str, port: int) -> None:
+    _, writer = await asyncio.open_connection(host, port)
+    writer.write(_UPGRADE.encode())
+    await writer.drain()
+    writer.transport.abort()
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    "handshake",
+    [_no_common_subprotocol, _gone_before_the_answer, _malformed, _gone_mid_request],
+    ids=["refused", "gone-before-the-answer", "malformed", "gone-mid-request"],
+)
+async def test_a_handshake_that_never_opens_needs_no_collection_to_be_freed(
+    tmp_path: Path, handshake: Callable[[str, str, int], Awaitable[None]]
+) -> None:
+    """No handler ever runs for these (a station knocking with the wrong subprotocol or
+    password, a broken or hostile client): each must not leave its connection behind."""
+    async with own_engine(tmp_path) as engine:
+        gc.collect()
+        before = _server_connections()
+        gc.disable()
+        try:
+            await handshake(engine.csms.url, "127.0.0.1", engine.csms.port)
+            await wait_for(lambda: _server_connections() == before)
+        finally:
+            gc.enable()
+        async with station(engine, "CP1") as cp:  # and the CSMS still takes stations
+            await boot(cp)
