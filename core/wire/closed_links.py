@@ -16,7 +16,9 @@ def release(connection: object) -> None:
     """Break the cycles of a closed connection's protocol: its parser, a generator
     suspended for good whose frame holds the protocol, and the errors it kept (an
     EOFError when the peer dropped the link without a close, a malformed handshake's
-    InvalidHeader), whose tracebacks hold it too. A connection still closing is left
+    InvalidHeader, the BrokenPipeError of a write to a peer gone), whose tracebacks hold
+    it or its connection too: a traceback keeps the frames of the calls that raised it,
+    the connection's own methods among them. A connection still closing is left
     alone: websockets steps its parser until the socket is gone. A stand-in for a
     connection (the scenario runner's recorded socket) has no protocol of websockets':
     nothing to release."""
@@ -24,7 +26,8 @@ def release(connection: object) -> None:
     if not isinstance(protocol, Protocol) or protocol.state is not State.CLOSED:
         return
     protocol.parser.close()
-    for error in (protocol.parser_exc, protocol.handshake_exc):
+    connection_error = getattr(connection, "connection_exc", None)
+    for error in (protocol.parser_exc, protocol.handshake_exc, connection_error):
         _drop_tracebacks(error)
 
 

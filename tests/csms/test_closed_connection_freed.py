@@ -7,31 +7,49 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import socket
+import struct
 import weakref
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from websockets.asyncio.client import connect
+from ocpp.v16 import call
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import InvalidStatus
+from websockets.protocol import State
 from websockets.typing import Subprotocol
 
 from ocppdeck.core.dialects import V16, V201
+from ocppdeck.core.engine import Engine
+from ocppdeck.core.wire.frame import Direction, Kind
 from tests.helpers import station2x
-from tests.helpers.engine import own_engine, wait_for
+from tests.helpers.engine import frames_of, own_engine, wait_for
 from tests.helpers.simulated import simulated
 from tests.helpers.station16 import boot, station
 
 
+def _cut(connection: ClientConnection, how: str) -> None:
+    """Lose the station's link as a network fault does: `dropped` closes the socket (the
+    CSMS reads an end of stream), `reset` makes the kernel answer with a reset (the CSMS
+    gets ECONNRESET, an error whose traceback runs through its transport)."""
+    transport = connection.transport
+    if how == "reset":
+        linger = struct.pack("ii", 1, 0)  # on, 0 s: close() sends RST at once
+        transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+    transport.abort()
+
+
 @pytest.mark.timeout(30)
-@pytest.mark.parametrize("dropped", [False, True], ids=["closed", "dropped"])
+@pytest.mark.parametrize("how", ["closed", "dropped", "reset"])
 @pytest.mark.parametrize("protocol", [V16.name, V201.name])
 async def test_a_closed_connection_needs_no_collection_to_be_freed(
-    tmp_path: Path, protocol: str, dropped: bool
+    tmp_path: Path, protocol: str, how: str
 ) -> None:
-    """Closed with a close frame, or dropped (the socket gone without one, as a station
-    losing power or its network does: websockets keeps the EOFError)."""
+    """Closed with a close frame, dropped (the socket gone without one, as a station
+    losing power does: websockets keeps the EOFError) or reset by the peer's kernel
+    (websockets keeps the ECONNRESET)."""
     async with own_engine(tmp_path) as engine:
         gc.collect()
         gc.disable()  # only reference counting frees anything from here
@@ -42,15 +60,15 @@ async def test_a_closed_connection_needs_no_collection_to_be_freed(
                     live = engine.csms._live["CP1"]
                     refs = [weakref.ref(o) for o in (live.ws, live.ws.protocol, live.session)]
                     del live
-                    if dropped:
-                        cp._connection.transport.abort()
+                    if how != "closed":
+                        _cut(cp._connection, how)
             else:
                 async with station2x.station(engine, protocol, station2x.v201) as cp:
                     live = engine.csms._live["PNC-1"]
                     refs = [weakref.ref(o) for o in (live.ws, live.ws.protocol, live.session)]
                     del live
-                    if dropped:
-                        cp._connection.transport.abort()
+                    if how != "closed":
+                        _cut(cp._connection, how)
             await wait_for(lambda: all(ref() is None for ref in refs))
         finally:
             gc.enable()
@@ -138,3 +156,36 @@ async def test_a_handshake_that_never_opens_needs_no_collection_to_be_freed(
             gc.enable()
         async with station(engine, "CP1") as cp:  # and the CSMS still takes stations
             await boot(cp)
+
+
+def _answered(engine: Engine, station_id: str) -> bool:
+    return any(
+        f.kind is Kind.RESULT and f.direction is Direction.IN for f in frames_of(engine, station_id)
+    )
+
+
+@pytest.mark.timeout(30)
+async def test_a_write_to_a_station_gone_needs_no_collection_to_be_freed(tmp_path: Path) -> None:
+    """The CSMS learns that a station is gone from a write, not a read (it was not reading
+    the station: slowed for its rate, as a flooder is): websockets keeps the write's
+    BrokenPipeError, whose traceback runs through the connection's own send."""
+    async with own_engine(tmp_path) as engine:
+        gc.collect()
+        gc.disable()
+        try:
+            async with station(engine, "CP1") as cp:
+                await boot(cp)
+                # The CSMS's GetConfiguration after the boot answered: the Reset goes at once.
+                await wait_for(lambda: _answered(engine, "CP1"))
+                ws = engine.csms._live["CP1"].ws
+                ws.transport.pause_reading()
+                _cut(cp._connection, "reset")
+                await asyncio.sleep(0.1)  # the reset is in; the CSMS has not read it
+                engine.csms.submit("CP1", call.Reset(type="Soft"))
+                await wait_for(lambda: ws.protocol.state is State.CLOSED)
+                assert isinstance(ws.connection_exc, OSError)  # what the write met
+                ref = weakref.ref(ws)
+                ws = None
+            await wait_for(lambda: ref() is None)
+        finally:
+            gc.enable()
