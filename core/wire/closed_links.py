@@ -13,15 +13,15 @@ from websockets.protocol import Protocol, State
 
 
 def release(connection: object) -> None:
-    """Break the cycles of a closed connection's protocol: its parser, a generator
-    suspended for good whose frame holds the protocol, and the errors it kept (an
-    EOFError when the peer dropped the link without a close, a malformed handshake's
-    InvalidHeader, the BrokenPipeError of a write to a peer gone), whose tracebacks hold
-    it or its connection too: a traceback keeps the frames of the calls that raised it,
-    the connection's own methods among them. A connection still closing is left
-    alone: websockets steps its parser until the socket is gone. A stand-in for a
-    connection (the scenario runner's recorded socket) has no protocol of websockets':
-    nothing to release."""
+    """Break the cycles of a closed connection: its protocol's parser, a generator
+    suspended for good whose frame holds the protocol; the errors it kept (an EOFError
+    when the peer dropped the link without a close, a malformed handshake's
+    InvalidHeader, the BrokenPipeError of a write to a peer gone), whose tracebacks keep
+    the frames of the calls that raised them, the connection's own methods among them;
+    and its closed transport's read callback. A connection still closing is left alone:
+    websockets steps its parser until the socket is gone. A stand-in for a connection
+    (the scenario runner's recorded socket) has no protocol of websockets': nothing to
+    release."""
     protocol = getattr(connection, "protocol", None)
     if not isinstance(protocol, Protocol) or protocol.state is not State.CLOSED:
         return
@@ -29,6 +29,11 @@ def release(connection: object) -> None:
     connection_error = getattr(connection, "connection_exc", None)
     for error in (protocol.parser_exc, protocol.handshake_exc, connection_error):
         _drop_tracebacks(error)
+    # asyncio's socket transport keeps its read callback, a method bound to itself, after
+    # the socket is closed (Python 3.11): the transport and its socket object would stay.
+    transport = getattr(connection, "transport", None)
+    if transport is not None and transport.is_closing() and hasattr(transport, "_read_ready_cb"):
+        transport._read_ready_cb = None
 
 
 def _drop_tracebacks(error: BaseException | None) -> None:

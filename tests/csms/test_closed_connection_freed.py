@@ -49,7 +49,7 @@ async def test_a_closed_connection_needs_no_collection_to_be_freed(
 ) -> None:
     """Closed with a close frame, dropped (the socket gone without one, as a station
     losing power does: websockets keeps the EOFError) or reset by the peer's kernel
-    (websockets keeps the ECONNRESET)."""
+    (websockets keeps the ECONNRESET). Its transport (and socket object) goes too."""
     async with own_engine(tmp_path) as engine:
         gc.collect()
         gc.disable()  # only reference counting frees anything from here
@@ -58,14 +58,20 @@ async def test_a_closed_connection_needs_no_collection_to_be_freed(
                 async with station(engine, "CP1") as cp:
                     await boot(cp)
                     live = engine.csms._live["CP1"]
-                    refs = [weakref.ref(o) for o in (live.ws, live.ws.protocol, live.session)]
+                    refs = [
+                        weakref.ref(o)
+                        for o in (live.ws, live.ws.protocol, live.ws.transport, live.session)
+                    ]
                     del live
                     if how != "closed":
                         _cut(cp._connection, how)
             else:
                 async with station2x.station(engine, protocol, station2x.v201) as cp:
                     live = engine.csms._live["PNC-1"]
-                    refs = [weakref.ref(o) for o in (live.ws, live.ws.protocol, live.session)]
+                    refs = [
+                        weakref.ref(o)
+                        for o in (live.ws, live.ws.protocol, live.ws.transport, live.session)
+                    ]
                     del live
                     if how != "closed":
                         _cut(cp._connection, how)
@@ -87,7 +93,7 @@ async def test_a_simulated_station_s_dropped_link_needs_no_collection_to_be_free
         gc.collect()
         gc.disable()
         try:
-            refs = [weakref.ref(o) for o in (old, old.protocol, sim._cp)]
+            refs = [weakref.ref(o) for o in (old, old.protocol, old.transport, sim._cp)]
             del old
             sim.drop_connection()
             await wait_for(lambda: all(ref() is None for ref in refs))
@@ -184,8 +190,8 @@ async def test_a_write_to_a_station_gone_needs_no_collection_to_be_freed(tmp_pat
                 engine.csms.submit("CP1", call.Reset(type="Soft"))
                 await wait_for(lambda: ws.protocol.state is State.CLOSED)
                 assert isinstance(ws.connection_exc, OSError)  # what the write met
-                ref = weakref.ref(ws)
+                refs = [weakref.ref(ws), weakref.ref(ws.transport)]
                 ws = None
-            await wait_for(lambda: ref() is None)
+            await wait_for(lambda: all(ref() is None for ref in refs))
         finally:
             gc.enable()
