@@ -61,7 +61,7 @@ ROOT = str(Path(core.__file__).resolve().parent.parent) + os.sep  # ocppdeck's o
 OURS = {"core", "tui"}
 SITE = f"site-packages{os.sep}"
 HOLDER_SAMPLE = 25
-PER_CONNECTION = re.compile(r"ChargePoint|Connection$|Session$|WireTap|StreamReader")
+PER_CONNECTION = re.compile(r"ChargePoint|Connection$|Session$|WireTap|StreamReader|Transport$")
 RSS_EVERY_S = 5.0
 STOP_GRACE_S = 120.0  # past --seconds: the fleet's close, the engine's close
 
