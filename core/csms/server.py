@@ -509,9 +509,7 @@ class _StationConnection(ServerConnection):
 
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
-        # The subprotocol chooser websockets binds onto the protocol holds the connection.
-        vars(self.protocol).pop("select_subprotocol", None)
-        release(self)  # websockets' own cycles (wire/closed_links)
+        release(self)  # websockets' and asyncio's cycles (wire/closed_links)
 
 
 async def _hang_up(ws: ServerConnection, code: int, reason: str) -> None:

@@ -14,7 +14,8 @@ from websockets.protocol import Protocol, State
 
 def release(connection: object) -> None:
     """Break the cycles of a closed connection: its protocol's parser, a generator
-    suspended for good whose frame holds the protocol; the errors it kept (an EOFError
+    suspended for good whose frame holds the protocol; a server's subprotocol chooser,
+    a closure over the connection bound onto its protocol; the errors it kept (an EOFError
     when the peer dropped the link without a close, a malformed handshake's
     InvalidHeader, the BrokenPipeError of a write to a peer gone), whose tracebacks keep
     the frames of the calls that raised them, the connection's own methods among them;
@@ -26,6 +27,7 @@ def release(connection: object) -> None:
     if not isinstance(protocol, Protocol) or protocol.state is not State.CLOSED:
         return
     protocol.parser.close()
+    vars(protocol).pop("select_subprotocol", None)  # only a server's protocol has one
     connection_error = getattr(connection, "connection_exc", None)
     for error in (protocol.parser_exc, protocol.handshake_exc, connection_error):
         _drop_tracebacks(error)
