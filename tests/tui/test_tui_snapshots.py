@@ -1,12 +1,10 @@
 """SVG snapshots of the console on the deterministic scenario (pytest-textual-snapshot).
 
 Update after an intended change of the screen with
-`pytest tests/test_tui_snapshots.py --snapshot-update`, then look at the SVGs.
+`pytest tests/tui/test_tui_snapshots.py --snapshot-update`, then look at the SVGs.
 """
 
 from __future__ import annotations
-
-from textual.pilot import Pilot
 
 from ocppdeck.core.wire.frame import Kind
 from tests.helpers.scenario import scenario_app, scenario_frames
@@ -54,16 +52,9 @@ def test_mixed_versions_main_screen(snap_compare) -> None:
     assert snap_compare(mixed_app(), press=["down"], terminal_size=SIZE)
 
 
-async def settled(pilot: Pilot[None]) -> None:
-    """Let the tables fit their columns to the pane (after the first layout) before the shot."""
-    await pilot.pause()
-    await pilot.wait_for_scheduled_animations()
-    await pilot.pause()
-
-
 def test_main_screen_at_80x24_keeps_all_four_panes(snap_compare) -> None:
     """Fewer rows and columns each, the header's brand first to go; the page never scrolls."""
-    assert snap_compare(scenario_app(), terminal_size=(80, 24), run_before=settled)
+    assert snap_compare(scenario_app(), terminal_size=(80, 24))
 
 
 def test_offline_station_at_80x24_shows_its_last_known_state_dimmed(snap_compare) -> None:
