@@ -39,7 +39,7 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import CellType
 
@@ -53,6 +53,7 @@ from ocppdeck.core.config import load_settings
 from ocppdeck.core.dialects import V16, V201
 from ocppdeck.core.engine import Engine
 from ocppdeck.core.memory_trim import release_free_memory
+from ocppdeck.core.model.state import StationState
 from ocppdeck.core.sim.fleet import fleet_specs
 
 FRAMES = 12  # traceback depth kept per allocation
@@ -182,7 +183,23 @@ def _structures(engine: Engine) -> dict[str, int]:
         "asyncio tasks": len(asyncio.all_tasks()),
         "stations in state": len(proj.state.stations),
         "transactions in state": len(proj.state.transactions),
+        **_per_station(proj.state.stations.values()),
     }
+
+
+def _per_station(stations: Iterable[StationState]) -> dict[str, int]:
+    """What the stations' bounded records hold, summed over the fleet."""
+    sums: Counter[str] = Counter()
+    for st in stations:
+        sums["  unstarted transactions"] += len(st.unstarted)
+        sums["  variables"] += len(st.variables)
+        sums["  reports"] += len(st.reports)
+        sums["  notices"] += sum(len(kept) for kept in st.notices.values())
+        sums["  steps"] += sum(len(kept) for kept in st.steps.values())
+        sums["  charging events"] += len(st.charging)
+        sums["  evses"] += len(st.evses)
+        sums["  meter samples"] += sum(len(e.history) for e in st.evses.values())
+    return dict(sums)
 
 
 class Tracer:

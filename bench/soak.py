@@ -18,8 +18,9 @@ Meanwhile the CSMS is killed with SIGKILL twice (restarted on the same port and
 data dir each time) and the disk is filled for `--full-seconds`.
 
 The CSMS starts aged (`--aged`, the default): its data dir holds the snapshot of a
-CSMS that has served this fleet for days, every station's state at its bounds (full
-meter histories, its bound of closed transactions), and its frame log holds
+CSMS that has served this fleet for days, every station's state where a long run keeps
+it (full meter histories, closed transactions spread over their eviction sawtooth:
+bench/_aged.py), and its frame log holds
 `--frame-log-mb`. So its memory is at the steady state once the frame log has filled
 (`--warmup` s into each life), and growth after that is a leak: the figure is the
 slope of each minute's lowest RSS, per life long enough to show it. At the end the CSMS
@@ -653,7 +654,7 @@ async def soak(args: argparse.Namespace, work: Path, disk: Disk) -> dict[str, An
     if args.aged:
         specs = fleet_specs(args.stations, args.seed, protocols=(V16.name, V201.name))
         size = write_aged_data_dir(disk.path / "snapshot.json", specs, time.time())
-        print(f"  aged start: a {size / 1e6:.0f} MB snapshot, every station at its bounds")
+        print(f"  aged start: a {size / 1e6:.0f} MB snapshot, every station at its steady state")
     run.restarts.append(await csms.start())
     sampler = asyncio.create_task(_sample(csms, run))
     url, stop = f"ws://127.0.0.1:{port}", work / "stop"
