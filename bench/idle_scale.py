@@ -14,7 +14,9 @@ processes raise their open-files limit to the hard limit and print it.
 
 Printed: RSS before any station and with all connected, MB per station,
 connections that failed, heartbeats answered and their latency beside the
-longest full (gen-2) collection, and the figures against the targets.
+longest full (gen-2) collection, where each heartbeat's time went (to the CSMS's
+reader, inside the CSMS, back to the station: the fleet and the CSMS stamp the same
+message ids with the same wall clock), and the figures against the targets.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import json
 import logging
 import os
 import random
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +56,8 @@ from _benchlib import (
 from _figures import figure, verdict
 from ocpp.v16 import call
 
+from ocppdeck.core.wire.frame import Direction, Frame, Kind
+
 if TYPE_CHECKING:
     from ocppdeck.core.collector import Collector
 
@@ -60,6 +66,9 @@ if TYPE_CHECKING:
 TARGET_MB_2K = 300.0
 TARGET_MB_10K = 800.0
 TARGET_P99_MS = 100.0
+
+
+HEARTBEAT_ID = "hb-"  # the fleet's heartbeat message ids start so: the CSMS side finds them
 
 
 # --- the fleet (child process) -----------------------------------------------
@@ -74,13 +83,22 @@ async def client_main(args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     hold = {"began": float("inf")}
 
+    # (message id, wall time sent, wall time answered) of the hold's heartbeats: the CSMS
+    # stamps the same ids' frames with the same clock, so the parent splits each answer.
+    timed: list[tuple[str, float, float]] = []
+
     async def heartbeats(link: Link, index: int) -> None:
         rng = random.Random(args.seed + index)
         await asyncio.sleep(rng.random() * args.interval)
+        count = 0
         while not stop.is_set():
-            started = loop.time()
+            count += 1
+            uid = f"{HEARTBEAT_ID}{index}-{count}"
+            started, sent = loop.time(), time.time()
             try:
-                await link.cp.call(call.Heartbeat(), suppress=False, skip_schema_validation=True)
+                await link.cp.call(
+                    call.Heartbeat(), suppress=False, unique_id=uid, skip_schema_validation=True
+                )
             except Exception as exc:
                 beats["failed"] += 1
                 if len(failures) < 5:
@@ -89,6 +107,7 @@ async def client_main(args: argparse.Namespace) -> None:
                 beats["ok"] += 1
                 if started >= hold["began"]:  # one sent in the connect storm is not the hold's
                     latencies.append(loop.time() - started)
+                    timed.append((uid, sent, time.time()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), args.interval)
 
@@ -135,6 +154,7 @@ async def client_main(args: argparse.Namespace) -> None:
             cpu_at_hold = cpu_seconds()
             await asyncio.sleep(args.hold)
         dropped = sum(1 for link in links if link.ws.close_code is not None)
+        Path(args.times).write_text(json.dumps(timed))
         emit(
             "done",
             dropped=dropped,
@@ -156,6 +176,41 @@ async def client_main(args: argparse.Namespace) -> None:
 
 
 # --- the CSMS (this process) -------------------------------------------------
+class Stamps:
+    """When the CSMS took in each fleet heartbeat and sent its answer (its frames' times):
+    with the fleet's own send and answer times, where each heartbeat's time went."""
+
+    def __init__(self) -> None:
+        self.came: dict[str, float] = {}
+        self.answered: dict[str, float] = {}
+
+    def take(self, frame: Frame) -> None:
+        """A bus subscriber: the times of the fleet's heartbeats and their answers."""
+        if not frame.unique_id.startswith(HEARTBEAT_ID):
+            return
+        if frame.kind is Kind.CALL and frame.direction is Direction.IN:
+            self.came[frame.unique_id] = frame.ts
+        elif frame.kind is Kind.RESULT and frame.direction is Direction.OUT:
+            self.answered[frame.unique_id] = frame.ts
+
+    def legs(self, timed: Sequence[tuple[str, float, float]]) -> dict[str, dict[str, float]]:
+        """Summaries of each leg of the heartbeats the fleet timed: to the CSMS's reader,
+        in the CSMS (read to answer sent), and back to the station's answer."""
+        legs: dict[str, list[float]] = {
+            "fleet sent -> CSMS read": [],
+            "CSMS read -> CSMS answered": [],
+            "CSMS answered -> fleet read": [],
+        }
+        to, inside, back = legs.values()
+        for uid, sent, read in timed:
+            came, answered = self.came.get(uid), self.answered.get(uid)
+            if came is not None and answered is not None:
+                to.append(came - sent)
+                inside.append(answered - came)
+                back.append(read - answered)
+        return {leg: summarize_ms(times) for leg, times in legs.items()}
+
+
 def rss_mb() -> float:
     """This process's resident memory now, in MB (MiB)."""
     return proc_status_kb()["VmRSS"] / 1024
@@ -208,8 +263,10 @@ async def measure(args: argparse.Namespace, collector: Collector | None) -> None
         f"(pid {os.getpid()}); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
         flush=True,
     )
+    stamps = Stamps()
     try:
         await engine.start()
+        engine.bus.subscribe(stamps.take)
         if collector is not None:
             collector.settle()  # as `ocppdeck serve` does after start-up
         gc.collect()
@@ -234,6 +291,8 @@ async def measure(args: argparse.Namespace, collector: Collector | None) -> None
                 str(args.connect_timeout),
                 "--seed",
                 str(args.seed),
+                "--times",
+                str(data_dir / "heartbeat-times.json"),
                 *(["--no-compression"] if args.no_compression else []),
             ]
         )
@@ -261,6 +320,7 @@ async def measure(args: argparse.Namespace, collector: Collector | None) -> None
         probe.stop()
         cpu_held = cpu_seconds() - cpu_at_hold
         done = done_task.result()
+        legs = stamps.legs(json.loads((data_dir / "heartbeat-times.json").read_text()))
         held = len(engine.csms.connected())
         frames = len(engine.frames)
         tracked = len(gc.get_objects())
@@ -303,6 +363,13 @@ async def measure(args: argparse.Namespace, collector: Collector | None) -> None
         [
             "heartbeat p99 / longest gen-2 GC pause",
             f"{fmt(lat['p99'], 2)} / {gc_ms:.1f} ms",
+        ],
+        *[
+            [
+                f"  {leg} p50 / p99 / max",
+                f"{fmt(t['p50'], 2)} / {fmt(t['p99'], 2)} / {fmt(t['max'], 1)} ms",
+            ]
+            for leg, t in legs.items()
         ],
         ["CSMS loop lag p50 / p99 / max while holding", lag_text],
         ["CSMS gen-2 GC while holding", gcw.describe(2)],
@@ -393,6 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=7, help="heartbeat phase seed")
     p.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)
+    p.add_argument("--times", help=argparse.SUPPRESS)  # the fleet writes its heartbeats' times
     return p
 
 
