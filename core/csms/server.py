@@ -37,7 +37,7 @@ from ..config import Settings
 from ..dialects import Dialect, dialect
 from ..model.readers.envelope import SCHEMA_CHECKS
 from ..model.state import State
-from ..wire.closed_links import release
+from ..wire.closed_links import ReleasedOnClose
 from ..wire.frame import Direction, Frame, Kind
 from ..wire.tap import Socket, WireTap
 from . import compression
@@ -497,7 +497,7 @@ def _is_tls(ws: ServerConnection) -> bool:
     return transport is not None and transport.get_extra_info("ssl_object") is not None
 
 
-class _StationConnection(ServerConnection):
+class _StationConnection(ReleasedOnClose, ServerConnection):
     """A connection to the CSMS port: what the gate admitted it as, and its reference
     cycles broken as soon as its socket is gone, whether or not a handler ever ran (a
     refused handshake, or a peer gone mid-handshake, has none). The collector of a long
@@ -506,10 +506,6 @@ class _StationConnection(ServerConnection):
     stay: memory would grow with every reconnect and every refusal."""
 
     admitted: Admitted | None = None  # set by the gate's verdict in the handshake
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        super().connection_lost(exc)
-        release(self)  # websockets' and asyncio's cycles (wire/closed_links)
 
 
 async def _hang_up(ws: ServerConnection, code: int, reason: str) -> None:

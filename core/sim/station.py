@@ -24,7 +24,7 @@ from websockets.typing import Subprotocol
 
 from ..clock import Clock, to_iso
 from ..dialects import dialect
-from ..wire.closed_links import release
+from ..wire.closed_links import ReleasedOnClose
 from ..wire.transaction_messages import transaction_related
 from .charging_limit import ChargingLimits, Profile, Purpose, acceptable
 from .connector import ConnectorSim, Context, Status, StopReason, pause
@@ -61,6 +61,11 @@ SECURITY_PROFILE_KEY = "SecurityProfile"
 CENTRAL_SYSTEM_URL_KEY = "CentralSystemURI"
 # Configuration: key -> read-only. The intervals can be changed; the rest is fixed.
 _READONLY_KEYS = ("NumberOfConnectors", "AuthorizeRemoteTxRequests", "MeterValuesSampledData")
+
+
+class _Link(ReleasedOnClose, ClientConnection):
+    """A station's link, its reference cycles broken once its socket is gone
+    (wire/closed_links): a fleet that reconnects does not pile closed links up."""
 
 
 def basic_auth(user: str, password: str) -> str:
@@ -221,6 +226,7 @@ class SimStation:
             try:
                 async with connect(
                     target,
+                    create_connection=_Link,
                     subprotocols=[Subprotocol(self.spec.protocol)],
                     additional_headers=headers,
                     ssl=tls,
@@ -259,10 +265,9 @@ class SimStation:
         finally:
             await cancel_all([receiver, *self._tasks])
             self._connector_tasks.clear()
-            # The library's handlers are bound methods of the point, held by the point,
-            # and websockets keeps cycles of its own: broken, the link is freed at once.
+            # The library's handlers are bound methods of the point, held by the point:
+            # broken, the link is freed at once (websockets' own cycles: `_Link`).
             self._cp.route_map.clear()
-            release(ws)
             self._ws = self._cp = None
             self.connected = self.booted = False
             # The receiver holds the error the link ended with, whose traceback holds

@@ -6,6 +6,7 @@ frozen set doubled: the CSMS's memory would grow with every reconnect of every s
 from __future__ import annotations
 
 import asyncio
+import base64
 import gc
 import socket
 import struct
@@ -25,9 +26,12 @@ from ocppdeck.core.dialects import V16, V201
 from ocppdeck.core.engine import Engine
 from ocppdeck.core.wire.frame import Direction, Kind
 from tests.helpers import station2x
+from tests.helpers.certs import make_pki
 from tests.helpers.engine import frames_of, own_engine, wait_for
 from tests.helpers.simulated import simulated
 from tests.helpers.station16 import boot, station
+
+PASSWORD = "station-password-0123456789"
 
 
 def _cut(connection: ClientConnection, how: str) -> None:
@@ -192,6 +196,41 @@ async def test_a_write_to_a_station_gone_needs_no_collection_to_be_freed(tmp_pat
                 assert isinstance(ws.connection_exc, OSError)  # what the write met
                 refs = [weakref.ref(ws), weakref.ref(ws.transport)]
                 ws = None
+            await wait_for(lambda: all(ref() is None for ref in refs))
+        finally:
+            gc.enable()
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("how", ["closed", "dropped"])
+async def test_a_closed_tls_connection_needs_no_collection_to_be_freed(
+    tmp_path: Path, how: str
+) -> None:
+    """Over TLS the connection's transport wraps a socket transport, which asyncio leaves
+    holding its own read callback once closed, as it does a plain one."""
+    pki = make_pki(tmp_path / "pki")
+    settings = {"security_profile": 2, "tls_cert": pki.cert, "tls_key": pki.key}
+    async with own_engine(tmp_path / "data", registration="closed", **settings) as engine:
+        engine.csms.registry.add("CP1", PASSWORD)
+        token = base64.b64encode(f"CP1:{PASSWORD}".encode()).decode()
+        gc.collect()
+        gc.disable()
+        try:
+            ws = await connect(
+                f"{engine.csms.url}/CP1",
+                subprotocols=[Subprotocol(V16.name)],
+                ssl=pki.client(),
+                additional_headers={"Authorization": f"Basic {token}"},
+            )
+            await wait_for(lambda: "CP1" in engine.csms._live)
+            live = engine.csms._live["CP1"]
+            outer = live.ws.transport
+            refs = [weakref.ref(o) for o in (live.ws, outer, outer._ssl_protocol._transport)]
+            del live, outer
+            if how == "closed":
+                await ws.close()
+            else:
+                _cut(ws, "dropped")
             await wait_for(lambda: all(ref() is None for ref in refs))
         finally:
             gc.enable()
