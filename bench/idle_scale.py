@@ -227,9 +227,9 @@ def rss_mb() -> float:
 async def main_async(args: argparse.Namespace) -> None:
     """The CSMS side, with the collector tuned as `ocppdeck serve` tunes it (or not)."""
     from ocppdeck.core.collector import tuned  # not imported by the --client process
-    from ocppdeck.core.memory_trim import tune_heap
+    from ocppdeck.core.memory_trim import share_arenas
 
-    tune_heap()  # as `ocppdeck serve` does
+    share_arenas()  # as `ocppdeck serve` does
 
     if args.collector == "python":
         await measure(args, None)

@@ -52,7 +52,7 @@ from ocppdeck.core.collector import tuned
 from ocppdeck.core.config import load_settings
 from ocppdeck.core.dialects import V16, V201
 from ocppdeck.core.engine import Engine
-from ocppdeck.core.memory_trim import release_free_memory, tune_heap
+from ocppdeck.core.memory_trim import release_free_memory, share_arenas
 from ocppdeck.core.model.state import StationState
 from ocppdeck.core.sim.fleet import fleet_specs
 
@@ -342,7 +342,7 @@ async def run(args: argparse.Namespace) -> None:
             },
             env={},
         )
-        tune_heap()  # as `ocppdeck serve` does
+        share_arenas()  # as `ocppdeck serve` does
         engine = Engine(settings)
         with tuned() if args.collector == "serve" else contextlib.nullcontext() as collector:
             await engine.start()

@@ -2,15 +2,11 @@
 
 A snapshot of a big state builds tens of MB of objects and bytes that are freed right
 after; glibc keeps such memory in the process (resident, counted against the CSMS)
-until asked to trim. Two of glibc's defaults also keep memory a long run once needed:
-- each thread that allocates gets an arena of its own (up to eight per core), and the
-  CSMS's store writes and segment compression run in worker threads;
-- a large block (a segment's 1 MiB chunks, a snapshot's bytes) is mapped on its own and
-  unmapped when freed, but each such free raises the size from which blocks are mapped,
-  up to 32 MiB, so later large blocks come from the heap and stay.
-bench/soak.py, 1,000 stations, minute floors of the first life: 1.42 MB/min with both
-defaults, 0.69-1.38 with two arenas, 0.53 with a fixed mapping threshold as well.
-Elsewhere than glibc this does nothing.
+until asked to trim. And glibc gives each thread that allocates its own arena (up to
+eight per core), each holding on to what it once needed: the CSMS's store writes and
+segment compression run in worker threads, and their arenas kept growing resident
+memory over a long run (bench/soak.py, 1,000 stations: minute floors rose 1.42 MB/min
+with glibc's default, 0.69-0.83 with two arenas). Elsewhere than glibc both do nothing.
 """
 
 from __future__ import annotations
@@ -20,10 +16,8 @@ import ctypes.util
 import sys
 from typing import Any
 
-M_MMAP_THRESHOLD = -3  # mallopt's parameter numbers (glibc malloc.h)
-M_ARENA_MAX = -8
+M_ARENA_MAX = -8  # mallopt's parameter number (glibc malloc.h)
 ARENAS = 2  # the main arena and one that the worker threads share
-MAPPED_FROM = 128 * 1024  # glibc's own starting threshold, kept fixed
 
 
 def _libc() -> Any | None:
@@ -51,13 +45,9 @@ def release_free_memory() -> bool:
     return True
 
 
-def tune_heap() -> bool:
+def share_arenas() -> bool:
     """Make the threads started from now on share `ARENAS` malloc arenas rather than one
-    each, and every block from `MAPPED_FROM` bytes be mapped on its own (so given back
-    when freed); whether this platform could. Call once at start, before any worker
-    thread."""
+    each; whether this platform could. Call once at start, before any worker thread."""
     if _LIBC is None:
         return False
-    shared = _LIBC.mallopt(M_ARENA_MAX, ARENAS)
-    mapped = _LIBC.mallopt(M_MMAP_THRESHOLD, MAPPED_FROM)
-    return bool(shared and mapped)
+    return bool(_LIBC.mallopt(M_ARENA_MAX, ARENAS))

@@ -19,7 +19,7 @@ from ..core.dialects import DEMO_MIX, DIALECTS
 from ..core.disk.formats import FORMATS, SourceError
 from ..core.disk.lock import DataDirLock
 from ..core.logs import configure_logging
-from ..core.memory_trim import tune_heap
+from ..core.memory_trim import share_arenas
 from . import api_cli, cluster_cli, redact_cli, report_cli, stations_cli, web_cli
 from .refused_tag_hint import hint_on_refusal
 
@@ -380,7 +380,7 @@ async def _until_signalled() -> None:
 async def _serve(settings: Settings) -> None:
     from ..core.engine import Engine
 
-    tune_heap()  # before the engine starts its worker threads (core/memory_trim.py)
+    share_arenas()  # before the engine starts its worker threads (core/memory_trim.py)
     engine = Engine(settings)
     with tuned() as collector:
         await engine.start()
@@ -485,7 +485,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Before the log file: a run refused by another's lock has touched nothing.
         lock = DataDirLock(settings.data_dir)
         configure_logging(path=settings.log_path)
-        tune_heap()  # as for `serve` (core/memory_trim.py)
+        share_arenas()  # as for `serve` (core/memory_trim.py)
         with tuned():  # as for `serve` (core/collector.py)
             if headless is not None and scenario is not None:
                 return asyncio.run(scenario_cli.demo_headless(settings, scenario, headless, lock))
