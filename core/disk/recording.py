@@ -10,10 +10,12 @@ import logging
 import os
 import re
 import shutil
+from functools import partial
 from pathlib import Path
 
 from ..wire.codec import FrameError, decode
 from . import files
+from .forked import FORKS, run_forked
 from .health import DiskHealth, Part
 
 log = logging.getLogger("ocppdeck.recording")
@@ -40,7 +42,7 @@ class Recorder:
     it stopped, so a line is never torn by a full disk.
 
     When the current file passes `max_bytes` it is renamed to a segment named
-    by its first frame's sequence number and compressed off the event loop;
+    by its first frame's sequence number and compressed by a forked child (disk/forked);
     a reader takes the segments in order, then the current file. A rotation or
     a compression that fails is tried again later; until then the current file
     grows, or the segment stays plain, and both still read back.
@@ -65,7 +67,7 @@ class Recorder:
         self._first_seq = _first_seq(path) if self._size > 0 else None
         self._flush_scheduled = False
         self._closed = False
-        self.compressing: set[asyncio.Future[None]] = set()
+        self.compressing: set[asyncio.Future[object]] = set()
         self._fd: int | None = None  # held open for the run, once the disk lets it be opened
         self._open()
 
@@ -178,11 +180,17 @@ class Recorder:
                 return
             self.health.ok(Part.COMPRESSION)
             return
-        job = loop.run_in_executor(None, compress_segment, segment)
+        # Forked where it can be: a worker thread's compressor buffers would stay in the
+        # CSMS's heap (disk/forked).
+        job: asyncio.Future[object] = (
+            asyncio.ensure_future(run_forked(partial(compress_segment, segment)))
+            if FORKS
+            else loop.run_in_executor(None, compress_segment, segment)
+        )
         self.compressing.add(job)
         job.add_done_callback(self._compressed)
 
-    def _compressed(self, job: asyncio.Future[None]) -> None:
+    def _compressed(self, job: asyncio.Future[object]) -> None:
         self.compressing.discard(job)
         if job.cancelled():
             return

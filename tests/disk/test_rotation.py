@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import gzip
+import os
 from pathlib import Path
 
 import pytest
 
-from ocppdeck.core.disk import snapshot
+from ocppdeck.core.disk import recording, snapshot
 from ocppdeck.core.disk.files import write_atomic
+from ocppdeck.core.disk.forked import FORKS
 from ocppdeck.core.disk.formats import ImportReport, read_frames
+from ocppdeck.core.disk.health import Part
 from ocppdeck.core.disk.recording import Recorder
 from ocppdeck.core.engine import Engine
 from ocppdeck.core.model.projection import Projection
@@ -96,3 +101,56 @@ def test_an_unreadable_snapshot_means_a_full_refold(tmp_path: Path) -> None:
     engine.restore()
     assert engine.state.stations["CP1"].evses[1].energy_wh == 50.0
     assert engine.bus.next_seq == 11
+
+
+@pytest.mark.skipif(not FORKS, reason="forks on Linux only")
+@pytest.mark.timeout(20)
+async def test_a_live_rotation_is_compressed_by_a_child_process_not_the_csms(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A worker thread's compressor buffers would stay in the CSMS's heap for good.
+    pids = tmp_path / "pids"
+    real = recording.compress_segment
+
+    def noted(segment: Path) -> None:
+        with pids.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        real(segment)
+
+    monkeypatch.setattr(recording, "compress_segment", noted)
+    data = tmp_path / "data"
+    recorder = Recorder(data / "recording.jsonl", max_bytes=4_000)
+    for seq in range(1, 81):
+        write(recorder, meter(seq, seq * 10.0))
+        recorder.flush()
+    await asyncio.gather(*recorder.compressing)
+    recorder.close()
+    compressed_by = {int(pid) for pid in pids.read_text().split()}
+    assert compressed_by and os.getpid() not in compressed_by
+    assert list(data.glob("recording-*.jsonl.gz"))
+    assert not list(data.glob("recording-*.jsonl"))
+    seqs = [f.seq for f in read_frames(data, "recording", ImportReport())]
+    assert seqs == list(range(1, 81))
+
+
+@pytest.mark.skipif(not FORKS, reason="forks on Linux only")
+@pytest.mark.timeout(20)
+async def test_a_child_that_cannot_compress_reports_the_disk_s_error_and_keeps_the_plain_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(segment: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(recording, "compress_segment", full)
+    recorder = Recorder(tmp_path / "recording.jsonl", max_bytes=4_000)
+    for seq in range(1, 41):
+        write(recorder, meter(seq, seq * 10.0))
+        recorder.flush()
+    await asyncio.gather(*recorder.compressing, return_exceptions=True)
+    recorder.close()
+    assert [(f.part, f.error) for f in recorder.health.faults] == [
+        (Part.COMPRESSION, "No space left on device")
+    ]
+    assert list(tmp_path.glob("recording-*.jsonl"))  # read back plain until compressed
+    seqs = [f.seq for f in read_frames(tmp_path, "recording", ImportReport())]
+    assert seqs == list(range(1, 41))
