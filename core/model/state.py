@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sys
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -185,13 +186,13 @@ class MeterHistory(Sequence[Sample]):
                 del values[:3]
             return
         row = array("d", (ts, nan if energy is None else energy, nan if power is None else power))
-        lo, hi = 0, count
-        while lo < hi:  # bisect_right over the sample keys
-            mid = (lo + hi) // 2
-            if key < self._key(mid):
-                hi = mid
-            else:
-                lo = mid + 1
+        # bisect_right over the sample keys: by time in C over every third double (the
+        # times), then by value among the samples of that same time (rarely more than one).
+        with memoryview(values) as view, view[::3] as times:
+            lo = bisect_left(times, ts)
+            hi = bisect_right(times, ts, lo)
+        while lo < hi and not key < self._key(lo):
+            lo += 1
         if lo and key == self._key(lo - 1):
             return
         at = lo * 3
