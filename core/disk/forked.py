@@ -9,15 +9,19 @@ arena for good: the first segment compressed in a soak raised the CSMS's residen
 memory by 3 MB that never came back (bench/soak.py, 1,000 stations).
 
 The child touches no lock another thread may hold (no logging, no loop); it says why it
-failed on a pipe and leaves with os._exit, running nothing of the parent's.
+failed on a pipe and leaves with os._exit, running nothing of the parent's. It dies with
+the process that forked it: left running by a CSMS killed with -9, it would write an old
+snapshot over its successor's, or a segment that its successor is compressing too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import errno
 import gc
 import os
+import signal
 import sys
 import threading
 import time
@@ -28,15 +32,19 @@ from typing import NoReturn
 FORKS = sys.platform == "linux" and hasattr(os, "fork")
 FAILED = 1  # the child's exit code when its work failed; the pipe says why
 REPORT_BYTES = 1024
+PR_SET_PDEATHSIG = 1  # prctl's option number (linux/prctl.h)
+# Looked up here, not in a child: a fork may have copied the loader's lock held.
+_PRCTL = ctypes.CDLL(None).prctl if FORKS else None
 
 
 async def run_forked(work: Callable[[], object]) -> float:
     """Run `work` in a forked child; the seconds the child took. OSError (the child's
     errno and message) when the work raised. Only where `FORKS`."""
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
-        _child(work, write_end)
+        _child(work, write_end, parent)
     os.close(write_end)
     began = time.perf_counter()
     try:
@@ -70,10 +78,14 @@ async def _reaped(pid: int) -> int:
         raise
 
 
-def _child(work: Callable[[], object], report: int) -> NoReturn:
+def _child(work: Callable[[], object], report: int, parent: int) -> NoReturn:
     code = 0
     try:
         gc.disable()  # a collection would walk, and so copy, every page of the heap
+        if _PRCTL is not None:
+            _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            raise OSError(errno.ECHILD, "the process that forked it has ended")
         work()
     except OSError as exc:
         code = FAILED
