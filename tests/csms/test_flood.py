@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import itertools
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -128,6 +130,63 @@ async def test_stray_answers_count_against_the_rate_and_a_flood_of_them_is_cut_o
         recorded = [f for f in frames_of(engine, "FLOOD") if f.kind is Kind.MALFORMED]
         assert 20 <= len(recorded) <= 200 < sent
         assert engine.csms.connected() == ["GOOD"]
+
+
+@pytest.mark.timeout(30)
+async def test_a_flood_read_below_the_rate_by_a_busy_csms_is_still_cut_off(
+    tmp_path: Path,
+) -> None:
+    # A busy loop reads the flood late: each late read refills the station's allowance,
+    # so it never looks above the rate for long, yet its next message always waits.
+    settings = {"station_rate_limit": 20, "flood_patience": 1.0}
+    async with own_engine(tmp_path, **settings) as engine:
+        flood = await open_link(engine, "FLOOD")
+        busy = True
+
+        async def hold_the_loop() -> None:
+            while busy:
+                time.sleep(0.08)  # the CSMS's other work, 80 ms at a time
+                await asyncio.sleep(0)
+
+        async def send_all() -> None:
+            with contextlib.suppress(ConnectionClosed):
+                for n in itertools.count():
+                    await flood.send(f'[3,"stray-{n}",{{}}]')
+
+        tasks = [asyncio.create_task(hold_the_loop()), asyncio.create_task(send_all())]
+        try:
+            await asyncio.wait_for(flood.wait_closed(), 8)
+        finally:
+            busy = False
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        assert flood.close_code == 1008
+        assert "message rate" in (flood.close_reason or "")
+
+
+def test_a_backlog_kept_since_the_station_was_slowed_runs_out_the_patience() -> None:
+    rate = MessageRate(10, patience=2.0)
+    for _ in range(10):
+        rate.charge(0.0, queued=True)
+    now = 0.0
+    with pytest.raises(Flooding, match="more than 10 messages a second for 2s"):
+        while now < 10:  # read late each time: its allowance is never short...
+            assert rate.charge(now, queued=True) == pytest.approx(0.0) or now == 0.0
+            now += 0.25
+    assert rate.over_since is None  # ...so only its waiting messages give it away
+    assert 2.0 < now <= 2.6
+
+
+def test_a_station_whose_messages_stop_waiting_is_forgiven() -> None:
+    rate = MessageRate(10, patience=2.0)
+    for _ in range(11):
+        rate.charge(0.0, queued=True)
+    assert rate.backlog_since == 0.0
+    rate.charge(0.3, queued=False)  # the CSMS waited for this one: nothing was queued
+    assert rate.backlog_since is None
+    for n in range(40):  # read late from then on, one at a time as they come
+        assert rate.charge(0.5 + n * 0.25, queued=False) == 0.0
 
 
 def test_the_rate_allows_a_burst_then_slows_then_gives_up() -> None:
