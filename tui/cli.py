@@ -281,6 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, help="the file's format (default: told from its content)"
     )
     project.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    project.add_argument(
+        "--jobs",
+        type=_jobs,
+        help="processes that fold a large recording, its stations split between them "
+        "(default: one per core)",
+    )
     replay = sub.add_parser(
         "replay", help="the console on a recording or a log: play, step, seek, jump to faults"
     )
@@ -410,10 +416,23 @@ async def _demo_headless(settings: Settings, seconds: float, lock: DataDirLock) 
     print(f"recorded {run.state.frames} frames to {settings.recording_path}")
 
 
+def _jobs(text: str) -> int:
+    from ..core.disk.split_fold import MAX_JOBS
+
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if not 1 <= jobs <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"expected a number of processes from 1 to {MAX_JOBS}")
+    return jobs
+
+
 def _project(args: argparse.Namespace) -> int:
+    from ..core.disk.split_fold import cores
     from .headless import run_project
 
-    return run_project(args.file, args.format, args.json)
+    return run_project(args.file, args.format, args.json, args.jobs or cores())
 
 
 async def _simulate(args: argparse.Namespace) -> None:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.cluster.stream_frames import stream_frames
 from ..core.cluster.subjects import bus_url_of
-from ..core.disk.formats import ImportReport, SourceError, read_batches
+from ..core.disk.formats import ImportReport, SourceError
+from ..core.disk.split_fold import fold_source
 from ..core.model.answers import answers
 from ..core.model.projection import Projection, fold
 
@@ -26,21 +27,25 @@ PROGRESS_FROM_BYTES = 2 * 1024 * 1024  # smaller sources are read before a bar w
 LISTED_SKIPS = 20
 
 
-def run_project(path: Path, fmt: str | None, as_json: bool) -> int:
-    """Print the answers of a source; 0 on success (skipped lines included), 2 if unreadable."""
+def run_project(path: Path, fmt: str | None, as_json: bool, jobs: int = 1) -> int:
+    """Print the answers of a source; 0 on success (skipped lines included), 2 if unreadable.
+
+    A large recording is folded by up to `jobs` processes (core/disk/split_fold.py)."""
     report = ImportReport()
-    projection = Projection()
     bus = bus_url_of(path)  # nats://…: the cluster's stream, from its start
     try:
-        batches = [stream_frames(bus, report)] if bus else read_batches(path, fmt, report)
-        with _progress(report) as tick:
-            for batch in batches:
-                fold(batch, projection)
+        if bus:
+            projection = Projection()
+            with _progress(report) as tick:
+                fold(stream_frames(bus, report), projection)
                 tick()
+            state = projection.state
+        else:
+            state = fold_source(path, fmt, report, jobs, lambda: _progress(report))
     except SourceError as exc:
         print(f"ocppdeck: {exc}", file=sys.stderr)
         return 2
-    result = answers(projection.state)
+    result = answers(state)
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:

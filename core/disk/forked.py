@@ -1,5 +1,5 @@
 """Disk work done by a forked child, so that neither the event loop nor the CSMS's heap
-pays for it.
+pays for it; and work split between forked children, each on a core of its own.
 
 A fork is the process as it was, copied only where either side writes: the child does
 the work and leaves, and the parent's loop stops only for the fork itself. What the
@@ -21,17 +21,19 @@ import ctypes
 import errno
 import gc
 import os
+import pickle
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import NoReturn
+from typing import Generic, NoReturn, TypeVar
 
 FORKS = sys.platform == "linux" and hasattr(os, "fork")
 FAILED = 1  # the child's exit code when its work failed; the pipe says why
 REPORT_BYTES = 1024
+T = TypeVar("T")
 PR_SET_PDEATHSIG = 1  # prctl's option number (linux/prctl.h)
 # Looked up here, not in a child: a fork may have copied the loader's lock held.
 _PRCTL = ctypes.CDLL(None).prctl if FORKS else None
@@ -78,14 +80,86 @@ async def _reaped(pid: int) -> int:
         raise
 
 
+def forked_result(work: Callable[[], T]) -> Forked[T]:
+    """Start `work` in a forked child now. Only where `FORKS`, and from a process with
+    no other threads (a fork copies their locks as they were)."""
+    read_end, write_end = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        _result_child(work, write_end, parent)
+    os.close(write_end)
+    return Forked(pid, read_end)
+
+
+class Forked(Generic[T]):
+    """A forked child's work: its result (pickled over a pipe) once it is done."""
+
+    def __init__(self, pid: int, pipe: int) -> None:
+        self.pid = pid
+        self._pipe: int | None = pipe
+
+    def result(self) -> T:
+        """The work's result, waited for. ForkedError when it raised or the child died."""
+        if self._pipe is None:
+            raise ForkedError("the result was taken, or the child killed")
+        with os.fdopen(self._pipe, "rb") as pipe:
+            self._pipe = None
+            data = pipe.read()  # to the end: the child has written all of it, or died
+        status = os.waitpid(self.pid, 0)[1]
+        try:
+            done, value = pickle.loads(data)
+        except Exception:  # a child killed mid-write leaves a cut pickle, or nothing
+            raise ForkedError(f"the forked process ended with status {status}") from None
+        if not done:
+            raise ForkedError(value)
+        return value
+
+    def kill(self) -> None:
+        """Stop the child if its result was not taken (the caller gave up on it)."""
+        if self._pipe is None:
+            return
+        os.close(self._pipe)
+        self._pipe = None
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+
+
+class ForkedError(Exception):
+    """A forked child's work failed; the message says how (one line)."""
+
+
+def _result_child(work: Callable[[], object], pipe: int, parent: int) -> NoReturn:
+    code = 0
+    try:
+        _bind_to(parent)
+        answer: tuple[bool, object] = (True, work())
+    except BaseException as exc:  # the child must leave, whatever happened
+        code = FAILED
+        answer = (False, f"{type(exc).__name__}: {exc}")
+    try:
+        with os.fdopen(pipe, "wb") as out:
+            out.write(pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
+    except BaseException:  # the parent sees a cut result, and says so
+        code = FAILED
+    finally:
+        os._exit(code)
+
+
+def _bind_to(parent: int) -> None:
+    """Die with the process that forked this one; OSError when it is gone already."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        raise OSError(errno.ECHILD, "the process that forked it has ended")
+
+
 def _child(work: Callable[[], object], report: int, parent: int) -> NoReturn:
     code = 0
     try:
         gc.disable()  # a collection would walk, and so copy, every page of the heap
-        if _PRCTL is not None:
-            _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:
-            raise OSError(errno.ECHILD, "the process that forked it has ended")
+        _bind_to(parent)
         work()
     except OSError as exc:
         code = FAILED

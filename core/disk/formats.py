@@ -32,6 +32,7 @@ from ..wire.codec import FrameError, decode
 from ..wire.frame import Frame
 from .importers import eventlog as import_eventlog
 from .importers import ocppj as import_ocppj
+from .station_share import Share
 
 log = logging.getLogger("ocppdeck.formats")
 
@@ -39,6 +40,7 @@ FORMATS = ("recording", "eventlog", "ocppj")
 CURRENT_SEGMENT = "recording.jsonl"
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_LISTED = 1000  # skips kept with their line; all of them are counted
+UNREADABLE = "unreadable"  # the skip of a file's tail that cannot be read
 SNIFF_BYTES = 8192
 CHUNK_BYTES = 1 << 16
 
@@ -76,6 +78,12 @@ class ImportReport:
     def records(self) -> int:
         """Lines or events read."""
         return self.frames + self.skipped_count + self.not_frames
+
+    def restart(self) -> None:
+        """Forget what was read: the source is read again from its start."""
+        self.frames = self.not_frames = self.source_bytes = self.bytes_read = 0
+        self.skipped.clear()
+        self.reasons.clear()
 
     def skip(self, line: int, reason: str, detail: str = "") -> None:
         """Note a skipped line (or event) of the file being read."""
@@ -219,7 +227,7 @@ def _unreadable(report: ImportReport, path: Path, line: int, exc: BaseException)
     # A torn gzip (a copy cut short, a segment still being written) loses its
     # tail, not the whole import.
     log.warning("%s: unreadable from line %d: %s", path, line, exc)
-    report.skip(line, "unreadable", str(exc) or type(exc).__name__)
+    report.skip(line, UNREADABLE, str(exc) or type(exc).__name__)
 
 
 def open_chunks(
@@ -280,10 +288,14 @@ def read_frames(path: Path, fmt: str | None, report: ImportReport) -> Iterator[F
     return chain.from_iterable(read_batches(path, fmt, report))
 
 
-def read_batches(path: Path, fmt: str | None, report: ImportReport) -> Iterator[list[Frame]]:
+def read_batches(
+    path: Path, fmt: str | None, report: ImportReport, share: Share | None = None
+) -> Iterator[list[Frame]]:
     """The frames of a source as `read_frames` gives them, a list of a few hundred at a
     time (`report.frames` counts each list before it is given).
 
+    `share` (recordings only): only the frames of the stations in that share
+    (core/disk/station_share.py, which may raise Misrouted as reading goes on).
     Raises SourceError at once when the source cannot be read.
     """
     files = source_files(path)
@@ -291,9 +303,11 @@ def read_batches(path: Path, fmt: str | None, report: ImportReport) -> Iterator[
         fmt = detect_format(path)
     elif fmt not in FORMATS:
         raise SourceError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    if share is not None and fmt != "recording":
+        raise SourceError(f"only a recording is read in shares, not {fmt!r}")
     report.format = fmt
     report.source_bytes += sum(_size(file) for file in files)  # a report may span calls
-    return _counted(_batches(files, fmt, report, _stem(path)), report)
+    return _counted(_batches(files, fmt, report, _stem(path), share), report)
 
 
 def _size(path: Path) -> int:
@@ -304,7 +318,7 @@ def _size(path: Path) -> int:
 
 
 def _batches(
-    files: list[Path], fmt: str, report: ImportReport, station: str
+    files: list[Path], fmt: str, report: ImportReport, station: str, share: Share | None
 ) -> Iterator[list[Frame]]:
     skip: Callable[[int, str, str], None] = report.skip
     if fmt == "eventlog":
@@ -316,8 +330,10 @@ def _batches(
     batches = (batch for file in files for batch in _file_lines(file, report))
     if fmt == "ocppj":
         yield from import_ocppj.import_batches(batches, skip, station)
-    else:
+    elif share is None:
         yield from _recording_batches(batches, skip)
+    else:
+        yield from _shared_batches(batches, skip, share)
 
 
 def _recording_batches(
@@ -331,11 +347,29 @@ def _recording_batches(
             yield list(_recording_frames(first, lines, skip))
 
 
+def _shared_batches(
+    batches: Iterator[tuple[int, list[bytes]]],
+    skip: Callable[[int, str, str], None],
+    share: Share,
+) -> Iterator[list[Frame]]:
+    holds = share.holds
+    for first, lines in batches:
+        try:
+            batch = [decode(line) for line in lines if line and holds(line)]
+        except FrameError:
+            batch = list(_recording_frames(first, lines, skip, holds))
+        share.check(batch)
+        yield batch
+
+
 def _recording_frames(
-    first: int, lines: list[bytes], skip: Callable[[int, str, str], None]
+    first: int,
+    lines: list[bytes],
+    skip: Callable[[int, str, str], None],
+    holds: Callable[[bytes], bool] | None = None,
 ) -> Iterator[Frame]:
     for number, line in enumerate(lines, first):
-        if not line.strip():
+        if not line.strip() or (holds is not None and not holds(line)):
             continue
         try:
             yield decode(line)

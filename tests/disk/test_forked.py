@@ -10,11 +10,12 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from ocppdeck.core.disk.forked import FORKS
+from ocppdeck.core.disk.forked import FORKS, ForkedError, forked_result
 
 pytestmark = pytest.mark.skipif(not FORKS, reason="forks on Linux only")
 
@@ -56,3 +57,39 @@ def test_a_forked_writer_dies_with_a_csms_killed_with_minus_9(tmp_path: Path) ->
     finally:
         parent.wait(10)
     assert not _wait_for(late, 3.0)  # the child would have written it 1.5 s after starting
+
+
+def _pid_and_double(n: int) -> tuple[int, int]:
+    return os.getpid(), n * 2
+
+
+def _fails() -> None:
+    raise ValueError("no such segment")
+
+
+def _dies() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.timeout(30)
+def test_a_forked_result_comes_from_another_process() -> None:
+    pid, doubled = forked_result(lambda: _pid_and_double(21)).result()
+    assert doubled == 42 and pid != os.getpid()
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("work", "said"),
+    [(_fails, "ValueError: no such segment"), (_dies, "ended with status")],
+)
+def test_a_forked_result_says_how_its_work_failed(work: Callable[[], None], said: str) -> None:
+    with pytest.raises(ForkedError, match=said):
+        forked_result(work).result()
+
+
+@pytest.mark.timeout(30)
+def test_a_forked_child_given_up_on_is_killed_and_reaped() -> None:
+    child = forked_result(lambda: time.sleep(60))
+    child.kill()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)  # gone, not even left a zombie
