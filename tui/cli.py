@@ -416,6 +416,15 @@ async def _demo_headless(settings: Settings, seconds: float, lock: DataDirLock) 
     print(f"recorded {run.state.frames} frames to {settings.recording_path}")
 
 
+def _read_source(args: argparse.Namespace) -> int:
+    """`report`, `project` or `redact`: a file or a stream read to its end."""
+    if args.command == "report":
+        return report_cli.run(args)
+    if args.command == "project":
+        return _project(args)
+    return redact_cli.run(args)
+
+
 def _jobs(text: str) -> int:
     from ..core.disk.split_fold import MAX_JOBS
 
@@ -463,12 +472,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cluster_cli.run_attach(args, check_theme)
     if args.command in web_cli.COMMANDS:
         return web_cli.run(args, settings_from, check_theme)
-    if args.command == "report":
-        return report_cli.run(args)
-    if args.command == "project":
-        return _project(args)
-    if args.command == "redact":
-        return redact_cli.run(args)
+    if args.command in ("report", "project", "redact"):
+        try:
+            return _read_source(args)
+        except KeyboardInterrupt:  # a long read stopped by the user: no traceback
+            print("ocppdeck: interrupted", file=sys.stderr)
+            return 130
     if args.command == "replay":
         try:
             return run_replay(args)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import itertools
 import json
 import shutil
+import signal
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +17,7 @@ import pytest
 
 from ocppdeck.sample_data import sample_path
 from ocppdeck.tui.cli import main
+from tests.helpers.cli_process import OCPPDECK
 
 EVENTLOG = sample_path("eventlog-example.json")
 RECORDING = sample_path("demo-v16.jsonl")
@@ -124,3 +129,43 @@ def test_table_mode_prints_the_stations_and_readings(capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "SIM-005" in out
     assert "Open transactions" in out
+
+
+@pytest.mark.timeout(60)
+def test_ctrl_c_stops_a_long_read_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    big = tmp_path / "big.jsonl"
+    lines = RECORDING.read_bytes()
+    with big.open("wb") as out:
+        for _ in range(100):  # about 45 MB: seconds of reading
+            out.write(lines)
+    proc = subprocess.Popen(
+        [OCPPDECK, "project", str(big), "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_until_reading(proc.pid, big)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    assert err.strip() == "ocppdeck: interrupted"
+    assert out == ""
+
+
+def _wait_until_reading(pid: int, file: Path) -> None:
+    """Until the process has read into `file` (its offset in /proc/PID/fdinfo)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if fd.readlink() == file:
+                    info = Path(f"/proc/{pid}/fdinfo/{fd.name}").read_text()
+                    if int(info.split("pos:")[1].split()[0]) > 0:
+                        return
+        time.sleep(0.01)
+    raise AssertionError("it never started reading")
