@@ -8,8 +8,9 @@ with it. Done in a worker thread instead, the same buffers stay in the CSMS's ma
 arena for good: the first segment compressed in a soak raised the CSMS's resident
 memory by 3 MB that never came back (bench/soak.py, 1,000 stations).
 
-The child touches no lock another thread may hold (no logging, no loop); it says why it
-failed on a pipe and leaves with os._exit, running nothing of the parent's. It dies with
+The child touches no lock another thread may hold (no logging, no loop); it says on a
+pipe how its work went (its result, or why it failed) and leaves with os._exit, running
+nothing of the parent's. It dies with
 the process that forked it: left running by a CSMS killed with -9, it would write an old
 snapshot over its successor's, or a segment that its successor is compressing too.
 """
@@ -28,36 +29,38 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 FORKS = sys.platform == "linux" and hasattr(os, "fork")
 FAILED = 1  # the child's exit code when its work failed; the pipe says why
-REPORT_BYTES = 1024
 T = TypeVar("T")
 PR_SET_PDEATHSIG = 1  # prctl's option number (linux/prctl.h)
 # Looked up here, not in a child: a fork may have copied the loader's lock held.
 _PRCTL = ctypes.CDLL(None).prctl if FORKS else None
 
 
-async def run_forked(work: Callable[[], object]) -> float:
+async def run_forked(work: Callable[[], None]) -> float:
     """Run `work` in a forked child; the seconds the child took. OSError (the child's
     errno and message) when the work raised. Only where `FORKS`."""
     read_end, write_end = os.pipe()
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:
-        _child(work, write_end, parent)
+        os.close(read_end)
+        # A collection would walk, and so copy, every page of the heap: a short job
+        # (a snapshot, a segment) does without.
+        _child(work, write_end, parent, collect=False)
     os.close(write_end)
     began = time.perf_counter()
     try:
         status = await _reaped(pid)
-        report = os.read(read_end, REPORT_BYTES).decode("utf-8", "replace")
+        with os.fdopen(read_end, "rb", closefd=False) as pipe:
+            done, value = _answer(pipe.read(), status)  # no result: it fits the pipe
     finally:
         os.close(read_end)
-    if os.waitstatus_to_exitcode(status) != 0:
-        code, _, why = report.partition("\t")
-        number = int(code) if code.isdigit() else errno.EIO
-        raise OSError(number, why or f"the forked writer ended with status {status}")
+    if not done:
+        number, why = value
+        raise OSError(number or errno.EIO, why)
     return time.perf_counter() - began
 
 
@@ -88,7 +91,7 @@ def forked_result(work: Callable[[], T]) -> Forked[T]:
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        _result_child(work, write_end, parent)
+        _child(work, write_end, parent)
     os.close(write_end)
     return Forked(pid, read_end)
 
@@ -107,13 +110,9 @@ class Forked(Generic[T]):
         with os.fdopen(self._pipe, "rb") as pipe:
             self._pipe = None
             data = pipe.read()  # to the end: the child has written all of it, or died
-        status = os.waitpid(self.pid, 0)[1]
-        try:
-            done, value = pickle.loads(data)
-        except Exception:  # a child killed mid-write leaves a cut pickle, or nothing
-            raise ForkedError(f"the forked process ended with status {status}") from None
+        done, value = _answer(data, os.waitpid(self.pid, 0)[1])
         if not done:
-            raise ForkedError(value)
+            raise ForkedError(value[1])
         return value
 
     def kill(self) -> None:
@@ -130,18 +129,34 @@ class ForkedError(Exception):
     """A forked child's work failed; the message says how (one line)."""
 
 
-def _result_child(work: Callable[[], object], pipe: int, parent: int) -> NoReturn:
+def _answer(data: bytes, status: int) -> tuple[bool, Any]:
+    """What a child said: (True, its result), or (False, (errno or 0, why))."""
+    try:
+        answer: tuple[bool, Any] = pickle.loads(data)
+    except Exception:  # a child killed mid-write leaves a cut pickle, or nothing
+        return False, (0, f"the forked process ended with status {status}")
+    return answer
+
+
+def _child(work: Callable[[], object], pipe: int, parent: int, collect: bool = True) -> NoReturn:
+    """Do the work, say how it went on the pipe, and leave, running nothing of the
+    parent's."""
     code = 0
     try:
+        if not collect:
+            gc.disable()
         _bind_to(parent)
-        answer: tuple[bool, object] = (True, work())
+        answer: tuple[bool, Any] = (True, work())
+    except OSError as exc:
+        code = FAILED
+        answer = (False, (exc.errno or 0, exc.strerror or str(exc)))
     except BaseException as exc:  # the child must leave, whatever happened
         code = FAILED
-        answer = (False, f"{type(exc).__name__}: {exc}")
+        answer = (False, (0, f"{type(exc).__name__}: {exc}"))
     try:
         with os.fdopen(pipe, "wb") as out:
             out.write(pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
-    except BaseException:  # the parent sees a cut result, and says so
+    except BaseException:  # the parent sees a cut answer, and says so
         code = FAILED
     finally:
         os._exit(code)
@@ -153,19 +168,3 @@ def _bind_to(parent: int) -> None:
         _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:
         raise OSError(errno.ECHILD, "the process that forked it has ended")
-
-
-def _child(work: Callable[[], object], report: int, parent: int) -> NoReturn:
-    code = 0
-    try:
-        gc.disable()  # a collection would walk, and so copy, every page of the heap
-        _bind_to(parent)
-        work()
-    except OSError as exc:
-        code = FAILED
-        os.write(report, f"{exc.errno or 0}\t{exc.strerror or exc}".encode()[:REPORT_BYTES])
-    except BaseException as exc:  # the child must leave, whatever happened
-        code = FAILED
-        os.write(report, f"0\t{type(exc).__name__}: {exc}".encode()[:REPORT_BYTES])
-    finally:
-        os._exit(code)
