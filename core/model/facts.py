@@ -74,9 +74,10 @@ class Faulted:
     info: str
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, as Frame: one is built for every reading of every MeterValues read.
+@dataclass(slots=True)
 class MeterSample:
-    """A meter reading of an EVSE; energy in Wh, power in W.
+    """A meter reading of an EVSE; energy in Wh, power in W. Never changed once made.
 
     EVSE 0 with a transaction id: an event that names no EVSE, placed by its transaction.
     """

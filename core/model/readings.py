@@ -53,8 +53,11 @@ def meter_samples(
     for entry in meter_values if isinstance(meter_values, list) else ():
         if not isinstance(entry, dict):
             continue
-        totals: dict[str, float] = {}
-        phases: dict[tuple[str, str], float] = {}  # (measurand, L1..L3) -> value
+        # Totals as reported (the last of each measurand wins); phases only when a meter
+        # reports them, so the usual entry builds no dict.
+        energy: float | None = None
+        power: float | None = None
+        phases: dict[tuple[str, str], float] | None = None  # (measurand, L1..L3) -> value
         for sv in entry.get("sampledValue") or ():
             if not isinstance(sv, dict):
                 continue
@@ -71,13 +74,19 @@ def meter_samples(
             unit, exponent = unit_of(sv)
             if exponent:
                 value *= 10**exponent
-            value *= _SCALE.get(unit or ("Wh" if measurand == ENERGY else "W"), 1.0)
-            if conductor is None:
-                totals[measurand] = value
-            else:
+            if unit:  # no unit: Wh for energy, W for power, the units kept
+                value *= _SCALE.get(unit, 1.0)
+            if conductor is not None:
+                if phases is None:
+                    phases = {}
                 phases[(measurand, conductor)] = value
-        energy = _total(totals, phases, ENERGY)
-        power = _total(totals, phases, POWER)
+            elif measurand == ENERGY:
+                energy = value
+            else:
+                power = value
+        if phases is not None:
+            energy = _phase_sum(phases, ENERGY) if energy is None else energy
+            power = _phase_sum(phases, POWER) if power is None else power
         if energy is not None or power is not None:
             at = payload_time(entry, fallback)
             samples.append(f.MeterSample(at, heard, evse, energy, power, transaction_id))
@@ -88,11 +97,7 @@ def meter_samples(
 _PHASES = {"L1": "L1", "L2": "L2", "L3": "L3", "L1-N": "L1", "L2-N": "L2", "L3-N": "L3"}
 
 
-def _total(
-    totals: dict[str, float], phases: dict[tuple[str, str], float], measurand: str
-) -> float | None:
-    """The measurand's total: as reported, else the sum of its phases, else None."""
-    if measurand in totals:
-        return totals[measurand]
+def _phase_sum(phases: dict[tuple[str, str], float], measurand: str) -> float | None:
+    """The sum of a measurand's phases, or None when it has none."""
     parts = [value for (name, _), value in phases.items() if name == measurand]
     return sum(parts) if parts else None

@@ -39,9 +39,12 @@ _OTHER_WAY = {Direction.IN: Direction.OUT, Direction.OUT: Direction.IN}
 CallKey = tuple[Direction, str, str]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and a Frame
+# is built for every line read (1.37 µs frozen, 0.26 µs not, measured); no code changes
+# a frame once it is made, and nothing hashes one (its payload is a dict).
+@dataclass(slots=True)
 class Frame:
-    """One message on the wire, or one connection event.
+    """One message on the wire, or one connection event. Never changed once made.
 
     `ts` is epoch seconds (UTC) when the frame was seen. `seq` is its place in
     the recording it belongs to (0 until the bus assigns one). For CALLERROR,
