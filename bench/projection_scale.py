@@ -282,7 +282,8 @@ def child_split(args: argparse.Namespace) -> dict[str, Any]:
                 break
         del chunk
         gc_read_apply = list(gct.seconds)
-        lines_source = _raw_lines(path)
+        # The codec reads recording lines only; an event log's "decode" is its importer.
+        lines_source = _raw_lines(path) if args.format == "recording" else iter(())
         while True:
             lines = list(islice(lines_source, args.chunk))
             t0 = time.perf_counter()
@@ -468,6 +469,30 @@ def split_fold_figures(
         )
 
 
+def print_budget(what: str, unit: str, target: float, split: dict[str, Any]) -> None:
+    """What a throughput target leaves the fold of each frame on this machine's cores.
+
+    Every core folding its own share with no loss at all, a target of `target` per
+    second allows cores / target seconds of one core per frame: reading (the file
+    into frames, which the design needs for every line) and folding share it. The
+    split measured both; the fold's budget is what reading leaves of it.
+    """
+    cores = os.cpu_count() or 1
+    frames = split["frames"]
+    read_us = 1e6 * split["read_s"] / frames
+    fold_us = 1e6 * split["apply_s"] / frames
+    allowed_us = 1e6 * cores / target
+    left_us = allowed_us - read_us
+    need = f"{fold_us / left_us:.1f}x faster" if left_us > 0 else "less than nothing"
+    print(
+        f"what {target:,.0f} {unit}/s leaves each {what} on {cores} cores, all of them "
+        f"folding with no loss: {allowed_us:.2f} µs of one core; reading it into frames "
+        f"alone takes {read_us:.2f} µs, so the fold may take {max(left_us, 0):.2f} µs and "
+        f"takes {fold_us:.2f} µs (it would have to be {need})",
+        flush=True,
+    )
+
+
 def run_cli(args: argparse.Namespace, file: Path) -> dict[str, Any]:
     """`ocppdeck project FILE --json > /dev/null`: wall time, CPU and peak RSS of the command."""
     from _benchlib import run_measured
@@ -643,6 +668,7 @@ def main_parent(args: argparse.Namespace) -> int:
                 f"{mb(s['hwm_kb']):.0f} MB VmHWM",
                 flush=True,
             )
+            print_budget("frame", "frames", TARGET_FPS, s)
 
         # (b) event log
         forms = [("lines", False)] + ([("array", True)] if args.array else [])
@@ -691,6 +717,18 @@ def main_parent(args: argparse.Namespace) -> int:
                 )
                 if not as_array:  # the bare loop reads lines
                     bare_ratio(args, log_path, "eventlog", e)
+                    s = run_child(args, "split", log_path, "eventlog", args.events)
+                    if "error" in s:
+                        print(f"split: {s['error']}")
+                    else:
+                        print(
+                            f"the same events read into a list first ({args.chunk:,} at a "
+                            f"time, garbage collector off): reading "
+                            f"{1e6 * s['read_s'] / s['frames']:.2f} µs an event, folding "
+                            f"{1e6 * s['apply_s'] / s['frames']:.2f} µs",
+                            flush=True,
+                        )
+                        print_budget("event", "events", TARGET_EPS, s)
             if args.profile is not None:
                 profile_path = args.profile.with_suffix(f".eventlog-{form}.prof")
                 e = run_child(args, "stream", log_path, "eventlog", args.events, profile_path)
