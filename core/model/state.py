@@ -111,15 +111,23 @@ class MeterHistory(Sequence[Sample]):
 
     Stored flat in an array of doubles (NaN for a missing value): thousands of
     connectors' histories cost no Python objects for the garbage collector to walk.
+    The array holds up to _SLACK rows more than are kept, the oldest, so that it is
+    shifted once every _SLACK samples rather than at each one; they are never shown,
+    and as nothing older than them is ever shown again, keeping them changes nothing.
     """
 
-    __slots__ = ("_values",)
+    __slots__ = ("_last", "_values")
 
     def __init__(self) -> None:
         self._values = array("d")
+        self._last: tuple[float, float, float] | None = None  # the newest row's key
 
     def __len__(self) -> int:
-        return len(self._values) // 3
+        return min(len(self._values) // 3, METER_HISTORY)
+
+    def _hidden(self) -> int:
+        """Rows held beyond the newest METER_HISTORY, at the array's start."""
+        return max(0, len(self._values) // 3 - METER_HISTORY)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, MeterHistory):
@@ -141,14 +149,14 @@ class MeterHistory(Sequence[Sample]):
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
-        ts, energy, power = self._values[index * 3 : index * 3 + 3]
+        at = (self._hidden() + index) * 3
+        ts, energy, power = self._values[at : at + 3]
         return (ts, None if isnan(energy) else energy, None if isnan(power) else power)
 
     def to_bytes(self) -> bytes:
         """The samples as little-endian doubles (NaN for a missing value), to save them."""
-        values = self._values
+        values = self._values[self._hidden() * 3 :]
         if sys.byteorder == "big":
-            values = array("d", values)
             values.byteswap()
         return values.tobytes()
 
@@ -161,44 +169,71 @@ class MeterHistory(Sequence[Sample]):
         history._values.frombytes(data)
         if sys.byteorder == "big":
             history._values.byteswap()
+        if data:
+            history._last = history._key(len(history) - 1)
         return history
 
-    def _key(self, index: int) -> tuple[float, float, float]:
-        ts, energy, power = self._values[index * 3 : index * 3 + 3]
+    def _key(self, row: int) -> tuple[float, float, float]:
+        """The sort key of a row of the array (hidden rows count)."""
+        ts, energy, power = self._values[row * 3 : row * 3 + 3]
         return (ts, -1.0 if isnan(energy) else energy, -1.0 if isnan(power) else power)
 
     def add(self, ts: float, energy: float | None, power: float | None) -> None:
         """Insert a sample at its place in time (ties ordered by value, so any arrival
         order gives the same history)."""
         key = (ts, -1.0 if energy is None else energy, -1.0 if power is None else power)
+        last = self._last
         values = self._values
-        count = len(values) // 3
-        if count:
-            last = self._key(count - 1)
-            in_order = key > last
-            if key == last:
-                return  # the same reading again (a repeated message)
-        if count == 0 or in_order:  # the usual case: samples come in order
+        if last is None or key > last:  # the usual case: samples come in order
             values.append(ts)
             values.append(nan if energy is None else energy)
             values.append(nan if power is None else power)
-            if count >= METER_HISTORY:
-                del values[:3]
-            return
-        row = array("d", (ts, nan if energy is None else energy, nan if power is None else power))
-        # bisect_right over the sample keys: by time in C over every third double (the
-        # times), then by value among the samples of that same time (rarely more than one).
-        with memoryview(values) as view, view[::3] as times:
-            lo = bisect_left(times, ts)
-            hi = bisect_right(times, ts, lo)
+            self._last = key
+        elif key == last:
+            return  # the same reading again (a repeated message)
+        else:
+            row = self._place(key)
+            if row < 0:
+                return  # already held
+            values[row * 3 : row * 3] = array(
+                "d", (ts, nan if energy is None else energy, nan if power is None else power)
+            )
+        if len(values) > (METER_HISTORY + _SLACK) * 3:
+            del values[: _SLACK * 3]
+
+    def _place(self, key: tuple[float, float, float]) -> int:
+        """The row a sample older than the newest goes to (after its equals by key); -1
+        when a row holds that very sample."""
+        values = self._values
+        ts = key[0]
+        row = len(values) // 3
+        # A late sample is usually late by a few rows: look back from the end first.
+        stop = max(0, row - _LOOK_BACK)
+        while row > stop and values[row * 3 - 3] > ts:
+            row -= 1
+        if row > stop or row == 0 or values[row * 3 - 3] <= ts:
+            hi = row
+            lo = row
+            while lo and values[lo * 3 - 3] == ts:
+                lo -= 1
+        else:
+            # bisect over every third double (the times), in C.
+            with memoryview(values) as view, view[::3] as times:
+                lo = bisect_left(times, ts, 0, row)
+                hi = bisect_right(times, ts, lo, row)
+        # Among the rows of the same time, by value.
         while lo < hi and not key < self._key(lo):
             lo += 1
         if lo and key == self._key(lo - 1):
-            return
-        at = lo * 3
-        self._values[at:at] = row
-        if len(self._values) > METER_HISTORY * 3:
-            del self._values[:3]
+            return -1
+        return lo
+
+
+# Rows held beyond METER_HISTORY before the oldest are dropped, in one go.
+_SLACK = 32
+# Rows looked at one by one, back from the newest, before a late sample's place is
+# searched for by bisection.
+_LOOK_BACK = 8
 
 
 @dataclass(slots=True)

@@ -3,9 +3,11 @@ order the samples came in (a shuffled log, a resent message, readings of one ins
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ocppdeck.core.model import state
 from ocppdeck.core.model.state import MeterHistory
 
 # Few distinct times and values, so that ties on time and repeats are common.
@@ -51,3 +53,41 @@ def test_a_late_sample_lands_between_its_neighbours_and_a_repeat_is_kept_once() 
         (30.0, 300.0, None),
         (40.0, 400.0, None),
     ]
+
+
+# Many distinct times, so that a small cap drops samples and late ones are searched for.
+long_samples = st.lists(
+    st.tuples(
+        st.integers(0, 60).map(float),
+        st.none() | st.sampled_from([1.0, 2.0]),
+        st.none() | st.sampled_from([7.0]),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(long_samples, st.randoms(use_true_random=False), st.integers(0, 80))
+def test_a_full_history_keeps_the_newest_distinct_samples_in_any_arrival_order(
+    given_samples: list[tuple[float, float | None, float | None]], rng: object, saved_at: int
+) -> None:
+    # A cap of 10 with 3 spare rows and 2 looked at from the end, so that dropping,
+    # the spare rows and both ways of finding a late sample's place all happen.
+    patch = pytest.MonkeyPatch()
+    patch.setattr(state, "METER_HISTORY", 10)
+    patch.setattr(state, "_SLACK", 3)
+    patch.setattr(state, "_LOOK_BACK", 2)
+    try:
+        shuffled = list(given_samples)
+        rng.shuffle(shuffled)  # type: ignore[attr-defined]
+        history = MeterHistory()
+        for n, sample in enumerate(shuffled):
+            if n == saved_at:  # saved and loaded midway, as a snapshot or checkpoint does
+                history = MeterHistory.from_bytes(history.to_bytes())
+            history.add(*sample)
+        newest = sorted(set(given_samples), key=_order)[-10:]
+        assert list(history) == newest
+        assert len(history) == len(newest)
+        assert MeterHistory.from_bytes(history.to_bytes()) == history
+    finally:
+        patch.undo()
