@@ -13,7 +13,7 @@ from typing import Any
 import platformdirs
 
 from .cluster.subjects import is_bus_url
-from .csms.contract_certificates import ContractError, load_roots
+from .csms.contract_roots import ContractError, load_roots
 from .csms.tariff import TariffError, tariffs_of
 from .dialects import DIALECTS
 

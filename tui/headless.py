@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.cluster.stream_frames import stream_frames
 from ..core.cluster.subjects import bus_url_of
 from ..core.disk.formats import ImportReport, SourceError
 from ..core.disk.split_fold import fold_source
@@ -35,6 +34,9 @@ def run_project(path: Path, fmt: str | None, as_json: bool, jobs: int = 1) -> in
     bus = bus_url_of(path)  # nats://…: the cluster's stream, from its start
     try:
         if bus:
+            # nats, and the aiohttp it loads, only for a bus: a fifth of a second of start-up.
+            from ..core.cluster.stream_frames import stream_frames
+
             projection = Projection()
             with _progress(report) as tick:
                 fold(stream_frames(bus, report), projection)

@@ -13,10 +13,10 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..core.cluster.stream_frames import stream_frames
 from ..core.cluster.subjects import bus_url_of
 from ..core.config import SettingsError, load_settings
 from ..core.disk.formats import FORMATS, ImportReport, SourceError, read_frames
@@ -24,6 +24,7 @@ from ..core.report.build import build_report
 from ..core.report.html import render_html
 from ..core.report.options import ReportOptions
 from ..core.report.tables import COLUMNS, document, tables
+from ..core.wire.frame import Frame
 
 # A cell a spreadsheet would run as a formula; such text from a station is quoted.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         bus = bus_url_of(args.file)  # nats://…: the cluster's stream, from its start
         path = bus or args.file or _data_dir(args)
         frames = (
-            stream_frames(bus, imported) if bus else read_frames(path, args.input_format, imported)
+            _bus_frames(bus, imported) if bus else read_frames(path, args.input_format, imported)
         )
         report = build_report(frames, options)
         source = _source(path, imported)
@@ -167,3 +168,10 @@ def write_csv(tables: dict[str, list[dict[str, Any]]], folder: Path) -> None:
             columns = COLUMNS[name]
             writer.writerow(columns)
             writer.writerows([_cell(row[c]) for c in columns] for row in rows)
+
+
+def _bus_frames(bus: str, imported: ImportReport) -> Iterator[Frame]:
+    # nats, and the aiohttp it loads, only for a bus: a fifth of a second of start-up.
+    from ..core.cluster.stream_frames import stream_frames
+
+    return stream_frames(bus, imported)

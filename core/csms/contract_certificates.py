@@ -32,6 +32,7 @@ from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from ..clock import Clock, to_iso
+from .contract_roots import load_roots
 from .ev_certificate_provider import EvCertificateProvider, ProviderFailed
 from .ocsp_check import CertId, OcspUnusable, cert_id_for, cert_id_of, issued_by
 from .ocsp_client import OcspClient
@@ -50,10 +51,6 @@ CHECK_S = 10.0  # one Authorize's checks, all of them: the station waits for its
 _CHAIN_CERTS = 4  # the most certificates of an EV's chain looked at (leaf and sub-CAs)
 _INFO = 512  # statusInfo.additionalInfo's bound in 2.0.1 (2.1 allows more)
 _OCSP_STATUS = {"good": "Good", "revoked": "Revoked", "unknown": "Unknown"}
-
-
-class ContractError(ValueError):
-    """A contract CA file that cannot be used; the message says why."""
 
 
 class ContractCertificates:
@@ -259,14 +256,6 @@ def _responder_of(cert: x509.Certificate) -> str:
         if description.access_method == AuthorityInformationAccessOID.OCSP:
             return str(description.access_location.value)
     return ""
-
-
-def load_roots(ca_file: Path) -> list[x509.Certificate]:
-    """The contract CA certificates of a PEM file; ContractError if it holds none."""
-    try:
-        return x509.load_pem_x509_certificates(ca_file.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise ContractError(f"contract_ca_cert: {ca_file}: {exc}") from None
 
 
 def load_contract_certificates(

@@ -178,3 +178,22 @@ def _wait_until_reading(pid: int, file: Path) -> None:
                         return
         time.sleep(0.01)
     raise AssertionError("it never started reading")
+
+
+def test_reading_a_file_loads_no_bus_http_or_certificate_library() -> None:
+    # nats (with the aiohttp it loads) and cryptography took 0.2 s of every `project`,
+    # `report` and `redact` start; they are loaded only for a bus or a contract CA.
+    probe = (
+        "import sys\n"
+        "from ocppdeck.tui.cli import main\n"
+        f"code = main(['project', {str(RECORDING)!r}, '--json'])\n"
+        "heavy = sorted(m for m in ('nats', 'aiohttp', 'cryptography') if m in sys.modules)\n"
+        "print('LOADED', heavy, file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "LOADED []" in done.stderr
+    assert json.loads(done.stdout)["stations"]
