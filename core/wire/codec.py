@@ -47,9 +47,10 @@ class FrameError(ValueError):
         self.unique_id = unique_id
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, as Frame (core/wire/frame.py): one is built for every line of a text log.
+@dataclass(slots=True)
 class Message:
-    """The parts of an OCPP-J message array."""
+    """The parts of an OCPP-J message array. Never changed once made."""
 
     kind: Kind
     unique_id: str
