@@ -54,7 +54,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     """Redact a source into OUT; 0 on success (skipped lines included), 2 if it cannot."""
     err = sys.stderr
-    key = args.key or secrets.token_urlsafe(18)
+    # Hex, not URL-safe base64: one key in 64 of those began with "-", which `--key KEY`
+    # then took for an option, and the key printed could not be given back as printed.
+    key = args.key or secrets.token_hex(18)
     redactor = Redactor(Pseudonyms(key))
     report = ImportReport()
     try:

@@ -302,6 +302,8 @@ def test_without_a_key_a_random_one_is_printed_and_redacts_the_same_again(
     assert redact(source, first) == 0
     printed = re.search(r"redaction key: (\S+)", capsys.readouterr().err)
     assert printed is not None
+    # Given back exactly as printed, after --key: never taken for an option.
+    assert re.fullmatch(r"[0-9a-f]{36}", printed.group(1))
     assert redact(source, second, "--key", printed.group(1)) == 0
     assert "redaction key" not in capsys.readouterr().err  # a given key is not echoed
     assert first.read_bytes() == second.read_bytes()
