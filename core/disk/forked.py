@@ -83,15 +83,18 @@ async def _reaped(pid: int) -> int:
         raise
 
 
-def forked_result(work: Callable[[], T]) -> Forked[T]:
-    """Start `work` in a forked child now. Only where `FORKS`, and from a process with
-    no other threads (a fork copies their locks as they were)."""
+def forked_result(work: Callable[[], T], collect: bool = True) -> Forked[T]:
+    """Start `work` in a forked child now. Only where `FORKS`. `collect=False` for a
+    short job: the child's collector stays off (see run_forked).
+
+    Only work that takes no lock another thread of this process may hold (no logging,
+    no loop): a fork copies those locks as they were."""
     read_end, write_end = os.pipe()
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        _child(work, write_end, parent)
+        _child(work, write_end, parent, collect)
     os.close(write_end)
     return Forked(pid, read_end)
 

@@ -7,9 +7,12 @@ as doubles). Pickled as they are, a 1M-frame recording's checkpoints took
 that step evenly and meters that climb slowly then hold long runs of equal
 bytes, which the fastest zlib level shrinks about twenty times.
 
-Compressing and writing happen on a thread of their own (zlib lets go of the
-GIL), so the fold goes on meanwhile; one checkpoint is in writing at a time,
-which bounds the memory held to one pickle.
+A forked child pickles, compresses and writes each checkpoint (core/disk/forked.py):
+the fold goes on meanwhile, paying for the fork alone (about 1 ms) rather than the
+pickle (about 20 ms of a 200-station recording, holding the interpreter, so the
+console's screen too), and the pickle's buffers are the child's. Where there is no
+fork, a thread compresses and writes (zlib lets go of the GIL) after the fold has
+pickled. One checkpoint is in writing at a time.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from ..disk.forked import FORKS, Forked, ForkedError, forked_result
 from ..model.projection import Projection
 from ..model.state import MeterHistory
 
@@ -45,12 +49,27 @@ def _history_from_planes(planes: bytes) -> MeterHistory:
 _DISPATCH = {**copyreg.dispatch_table, MeterHistory: _by_planes}
 
 
+def _pickled(projection: Projection) -> io.BytesIO:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    pickler.dump(projection)
+    return buffer
+
+
+def _write(path: Path, pickled: io.BytesIO) -> None:
+    path.write_bytes(zlib.compress(pickled.getbuffer(), _LEVEL))
+
+
 class Checkpoints:
-    """Projections saved at multiples of `every` frames in a folder, loaded back by position."""
+    """Projections saved at multiples of `every` frames in a folder, loaded back by position.
+
+    Used by one thread at a time (the one indexing, then the one seeking)."""
 
     def __init__(self, folder: Path, every: int) -> None:
         self.folder = folder
         self.every = every
+        self._child: Forked[None] | None = None
         self._writer: threading.Thread | None = None
         self._failed: BaseException | None = None
 
@@ -59,14 +78,15 @@ class Checkpoints:
 
     def save(self, position: int, projection: Projection) -> None:
         """Keep the projection as it is after `position` frames (a multiple of `every`)."""
-        buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = _DISPATCH
-        pickler.dump(projection)
         self.flush()
+        path = self._path(position)
+        if FORKS:
+            # The child has the projection as it was at the fork, whatever the fold does next.
+            self._child = forked_result(lambda: _write(path, _pickled(projection)), collect=False)
+            return
         self._writer = threading.Thread(
             target=self._write,
-            args=(self._path(position), buffer),
+            args=(path, _pickled(projection)),
             name="replay-checkpoint",
             daemon=True,  # a process quitting mid-index does not wait for its checkpoints
         )
@@ -74,18 +94,31 @@ class Checkpoints:
 
     def _write(self, path: Path, pickled: io.BytesIO) -> None:
         try:
-            path.write_bytes(zlib.compress(pickled.getbuffer(), _LEVEL))
+            _write(path, pickled)
         except BaseException as exc:  # raised in the folding thread, by the next flush
             self._failed = exc
 
     def flush(self) -> None:
-        """Wait until every checkpoint saved is on disk; raises what writing one raised."""
+        """Wait until every checkpoint saved is on disk; raises what writing one raised
+        (OSError from a forked child)."""
+        if self._child is not None:
+            child, self._child = self._child, None
+            try:
+                child.result()
+            except ForkedError as exc:
+                raise OSError(f"a replay checkpoint could not be written: {exc}") from None
         if self._writer is not None:
             self._writer.join()
             self._writer = None
         if self._failed is not None:
             failed, self._failed = self._failed, None
             raise failed
+
+    def abandon(self) -> None:
+        """Stop writing the checkpoint under way, if any (indexing gave up)."""
+        if self._child is not None:
+            child, self._child = self._child, None
+            child.kill()
 
     def base(self, position: int) -> int:
         """The position of the last checkpoint at or before `position`."""

@@ -120,9 +120,10 @@ class Player:
         try:
             indexer = self._take_in(frames, report)
             self._checkpoints.flush()
-        except Exception:
-            if self._closed:  # its files went from under it: that is the stop
-                raise IndexClosed(self.name) from None
+        except BaseException as exc:
+            self._checkpoints.abandon()
+            if isinstance(exc, Exception) and self._closed:
+                raise IndexClosed(self.name) from None  # its files went from under it
             raise
         self._partners, self.marks = indexer.partners, indexer.marks
         self.projection = Projection()

@@ -3,6 +3,7 @@ progress is reported, and closing the player stops an index under way."""
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 from collections.abc import Iterable, Iterator
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from ocppdeck.core.disk.forked import FORKS
 from ocppdeck.core.model.projection import Projection, fold
+from ocppdeck.core.replay import checkpoints as checkpoints_module
 from ocppdeck.core.replay import player as player_module
 from ocppdeck.core.replay.checkpoints import Checkpoints
 from ocppdeck.core.replay.player import IndexClosed, Player, Progress
@@ -152,3 +155,68 @@ def test_closing_the_player_stops_an_index_under_way() -> None:
     assert not thread.is_alive()
     assert [type(exc) for exc in failures] == [IndexClosed]
     assert not made._dir.exists()
+
+
+def _children_of_this_process() -> set[int]:
+    """Live and unreaped children (zombies too), from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not FORKS, reason="checkpoints are written by a thread where there is no fork")
+def test_a_checkpoint_is_pickled_and_written_by_another_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pickle held the interpreter for ~20 ms a checkpoint: the fold, and the console's
+    # screen, waited for it. Now the fold pays only for a fork.
+    writers = tmp_path / "writers"
+    real = checkpoints_module._write
+
+    def noting(path: Path, pickled: object) -> None:
+        with writers.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        real(path, pickled)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(checkpoints_module, "_write", noting)
+    before = _children_of_this_process()
+    projection = fold(recorded(DEMO))
+    checkpoints = Checkpoints(tmp_path, 10)
+    checkpoints.save(20, projection)
+    assert same(checkpoints.load(20), projection)
+    pids = writers.read_text().split()
+    assert len(pids) == 1 and int(pids[0]) != os.getpid()
+    assert _children_of_this_process() <= before  # the writer was waited for
+
+
+def test_a_checkpoint_that_cannot_be_written_fails_the_index_with_why(tmp_path: Path) -> None:
+    before = _children_of_this_process()
+    projection = fold(recorded(DEMO))
+    checkpoints = Checkpoints(tmp_path / "gone", 10)  # a folder that does not exist
+    checkpoints.save(10, projection)
+    with pytest.raises(OSError, match="No such file or directory"):
+        checkpoints.flush()
+    checkpoints.flush()  # said once: nothing is left waiting
+    assert _children_of_this_process() <= before
+
+
+@pytest.mark.timeout(30)
+def test_an_index_that_fails_leaves_no_checkpoint_writer_behind() -> None:
+    def failing() -> Iterator[Frame]:
+        yield from heartbeats(SMALL_EVERY * 2)
+        raise ValueError("the source broke")
+
+    before = _children_of_this_process()
+    made = Player("broken")
+    try:
+        with pytest.raises(ValueError, match="the source broke"):
+            made.index(failing())
+    finally:
+        made.close()
+    assert _children_of_this_process() <= before
