@@ -496,9 +496,10 @@ def print_budget(
     allowed_us = 1e6 * cores / target
     left_us = allowed_us - read_us
     need = f"{fold_us / left_us:.1f}x faster" if left_us > 0 else "less than nothing"
+    where = f"{cores} cores, all of them folding with no loss" if cores > 1 else "one core"
     print(
-        f"what {target:,.0f} {unit}/s leaves each {what} on {cores} cores, all of them "
-        f"folding with no loss: {allowed_us:.2f} µs of one core; reading it into a frame "
+        f"what {target:,.0f} {unit}/s leaves each {what} on {where}: "
+        f"{allowed_us:.2f} µs of one core; reading it into a frame "
         f"alone (streamed) takes {read_us:.2f} µs, so the fold may take "
         f"{max(left_us, 0):.2f} µs and takes {fold_us:.2f} µs (it would have to be {need})",
         flush=True,
