@@ -24,6 +24,9 @@ player's alone), or --recording is used. This process then:
 4. with --replay, `ReplaySource` end to end: `start()` (indexing off the event
    loop), then playing flat out for --play-seconds.
 
+All of it runs with the garbage collector tuned as `ocppdeck replay` runs it
+(core/collector.py).
+
 Every temporary file (the generated recording, the player's spool and
 checkpoints) lives in one temporary folder removed at the end, also on
 Ctrl-C, on --timeout and when RSS passes --max-rss-mb.
@@ -425,7 +428,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     argv_gen += ["--frames", str(args.frames), "--stations", str(args.stations)]
                     argv_gen += ["--seed", str(args.seed)]
                     subprocess.run(argv_gen, check=True, timeout=args.timeout)
-                measure(args, recording, tmp)
+                from ocppdeck.core.collector import tuned
+
+                with tuned():  # the collector as `ocppdeck replay` runs it
+                    measure(args, recording, tmp)
             finally:
                 tempfile.tempdir = None
     except Timeout:
