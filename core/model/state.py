@@ -211,19 +211,21 @@ class MeterHistory(Sequence[Sample]):
         stop = max(0, row - _LOOK_BACK)
         while row > stop and values[row * 3 - 3] > ts:
             row -= 1
-        if row > stop or row == 0 or values[row * 3 - 3] <= ts:
-            hi = row
-            lo = row
-            while lo and values[lo * 3 - 3] == ts:
-                lo -= 1
+        if row == 0 or values[row * 3 - 3] < ts:
+            lo = hi = row  # no row has its time
         else:
             # bisect over every third double (the times), in C.
             with memoryview(values) as view, view[::3] as times:
                 lo = bisect_left(times, ts, 0, row)
                 hi = bisect_right(times, ts, lo, row)
-        # Among the rows of the same time, by value.
-        while lo < hi and not key < self._key(lo):
-            lo += 1
+        # Among the rows of its time, by value, bisected too: a meter may stamp every
+        # reading with one time, and a history of them must not cost a walk per sample.
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if key < self._key(mid):
+                hi = mid
+            else:
+                lo = mid + 1
         if lo and key == self._key(lo - 1):
             return -1
         return lo

@@ -91,3 +91,28 @@ def test_a_full_history_keeps_the_newest_distinct_samples_in_any_arrival_order(
         assert MeterHistory.from_bytes(history.to_bytes()) == history
     finally:
         patch.undo()
+
+
+def test_readings_all_stamped_one_time_are_placed_by_bisection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Broken firmware (or a hostile station) stamps every reading with one time, and one
+    # reading ahead of the rest makes each later one land just before it. A walk over
+    # the rows of that time would read up to 750 keys a sample; bisection reads about ten.
+    reads = 0
+    key = MeterHistory._key
+
+    def counted(self: MeterHistory, row: int) -> tuple[float, float, float]:
+        nonlocal reads
+        reads += 1
+        return key(self, row)
+
+    monkeypatch.setattr(MeterHistory, "_key", counted)
+    history = MeterHistory()
+    history.add(500.0, 1e9, None)
+    count = state.METER_HISTORY + 100
+    for energy in range(1, count + 1):
+        history.add(500.0, float(energy), None)
+    kept = range(count - state.METER_HISTORY + 2, count + 1)  # the largest by value
+    assert list(history) == [*((500.0, float(e), None) for e in kept), (500.0, 1e9, None)]
+    assert reads < count * 15
